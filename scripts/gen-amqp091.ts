@@ -222,6 +222,18 @@ export function generate(spec: Spec): string {
     '',
     '/** An empty table, the spec default for table arguments. */',
     'const EMPTY_TABLE: FieldTable = new Map();',
+    '',
+    '/** The wire types of method arguments and content properties (domains resolved). */',
+    `export type WireType = ${Object.keys(PRIMITIVES).map((t) => `'${t}'`).join(' | ')};`,
+    '',
+    '/** One method argument or content property, for introspection and tests. */',
+    'export interface FieldInfo {',
+    '  /** Property name in the TypeScript types (camelCase). */',
+    '  readonly name: string;',
+    '  /** Name in the spec, e.g. `routing-key`. */',
+    '  readonly specName: string;',
+    '  readonly type: WireType;',
+    '}',
   );
 
   // Per method: decoded type, input type with the spec defaults optional, encoder and decoder.
@@ -230,6 +242,7 @@ export function generate(spec: Spec): string {
     m: SpecMethod;
     fullName: string;
     typeName: string;
+    fields: { prop: string; specName: string; type: string }[];
   }
   const methods: MethodEntry[] = [];
   const seenIds = new Set<number>();
@@ -241,13 +254,13 @@ export function generate(spec: Spec): string {
       const key = cls.id * 65536 + m.id;
       if (seenIds.has(key)) fail(`duplicate method id (${cls.id}, ${m.id}) at ${fullName}`);
       seenIds.add(key);
-      methods.push({ cls, m, fullName, typeName });
       const fields = m.arguments.map((a) => ({
         a,
         prop: camel(a.name),
         type: resolveType(a, fullName),
         hasDefault: 'default-value' in a,
       }));
+      methods.push({ cls, m, fullName, typeName, fields: fields.map((f) => ({ prop: f.prop, specName: f.a.name, type: f.type })) });
       const traits = [m.synchronous ? 'synchronous' : 'asynchronous', ...(m.content ? ['carries content'] : [])];
       const doc = `/** ${fullName} (class ${cls.id}, method ${m.id}): ${traits.join(', ')}. */`;
       if (fields.length === 0) {
@@ -358,6 +371,8 @@ export function generate(spec: Spec): string {
     '  readonly synchronous: boolean;',
     '  /** A content header and body frames follow it. */',
     '  readonly hasContent: boolean;',
+    '  /** Its arguments in wire order. */',
+    '  readonly fields: readonly FieldInfo[];',
     '}',
     '',
     '/** Every method by name. */',
@@ -369,6 +384,13 @@ export function generate(spec: Spec): string {
       `    methodId: ${e.m.id},`,
       `    synchronous: ${!!e.m.synchronous},`,
       `    hasContent: ${!!e.m.content},`,
+      ...(e.fields.length === 0
+        ? ['    fields: [],']
+        : [
+            '    fields: [',
+            ...e.fields.map((f) => `      { name: '${f.prop}', specName: '${f.specName}', type: '${f.type}' },`),
+            '    ],',
+          ]),
       '  },',
     ]),
     '};',
@@ -441,6 +463,11 @@ export function generate(spec: Spec): string {
       `export const ${constName(cls.name)}_PROPERTY_FLAG = {`,
       ...props.map((x, i) => `  ${x.prop}: ${flag(i)},`),
       '} as const;',
+      '',
+      `/** The ${cls.name} properties in wire order, with their types and flag bits. */`,
+      `export const ${constName(cls.name)}_PROPERTY_LIST: readonly (FieldInfo & { readonly flag: number })[] = [`,
+      ...props.map((x, i) => `  { name: '${x.prop}', specName: '${x.p.name}', type: '${x.type}', flag: ${flag(i)} },`),
+      '];',
       '',
       '/**',
       ` * Writes property flags and the present ${cls.name} properties: a content header after its body size.`,

@@ -248,12 +248,9 @@ export class Amqp091FrameDecoder {
       const take = Math.min(chunk.length - this.offset, n - filled);
       chunk.copy(joined, filled, this.offset, this.offset + take);
       filled += take;
-      if (this.offset + take === chunk.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      } else {
-        this.offset += take;
-      }
+      if (this.offset + take === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(this.offset + take);
+      this.offset = 0;
     }
     // Put the joined bytes back at the front; nothing is consumed yet.
     this.chunks.unshift(joined);

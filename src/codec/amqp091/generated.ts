@@ -194,6 +194,18 @@ export type MethodName =
 /** An empty table, the spec default for table arguments. */
 const EMPTY_TABLE: FieldTable = new Map();
 
+/** The wire types of method arguments and content properties (domains resolved). */
+export type WireType = 'octet' | 'short' | 'long' | 'longlong' | 'timestamp' | 'shortstr' | 'longstr' | 'table' | 'bit';
+
+/** One method argument or content property, for introspection and tests. */
+export interface FieldInfo {
+  /** Property name in the TypeScript types (camelCase). */
+  readonly name: string;
+  /** Name in the spec, e.g. `routing-key`. */
+  readonly specName: string;
+  readonly type: WireType;
+}
+
 // ---- connection (class 10) ------------------------------------------------
 
 /** connection.start (class 10, method 10): synchronous. */
@@ -2255,6 +2267,8 @@ export interface MethodInfo {
   readonly synchronous: boolean;
   /** A content header and body frames follow it. */
   readonly hasContent: boolean;
+  /** Its arguments in wire order. */
+  readonly fields: readonly FieldInfo[];
 }
 
 /** Every method by name. */
@@ -2265,6 +2279,13 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'versionMajor', specName: 'version-major', type: 'octet' },
+      { name: 'versionMinor', specName: 'version-minor', type: 'octet' },
+      { name: 'serverProperties', specName: 'server-properties', type: 'table' },
+      { name: 'mechanisms', specName: 'mechanisms', type: 'longstr' },
+      { name: 'locales', specName: 'locales', type: 'longstr' },
+    ],
   },
   'connection.start-ok': {
     name: 'connection.start-ok',
@@ -2272,6 +2293,12 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'clientProperties', specName: 'client-properties', type: 'table' },
+      { name: 'mechanism', specName: 'mechanism', type: 'shortstr' },
+      { name: 'response', specName: 'response', type: 'longstr' },
+      { name: 'locale', specName: 'locale', type: 'shortstr' },
+    ],
   },
   'connection.secure': {
     name: 'connection.secure',
@@ -2279,6 +2306,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 20,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'challenge', specName: 'challenge', type: 'longstr' },
+    ],
   },
   'connection.secure-ok': {
     name: 'connection.secure-ok',
@@ -2286,6 +2316,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 21,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'response', specName: 'response', type: 'longstr' },
+    ],
   },
   'connection.tune': {
     name: 'connection.tune',
@@ -2293,6 +2326,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 30,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'channelMax', specName: 'channel-max', type: 'short' },
+      { name: 'frameMax', specName: 'frame-max', type: 'long' },
+      { name: 'heartbeat', specName: 'heartbeat', type: 'short' },
+    ],
   },
   'connection.tune-ok': {
     name: 'connection.tune-ok',
@@ -2300,6 +2338,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 31,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'channelMax', specName: 'channel-max', type: 'short' },
+      { name: 'frameMax', specName: 'frame-max', type: 'long' },
+      { name: 'heartbeat', specName: 'heartbeat', type: 'short' },
+    ],
   },
   'connection.open': {
     name: 'connection.open',
@@ -2307,6 +2350,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 40,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'virtualHost', specName: 'virtual-host', type: 'shortstr' },
+      { name: 'capabilities', specName: 'capabilities', type: 'shortstr' },
+      { name: 'insist', specName: 'insist', type: 'bit' },
+    ],
   },
   'connection.open-ok': {
     name: 'connection.open-ok',
@@ -2314,6 +2362,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 41,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'knownHosts', specName: 'known-hosts', type: 'shortstr' },
+    ],
   },
   'connection.close': {
     name: 'connection.close',
@@ -2321,6 +2372,12 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 50,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'replyCode', specName: 'reply-code', type: 'short' },
+      { name: 'replyText', specName: 'reply-text', type: 'shortstr' },
+      { name: 'classId', specName: 'class-id', type: 'short' },
+      { name: 'methodId', specName: 'method-id', type: 'short' },
+    ],
   },
   'connection.close-ok': {
     name: 'connection.close-ok',
@@ -2328,6 +2385,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 51,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'connection.blocked': {
     name: 'connection.blocked',
@@ -2335,6 +2393,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 60,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'reason', specName: 'reason', type: 'shortstr' },
+    ],
   },
   'connection.unblocked': {
     name: 'connection.unblocked',
@@ -2342,6 +2403,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 61,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'connection.update-secret': {
     name: 'connection.update-secret',
@@ -2349,6 +2411,10 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 70,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'newSecret', specName: 'new-secret', type: 'longstr' },
+      { name: 'reason', specName: 'reason', type: 'shortstr' },
+    ],
   },
   'connection.update-secret-ok': {
     name: 'connection.update-secret-ok',
@@ -2356,6 +2422,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 71,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'channel.open': {
     name: 'channel.open',
@@ -2363,6 +2430,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'outOfBand', specName: 'out-of-band', type: 'shortstr' },
+    ],
   },
   'channel.open-ok': {
     name: 'channel.open-ok',
@@ -2370,6 +2440,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'channelId', specName: 'channel-id', type: 'longstr' },
+    ],
   },
   'channel.flow': {
     name: 'channel.flow',
@@ -2377,6 +2450,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 20,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'active', specName: 'active', type: 'bit' },
+    ],
   },
   'channel.flow-ok': {
     name: 'channel.flow-ok',
@@ -2384,6 +2460,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 21,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'active', specName: 'active', type: 'bit' },
+    ],
   },
   'channel.close': {
     name: 'channel.close',
@@ -2391,6 +2470,12 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 40,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'replyCode', specName: 'reply-code', type: 'short' },
+      { name: 'replyText', specName: 'reply-text', type: 'shortstr' },
+      { name: 'classId', specName: 'class-id', type: 'short' },
+      { name: 'methodId', specName: 'method-id', type: 'short' },
+    ],
   },
   'channel.close-ok': {
     name: 'channel.close-ok',
@@ -2398,6 +2483,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 41,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'access.request': {
     name: 'access.request',
@@ -2405,6 +2491,14 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'realm', specName: 'realm', type: 'shortstr' },
+      { name: 'exclusive', specName: 'exclusive', type: 'bit' },
+      { name: 'passive', specName: 'passive', type: 'bit' },
+      { name: 'active', specName: 'active', type: 'bit' },
+      { name: 'write', specName: 'write', type: 'bit' },
+      { name: 'read', specName: 'read', type: 'bit' },
+    ],
   },
   'access.request-ok': {
     name: 'access.request-ok',
@@ -2412,6 +2506,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+    ],
   },
   'exchange.declare': {
     name: 'exchange.declare',
@@ -2419,6 +2516,17 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'type', specName: 'type', type: 'shortstr' },
+      { name: 'passive', specName: 'passive', type: 'bit' },
+      { name: 'durable', specName: 'durable', type: 'bit' },
+      { name: 'autoDelete', specName: 'auto-delete', type: 'bit' },
+      { name: 'internal', specName: 'internal', type: 'bit' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'exchange.declare-ok': {
     name: 'exchange.declare-ok',
@@ -2426,6 +2534,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'exchange.delete': {
     name: 'exchange.delete',
@@ -2433,6 +2542,12 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 20,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'ifUnused', specName: 'if-unused', type: 'bit' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+    ],
   },
   'exchange.delete-ok': {
     name: 'exchange.delete-ok',
@@ -2440,6 +2555,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 21,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'exchange.bind': {
     name: 'exchange.bind',
@@ -2447,6 +2563,14 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 30,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'destination', specName: 'destination', type: 'shortstr' },
+      { name: 'source', specName: 'source', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'exchange.bind-ok': {
     name: 'exchange.bind-ok',
@@ -2454,6 +2578,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 31,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'exchange.unbind': {
     name: 'exchange.unbind',
@@ -2461,6 +2586,14 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 40,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'destination', specName: 'destination', type: 'shortstr' },
+      { name: 'source', specName: 'source', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'exchange.unbind-ok': {
     name: 'exchange.unbind-ok',
@@ -2468,6 +2601,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 51,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'queue.declare': {
     name: 'queue.declare',
@@ -2475,6 +2609,16 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'passive', specName: 'passive', type: 'bit' },
+      { name: 'durable', specName: 'durable', type: 'bit' },
+      { name: 'exclusive', specName: 'exclusive', type: 'bit' },
+      { name: 'autoDelete', specName: 'auto-delete', type: 'bit' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'queue.declare-ok': {
     name: 'queue.declare-ok',
@@ -2482,6 +2626,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'messageCount', specName: 'message-count', type: 'long' },
+      { name: 'consumerCount', specName: 'consumer-count', type: 'long' },
+    ],
   },
   'queue.bind': {
     name: 'queue.bind',
@@ -2489,6 +2638,14 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 20,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'queue.bind-ok': {
     name: 'queue.bind-ok',
@@ -2496,6 +2653,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 21,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'queue.purge': {
     name: 'queue.purge',
@@ -2503,6 +2661,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 30,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+    ],
   },
   'queue.purge-ok': {
     name: 'queue.purge-ok',
@@ -2510,6 +2673,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 31,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'messageCount', specName: 'message-count', type: 'long' },
+    ],
   },
   'queue.delete': {
     name: 'queue.delete',
@@ -2517,6 +2683,13 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 40,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'ifUnused', specName: 'if-unused', type: 'bit' },
+      { name: 'ifEmpty', specName: 'if-empty', type: 'bit' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+    ],
   },
   'queue.delete-ok': {
     name: 'queue.delete-ok',
@@ -2524,6 +2697,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 41,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'messageCount', specName: 'message-count', type: 'long' },
+    ],
   },
   'queue.unbind': {
     name: 'queue.unbind',
@@ -2531,6 +2707,13 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 50,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'queue.unbind-ok': {
     name: 'queue.unbind-ok',
@@ -2538,6 +2721,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 51,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'basic.qos': {
     name: 'basic.qos',
@@ -2545,6 +2729,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'prefetchSize', specName: 'prefetch-size', type: 'long' },
+      { name: 'prefetchCount', specName: 'prefetch-count', type: 'short' },
+      { name: 'global', specName: 'global', type: 'bit' },
+    ],
   },
   'basic.qos-ok': {
     name: 'basic.qos-ok',
@@ -2552,6 +2741,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'basic.consume': {
     name: 'basic.consume',
@@ -2559,6 +2749,16 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 20,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'consumerTag', specName: 'consumer-tag', type: 'shortstr' },
+      { name: 'noLocal', specName: 'no-local', type: 'bit' },
+      { name: 'noAck', specName: 'no-ack', type: 'bit' },
+      { name: 'exclusive', specName: 'exclusive', type: 'bit' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+      { name: 'arguments', specName: 'arguments', type: 'table' },
+    ],
   },
   'basic.consume-ok': {
     name: 'basic.consume-ok',
@@ -2566,6 +2766,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 21,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'consumerTag', specName: 'consumer-tag', type: 'shortstr' },
+    ],
   },
   'basic.cancel': {
     name: 'basic.cancel',
@@ -2573,6 +2776,10 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 30,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'consumerTag', specName: 'consumer-tag', type: 'shortstr' },
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+    ],
   },
   'basic.cancel-ok': {
     name: 'basic.cancel-ok',
@@ -2580,6 +2787,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 31,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'consumerTag', specName: 'consumer-tag', type: 'shortstr' },
+    ],
   },
   'basic.publish': {
     name: 'basic.publish',
@@ -2587,6 +2797,13 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 40,
     synchronous: false,
     hasContent: true,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+      { name: 'mandatory', specName: 'mandatory', type: 'bit' },
+      { name: 'immediate', specName: 'immediate', type: 'bit' },
+    ],
   },
   'basic.return': {
     name: 'basic.return',
@@ -2594,6 +2811,12 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 50,
     synchronous: false,
     hasContent: true,
+    fields: [
+      { name: 'replyCode', specName: 'reply-code', type: 'short' },
+      { name: 'replyText', specName: 'reply-text', type: 'shortstr' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+    ],
   },
   'basic.deliver': {
     name: 'basic.deliver',
@@ -2601,6 +2824,13 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 60,
     synchronous: false,
     hasContent: true,
+    fields: [
+      { name: 'consumerTag', specName: 'consumer-tag', type: 'shortstr' },
+      { name: 'deliveryTag', specName: 'delivery-tag', type: 'longlong' },
+      { name: 'redelivered', specName: 'redelivered', type: 'bit' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+    ],
   },
   'basic.get': {
     name: 'basic.get',
@@ -2608,6 +2838,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 70,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'ticket', specName: 'ticket', type: 'short' },
+      { name: 'queue', specName: 'queue', type: 'shortstr' },
+      { name: 'noAck', specName: 'no-ack', type: 'bit' },
+    ],
   },
   'basic.get-ok': {
     name: 'basic.get-ok',
@@ -2615,6 +2850,13 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 71,
     synchronous: false,
     hasContent: true,
+    fields: [
+      { name: 'deliveryTag', specName: 'delivery-tag', type: 'longlong' },
+      { name: 'redelivered', specName: 'redelivered', type: 'bit' },
+      { name: 'exchange', specName: 'exchange', type: 'shortstr' },
+      { name: 'routingKey', specName: 'routing-key', type: 'shortstr' },
+      { name: 'messageCount', specName: 'message-count', type: 'long' },
+    ],
   },
   'basic.get-empty': {
     name: 'basic.get-empty',
@@ -2622,6 +2864,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 72,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'clusterId', specName: 'cluster-id', type: 'shortstr' },
+    ],
   },
   'basic.ack': {
     name: 'basic.ack',
@@ -2629,6 +2874,10 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 80,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'deliveryTag', specName: 'delivery-tag', type: 'longlong' },
+      { name: 'multiple', specName: 'multiple', type: 'bit' },
+    ],
   },
   'basic.reject': {
     name: 'basic.reject',
@@ -2636,6 +2885,10 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 90,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'deliveryTag', specName: 'delivery-tag', type: 'longlong' },
+      { name: 'requeue', specName: 'requeue', type: 'bit' },
+    ],
   },
   'basic.recover-async': {
     name: 'basic.recover-async',
@@ -2643,6 +2896,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 100,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'requeue', specName: 'requeue', type: 'bit' },
+    ],
   },
   'basic.recover': {
     name: 'basic.recover',
@@ -2650,6 +2906,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 110,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'requeue', specName: 'requeue', type: 'bit' },
+    ],
   },
   'basic.recover-ok': {
     name: 'basic.recover-ok',
@@ -2657,6 +2916,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 111,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'basic.nack': {
     name: 'basic.nack',
@@ -2664,6 +2924,11 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 120,
     synchronous: false,
     hasContent: false,
+    fields: [
+      { name: 'deliveryTag', specName: 'delivery-tag', type: 'longlong' },
+      { name: 'multiple', specName: 'multiple', type: 'bit' },
+      { name: 'requeue', specName: 'requeue', type: 'bit' },
+    ],
   },
   'tx.select': {
     name: 'tx.select',
@@ -2671,6 +2936,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [],
   },
   'tx.select-ok': {
     name: 'tx.select-ok',
@@ -2678,6 +2944,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'tx.commit': {
     name: 'tx.commit',
@@ -2685,6 +2952,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 20,
     synchronous: true,
     hasContent: false,
+    fields: [],
   },
   'tx.commit-ok': {
     name: 'tx.commit-ok',
@@ -2692,6 +2960,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 21,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'tx.rollback': {
     name: 'tx.rollback',
@@ -2699,6 +2968,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 30,
     synchronous: true,
     hasContent: false,
+    fields: [],
   },
   'tx.rollback-ok': {
     name: 'tx.rollback-ok',
@@ -2706,6 +2976,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 31,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
   'confirm.select': {
     name: 'confirm.select',
@@ -2713,6 +2984,9 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 10,
     synchronous: true,
     hasContent: false,
+    fields: [
+      { name: 'nowait', specName: 'nowait', type: 'bit' },
+    ],
   },
   'confirm.select-ok': {
     name: 'confirm.select-ok',
@@ -2720,6 +2994,7 @@ export const METHOD_INFO: { readonly [N in MethodName]: MethodInfo & { readonly 
     methodId: 11,
     synchronous: false,
     hasContent: false,
+    fields: [],
   },
 };
 
@@ -3189,6 +3464,24 @@ export const BASIC_PROPERTY_FLAG = {
   appId: 0x0008,
   clusterId: 0x0004,
 } as const;
+
+/** The basic properties in wire order, with their types and flag bits. */
+export const BASIC_PROPERTY_LIST: readonly (FieldInfo & { readonly flag: number })[] = [
+  { name: 'contentType', specName: 'content-type', type: 'shortstr', flag: 0x8000 },
+  { name: 'contentEncoding', specName: 'content-encoding', type: 'shortstr', flag: 0x4000 },
+  { name: 'headers', specName: 'headers', type: 'table', flag: 0x2000 },
+  { name: 'deliveryMode', specName: 'delivery-mode', type: 'octet', flag: 0x1000 },
+  { name: 'priority', specName: 'priority', type: 'octet', flag: 0x0800 },
+  { name: 'correlationId', specName: 'correlation-id', type: 'shortstr', flag: 0x0400 },
+  { name: 'replyTo', specName: 'reply-to', type: 'shortstr', flag: 0x0200 },
+  { name: 'expiration', specName: 'expiration', type: 'shortstr', flag: 0x0100 },
+  { name: 'messageId', specName: 'message-id', type: 'shortstr', flag: 0x0080 },
+  { name: 'timestamp', specName: 'timestamp', type: 'timestamp', flag: 0x0040 },
+  { name: 'type', specName: 'type', type: 'shortstr', flag: 0x0020 },
+  { name: 'userId', specName: 'user-id', type: 'shortstr', flag: 0x0010 },
+  { name: 'appId', specName: 'app-id', type: 'shortstr', flag: 0x0008 },
+  { name: 'clusterId', specName: 'cluster-id', type: 'shortstr', flag: 0x0004 },
+];
 
 /**
  * Writes property flags and the present basic properties: a content header after its body size.
