@@ -1,0 +1,1711 @@
+// The embedded segment store: the MessageStore of a SINGLE_INSTANCE broker on local files. It owns
+// the log of encrypted segments (format in segment-format.ts), group commit with fdatasync before
+// any acknowledgement, crash recovery, the in-memory index, reclaiming dead segments, and asking the
+// KeyProvider for data keys (held only in a DataKeyCache). It leaves the cipher to src/crypto, the
+// meaning of queue ids and definitions to the core, and telling anyone about key loss beyond its
+// `onEvent` callback to the broker supervisor.
+//
+// Design in one paragraph: one append-only log per broker, split into segments; each segment has
+// its own data key (GenerateDataKey, wrapped copy in the segment header) and is written in chunks,
+// one AES-256-GCM operation per chunk (a group commit writes one or more chunks); a chunk holds the
+// records of many operations and any one message is read by decrypting and verifying its chunk.
+// The index (queue -> offset -> chunk and position) lives in memory and is rebuilt at start by
+// replaying the live segments. Every start opens a new segment whose first chunk (META) names the
+// live older segments with their exact lengths, the queue table and all definitions, so older
+// segments can never grow, shrink or vanish unseen, and definitions never pin old segments.
+//
+// Rollback (the one thing files alone cannot show): removing the newest segment, or cutting it at a
+// chunk boundary, yields an older state that is valid in every byte, indistinguishable from a crash
+// before those writes. Recovery reports every truncation it makes; a monotonic anchor outside the
+// data directory (e.g. the KMS or the control plane) is the fix, not done here (TODO(#3)).
+
+import { mkdir, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CorruptionReason,
+  StoreClosedError,
+  StoreCorruptionError,
+  type AppendEntry,
+  type Definition,
+  type DefinitionKind,
+  type JsonValue,
+  type MessageStore,
+  type QueueId,
+  type QueueStats,
+  type StoredMessage,
+} from '../core/message-store.ts';
+import { aes256Gcm, AEAD_KEY_BYTES, type RecordCipher } from '../crypto/aead.ts';
+import {
+  DataKeyCache,
+  DEFAULT_DATA_KEY_CACHE_LIMITS,
+  type CachedDataKey,
+  type DataKeyCacheLimits,
+} from '../crypto/data-key-cache.ts';
+import { DecryptionFailedError, KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
+import {
+  CHUNK_BYTES_MAX,
+  CHUNK_HEADER_BYTES,
+  ChunkKind,
+  FORMAT_FILE,
+  FORMAT_FILE_TEXT,
+  RecordReader,
+  RecordType,
+  RecordWriter,
+  SEGMENT_HEADER_FIXED_BYTES,
+  SEGMENTS_DIR,
+  chunkAad,
+  chunkNonce,
+  decodeMessageAt,
+  decodeMeta,
+  decodeSegmentHeader,
+  encodeChunkHeader,
+  encodeMeta,
+  encodeSegmentHeader,
+  parseSegmentFileName,
+  sealedLength,
+  segmentFileName,
+  type MetaSnapshot,
+  type SegmentHeader,
+} from './segment-format.ts';
+
+/** What the store tells its owner (the broker supervisor logs it; tests assert on it). */
+export type SegmentStoreEvent =
+  | {
+      readonly type: 'recovery-progress';
+      readonly segmentsDone: number;
+      readonly segmentsTotal: number;
+      readonly bytesDone: number;
+      readonly bytesTotal: number;
+    }
+  | {
+      readonly type: 'recovery-summary';
+      readonly durationMs: number;
+      readonly segments: number;
+      readonly bytes: number;
+      readonly messages: number;
+      readonly queues: number;
+      readonly tornBytesDropped: number;
+      readonly staleSegmentsRemoved: number;
+    }
+  | { readonly type: 'torn-tail'; readonly file: string; readonly offset: number; readonly bytesDropped: number }
+  | { readonly type: 'stale-segment-removed'; readonly file: string }
+  | { readonly type: 'compaction-progress'; readonly segmentsDeleted: number; readonly messagesMoved: number }
+  | {
+      readonly type: 'compaction-summary';
+      readonly durationMs: number;
+      readonly segmentsDeleted: number;
+      readonly messagesMoved: number;
+      readonly bytesReclaimed: number;
+    }
+  | { readonly type: 'key-unavailable'; readonly error: KeyUnavailableError }
+  | { readonly type: 'key-available' }
+  | { readonly type: 'corruption'; readonly error: StoreCorruptionError }
+  | { readonly type: 'failed'; readonly error: Error };
+
+export interface SegmentMessageStoreOptions {
+  /** The store's own directory (created 0700 if missing). */
+  readonly dataDir: string;
+  /** The broker's id, e.g. `b-1234...`; bound into every data key's context and every chunk's AAD. */
+  readonly brokerId: string;
+  /** The broker's KMS key (id, ARN or alias) data keys are generated under. */
+  readonly kmsKeyId: string;
+  readonly keyProvider: KeyProvider;
+  readonly grantTokens?: readonly string[];
+  /** Data-key cache limits; `dataKeyCacheAgeMaxMs` bounds how long a disabled KMS key goes unnoticed. */
+  readonly dataKeyCache?: Partial<DataKeyCacheLimits>;
+  /** A segment is closed and a new one (with a new data key) opened beyond this size. */
+  readonly segmentBytesMax?: number;
+  /** Plaintext bytes per chunk (one AEAD operation); a larger single record gets a chunk of its own. */
+  readonly chunkBytesMax?: number;
+  /** Move live messages out of an older segment once its live share falls below this (0 = never). */
+  readonly compactionLiveRatioMin?: number;
+  /** Progress events start once recovery or compaction has run this long. */
+  readonly progressAfterMs?: number;
+  readonly onEvent?: (event: SegmentStoreEvent) => void;
+  /** Clock for the key cache (tests). */
+  readonly now?: () => number;
+}
+
+/**
+ * Seams for benchmarks only; not part of the options, so no configuration can reach them.
+ * The benchmark injects a null cipher here to measure the cost of encryption.
+ */
+export interface SegmentMessageStoreInternals {
+  readonly cipher?: RecordCipher;
+}
+
+const DEFAULTS = {
+  segmentBytesMax: 64 * 1024 * 1024,
+  chunkBytesMax: 128 * 1024,
+  compactionLiveRatioMin: 0.25,
+  progressAfterMs: 1000,
+};
+
+const SEGMENT_CONTEXT_PURPOSE = 'segment';
+const READ_PAGE = 256;
+const CHUNK_CACHE_BYTES_MAX = 8 * 1024 * 1024;
+
+interface SegmentState {
+  readonly id: number;
+  /** Relative to the data directory, for errors and events. */
+  readonly file: string;
+  readonly path: string;
+  readonly header: SegmentHeader;
+  fh: FileHandle | undefined;
+  /** Bytes written (durable once the flush that wrote them has synced). */
+  end: number;
+  chunkCount: number;
+  liveMessages: number;
+  /** Segments holding messages that records in this one remove or count: they must go first. */
+  readonly deps: Set<number>;
+  dropping: boolean;
+}
+
+interface ChunkRef {
+  readonly segment: SegmentState;
+  readonly offset: number;
+  readonly index: number;
+  /** Header plus sealed bytes; set when the chunk is sealed. */
+  length: number;
+}
+
+interface IndexEntry {
+  readonly offset: number;
+  chunk: ChunkRef;
+  recordPos: number;
+  deliveryCount: number;
+  readonly bodyBytes: number;
+  /** False until the chunk is durable: reads stop at the first invisible entry. */
+  visible: boolean;
+  removed: boolean;
+}
+
+class QueueState {
+  nextOffset = 0;
+  /** In offset order; removed entries are skipped and compacted away from time to time. */
+  entries: IndexEntry[] = [];
+  removedCount = 0;
+  readonly live = new Map<number, IndexEntry>();
+  liveBodyBytes = 0;
+
+  constructor(readonly id: string) {}
+
+  add(entry: IndexEntry): void {
+    this.entries.push(entry);
+    this.live.set(entry.offset, entry);
+    this.liveBodyBytes += entry.bodyBytes;
+  }
+
+  /** Adds an entry that may be older than the newest (a relocated copy met during recovery). */
+  insert(entry: IndexEntry): void {
+    const last = this.entries[this.entries.length - 1];
+    if (last === undefined || last.offset < entry.offset) {
+      this.add(entry);
+      return;
+    }
+    this.entries.splice(this.lowerBound(entry.offset), 0, entry);
+    this.live.set(entry.offset, entry);
+    this.liveBodyBytes += entry.bodyBytes;
+  }
+
+  removeEntry(entry: IndexEntry): void {
+    entry.removed = true;
+    this.live.delete(entry.offset);
+    this.liveBodyBytes -= entry.bodyBytes;
+    this.removedCount++;
+    if (this.removedCount > 1024 && this.removedCount * 2 > this.entries.length) {
+      this.entries = this.entries.filter((e) => !e.removed);
+      this.removedCount = 0;
+    }
+  }
+
+  /** Index of the first entry with offset >= `offset` (binary search; entries are sorted). */
+  lowerBound(offset: number): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+type Op =
+  | { readonly kind: 'append'; readonly entries: readonly AppendEntry[]; done: Settle<number[]> }
+  | { readonly kind: 'remove'; readonly queueId: string; readonly offsets: readonly number[]; done: Settle<number> }
+  | { readonly kind: 'delivered'; readonly queueId: string; readonly offsets: readonly number[]; done: Settle<void> }
+  | { readonly kind: 'purge'; readonly queueId: string; done: Settle<number> }
+  | { readonly kind: 'deleteQueue'; readonly queueId: string; done: Settle<void> }
+  | { readonly kind: 'defPut'; readonly definition: Definition; done: Settle<void> }
+  | { readonly kind: 'defDelete'; readonly defKind: DefinitionKind; readonly name: string; done: Settle<boolean> }
+  | { readonly kind: 'drop'; readonly segment: SegmentState; done: Settle<void> }
+  | { readonly kind: 'relocate'; readonly moves: readonly RelocateMove[]; done: Settle<void> };
+
+interface RelocateMove {
+  readonly queue: QueueState;
+  readonly entry: IndexEntry;
+  readonly record: Buffer;
+}
+
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): { promise: Promise<T>; settle: Settle<T> } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, settle: { resolve, reject } };
+}
+
+function definitionKey(kind: string, name: string): string {
+  return `${kind}\u0000${name}`;
+}
+
+function strBytesMax(value: string): number {
+  return 2 + value.length * 3;
+}
+
+/** Upper bound of the records an op writes and their plaintext bytes (for the data-key budget). */
+function opBudget(op: Op): { records: number; bytes: number } {
+  switch (op.kind) {
+    case 'append': {
+      let bytes = 0;
+      for (const { queueId, message } of op.entries) {
+        bytes +=
+          1 + strBytesMax(queueId) + 6 + 4 + strBytesMax(message.exchange) + strBytesMax(message.routingKey) +
+          4 + message.properties.length + 4 + message.body.length;
+      }
+      return { records: op.entries.length, bytes };
+    }
+    case 'remove':
+    case 'delivered':
+      return { records: 1, bytes: 1 + strBytesMax(op.queueId) + 4 + 6 * op.offsets.length };
+    case 'purge':
+    case 'deleteQueue':
+      return { records: 1, bytes: 1 + strBytesMax(op.queueId) + 6 };
+    case 'defPut':
+      return {
+        records: 1,
+        bytes: 1 + strBytesMax(op.definition.kind) + 4 + op.definition.name.length * 3 + 4 + JSON.stringify(op.definition.record).length * 3,
+      };
+    case 'defDelete':
+      return { records: 1, bytes: 1 + strBytesMax(op.defKind) + 4 + op.name.length * 3 };
+    case 'drop':
+      return { records: 1, bytes: 7 };
+    case 'relocate': {
+      let bytes = 0;
+      for (const move of op.moves) bytes += move.record.length;
+      return { records: op.moves.length, bytes };
+    }
+  }
+}
+
+/** The embedded, encrypted, durable MessageStore. Construct with `SegmentMessageStore.open`. */
+export class SegmentMessageStore implements MessageStore {
+  readonly #options: SegmentMessageStoreOptions;
+  readonly #cipher: RecordCipher;
+  readonly #cache: DataKeyCache;
+  readonly #segmentsDir: string;
+  readonly #segmentBytesMax: number;
+  readonly #chunkBytesMax: number;
+  readonly #compactionLiveRatioMin: number;
+  readonly #progressAfterMs: number;
+  readonly #segmentContext: Readonly<Record<string, string>>;
+
+  readonly #queues = new Map<string, QueueState>();
+  readonly #definitions = new Map<string, Definition>();
+  /** Live segments by id; Map insertion order is ascending id. */
+  readonly #segments = new Map<number, SegmentState>();
+  #active!: SegmentState;
+  #nextSegmentId = 1;
+
+  #pending: Op[] = [];
+  #flushing = false;
+  #closed = false;
+  #failed: Error | undefined;
+  #keyUnavailable = false;
+  readonly #unwrapping = new Map<number, Promise<CachedDataKey>>();
+  readonly #chunkCache = new Map<string, Buffer>();
+  #chunkCacheBytes = 0;
+  readonly #writer = new RecordWriter(256 * 1024);
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #compacting = false;
+  #compactAgain = false;
+  #idleWaiters: (() => void)[] = [];
+
+  private constructor(options: SegmentMessageStoreOptions, internals: SegmentMessageStoreInternals) {
+    this.#options = options;
+    this.#cipher = internals.cipher ?? aes256Gcm;
+    this.#cache = new DataKeyCache({ ...DEFAULT_DATA_KEY_CACHE_LIMITS, ...options.dataKeyCache }, options.now ?? Date.now);
+    this.#segmentsDir = join(options.dataDir, SEGMENTS_DIR);
+    this.#segmentBytesMax = options.segmentBytesMax ?? DEFAULTS.segmentBytesMax;
+    this.#chunkBytesMax = Math.min(options.chunkBytesMax ?? DEFAULTS.chunkBytesMax, CHUNK_BYTES_MAX / 2);
+    this.#compactionLiveRatioMin = options.compactionLiveRatioMin ?? DEFAULTS.compactionLiveRatioMin;
+    this.#progressAfterMs = options.progressAfterMs ?? DEFAULTS.progressAfterMs;
+    this.#segmentContext = { 'aws:mq:broker-id': options.brokerId, purpose: SEGMENT_CONTEXT_PURPOSE };
+  }
+
+  /**
+   * Opens (creating if needed) the store in `options.dataDir`: recovers every live segment, drops a
+   * torn tail, and starts a new segment under a new data key. Rejects with `KeyUnavailableError`
+   * when the KMS refuses, `StoreCorruptionError` when any stored byte fails verification.
+   */
+  static async open(
+    options: SegmentMessageStoreOptions,
+    internals: SegmentMessageStoreInternals = {},
+  ): Promise<SegmentMessageStore> {
+    if (options.brokerId.length === 0) throw new RangeError('brokerId is required');
+    const store = new SegmentMessageStore(options, internals);
+    try {
+      await store.#recover();
+    } catch (error) {
+      await store.#releaseAll();
+      throw error;
+    }
+    const sweepEveryMs = Math.max(10, Math.min(1000, store.#cache.limits.dataKeyCacheAgeMaxMs / 2));
+    store.#sweepTimer = setInterval(() => store.#cache.sweep(), sweepEveryMs);
+    store.#sweepTimer.unref();
+    store.#scheduleCompaction();
+    return store;
+  }
+
+  // ---- MessageStore ------------------------------------------------------------------------------
+
+  append(entries: readonly AppendEntry[]): Promise<number[]> {
+    if (entries.length === 0) return this.#checkUsable().then(() => []);
+    // Large appends go in slices (consecutive in the queue of pending ops, so in order) so that one
+    // slice always fits one data key's message budget.
+    const slice = Math.max(1, Math.min(4096, this.#cache.limits.dataKeyMessagesMax));
+    if (entries.length <= slice) return this.#submit<number[]>((done) => ({ kind: 'append', entries, done }));
+    const parts: Promise<number[]>[] = [];
+    for (let at = 0; at < entries.length; at += slice) {
+      const part = entries.slice(at, at + slice);
+      parts.push(this.#submit<number[]>((done) => ({ kind: 'append', entries: part, done })));
+    }
+    return Promise.all(parts).then((results) => results.flat());
+  }
+
+  async read(queueId: QueueId, fromOffset: number, limit: number): Promise<StoredMessage[]> {
+    await this.#checkUsable();
+    const queue = this.#queues.get(queueId);
+    if (queue === undefined || limit <= 0) return [];
+    const picked: IndexEntry[] = [];
+    for (let i = queue.lowerBound(fromOffset); i < queue.entries.length && picked.length < limit; i++) {
+      const entry = queue.entries[i]!;
+      if (entry.removed) continue;
+      if (!entry.visible) break;
+      picked.push(entry);
+    }
+    const out: StoredMessage[] = [];
+    for (const entry of picked) {
+      const chunk = entry.chunk;
+      const plaintext = await this.#chunkPlaintext(chunk);
+      const decoded = decodeMessageAt(plaintext, entry.recordPos);
+      // Postcondition: the authenticated record is the one the index points at.
+      if (decoded.queueId !== queueId || decoded.offset !== entry.offset) {
+        throw this.#corruption(CorruptionReason.MALFORMED, chunk.segment.file, chunk.offset);
+      }
+      out.push({
+        queueId,
+        offset: entry.offset,
+        deliveryCount: entry.deliveryCount,
+        exchange: decoded.exchange,
+        routingKey: decoded.routingKey,
+        properties: decoded.properties,
+        body: decoded.body,
+      });
+    }
+    return out;
+  }
+
+  async *iterate(queueId: QueueId, fromOffset = 0): AsyncIterable<StoredMessage> {
+    let next = fromOffset;
+    for (;;) {
+      const page = await this.read(queueId, next, READ_PAGE);
+      if (page.length === 0) return;
+      for (const message of page) yield message;
+      next = page[page.length - 1]!.offset + 1;
+    }
+  }
+
+  remove(queueId: QueueId, offsets: readonly number[]): Promise<number> {
+    if (offsets.length === 0) return this.#checkUsable().then(() => 0);
+    return this.#submit<number>((done) => ({ kind: 'remove', queueId, offsets, done }));
+  }
+
+  recordDelivery(queueId: QueueId, offsets: readonly number[]): Promise<void> {
+    if (offsets.length === 0) return this.#checkUsable();
+    return this.#submit<void>((done) => ({ kind: 'delivered', queueId, offsets, done }));
+  }
+
+  purge(queueId: QueueId): Promise<number> {
+    return this.#submit<number>((done) => ({ kind: 'purge', queueId, done }));
+  }
+
+  deleteQueue(queueId: QueueId): Promise<void> {
+    return this.#submit<void>((done) => ({ kind: 'deleteQueue', queueId, done }));
+  }
+
+  async queueIds(): Promise<QueueId[]> {
+    await this.#checkUsable();
+    return [...this.#queues.keys()].sort();
+  }
+
+  async queueStats(queueId: QueueId): Promise<QueueStats> {
+    await this.#checkUsable();
+    const queue = this.#queues.get(queueId);
+    if (queue === undefined) return { messageCount: 0, bodyBytes: 0, nextOffset: 0 };
+    return { messageCount: queue.live.size, bodyBytes: queue.liveBodyBytes, nextOffset: queue.nextOffset };
+  }
+
+  putDefinition(definition: Definition): Promise<void> {
+    const copy: Definition = {
+      kind: definition.kind,
+      name: definition.name,
+      record: JSON.parse(JSON.stringify(definition.record)) as JsonValue,
+    };
+    return this.#submit<void>((done) => ({ kind: 'defPut', definition: copy, done }));
+  }
+
+  deleteDefinition(kind: DefinitionKind, name: string): Promise<boolean> {
+    return this.#submit<boolean>((done) => ({ kind: 'defDelete', defKind: kind, name, done }));
+  }
+
+  async getDefinition(kind: DefinitionKind, name: string): Promise<Definition | undefined> {
+    await this.#checkUsable();
+    // Reading definitions needs a usable key like everything else (they are kept decrypted in
+    // memory, but the store refuses once its keys expire and the KMS refuses).
+    await this.#keyFor(this.#active);
+    const found = this.#definitions.get(definitionKey(kind, name));
+    return found === undefined ? undefined : (JSON.parse(JSON.stringify(found)) as Definition);
+  }
+
+  async listDefinitions(kind?: DefinitionKind): Promise<Definition[]> {
+    await this.#checkUsable();
+    await this.#keyFor(this.#active);
+    return [...this.#definitions.values()]
+      .filter((d) => kind === undefined || d.kind === kind)
+      .sort((a, b) => compare(a.kind, b.kind) || compare(a.name, b.name))
+      .map((d) => JSON.parse(JSON.stringify(d)) as Definition);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#waitIdle();
+    this.#closed = true;
+    await this.#releaseAll();
+  }
+
+  /** Waits until no write is pending or running and compaction is idle (tests, shutdown). */
+  async settle(): Promise<void> {
+    await this.#waitIdle();
+  }
+
+  /** Counts for tests and metrics. */
+  stats(): { segments: number; activeSegmentId: number; cachedKeys: number; queues: number } {
+    return {
+      segments: this.#segments.size,
+      activeSegmentId: this.#active.id,
+      cachedKeys: this.#cache.size,
+      queues: this.#queues.size,
+    };
+  }
+
+  // ---- write path (group commit) -----------------------------------------------------------------
+
+  #submit<T>(makeOp: (done: Settle<T>) => Op): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreClosedError());
+    if (this.#failed !== undefined) return Promise.reject(new StoreClosedError(`message store failed: ${this.#failed.message}`));
+    const { promise, settle } = deferred<T>();
+    this.#pending.push(makeOp(settle));
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(() => void this.#flushLoop());
+    }
+    return promise;
+  }
+
+  async #checkUsable(): Promise<void> {
+    if (this.#closed) throw new StoreClosedError();
+    if (this.#failed !== undefined) throw new StoreClosedError(`message store failed: ${this.#failed.message}`);
+  }
+
+  async #flushLoop(): Promise<void> {
+    try {
+      while (this.#pending.length > 0 && this.#failed === undefined) {
+        const batch = this.#pending;
+        this.#pending = [];
+        await this.#flushBatch(batch);
+      }
+      if (this.#failed !== undefined) {
+        const error = new StoreClosedError(`message store failed: ${this.#failed.message}`);
+        for (const op of this.#pending.splice(0)) op.done.reject(error);
+      }
+    } finally {
+      this.#flushing = false;
+      this.#notifyIdle();
+    }
+  }
+
+  /**
+   * Writes a batch: ops are applied to the in-memory state in order while their records are encoded
+   * into chunks; the chunks are written and fdatasynced; only then do reads see new messages and do
+   * the callers' promises resolve. A key refusal happens before anything is applied.
+   */
+  async #flushBatch(batch: Op[]): Promise<void> {
+    let index = 0;
+    while (index < batch.length) {
+      let key: CachedDataKey;
+      try {
+        key = await this.#writableKey(opBudget(batch[index]!));
+      } catch (error) {
+        for (const op of batch.slice(index)) op.done.reject(error);
+        return;
+      }
+      const segment = this.#active;
+      const sealedChunks: Buffer[] = [];
+      const results: { op: Op; value: unknown }[] = [];
+      const newEntries: IndexEntry[] = [];
+      const relocated: { entry: IndexEntry; chunk: ChunkRef; recordPos: number; from: SegmentState }[] = [];
+      let fileOffset = segment.end;
+      let chunkIndex = segment.chunkCount;
+      let chunk: ChunkRef = { segment, offset: fileOffset, index: chunkIndex, length: 0 };
+      let chunkRecords = 0;
+      let budgetRecords = 0;
+      let budgetBytes = 0;
+      let sealedRecords = 0;
+      let sealedBytes = 0;
+      this.#writer.reset();
+
+      const sealChunk = (): void => {
+        if (this.#writer.length === 0 && chunkRecords === 0) return;
+        const plaintext = this.#writer.buffer.subarray(0, this.#writer.length);
+        const chunkHeader = encodeChunkHeader(ChunkKind.DATA, sealedLength(plaintext.length));
+        const aad = chunkAad({ brokerId: this.#options.brokerId, segmentId: segment.id, chunkIndex, fileOffset, chunkHeader });
+        const sealed = this.#cipher.seal(key.plaintextDataKey, chunkNonce(chunkIndex), aad, plaintext);
+        sealedRecords += chunkRecords;
+        sealedBytes += plaintext.length;
+        chunk.length = CHUNK_HEADER_BYTES + sealed.length;
+        this.#cacheChunk(chunk, Buffer.from(plaintext));
+        sealedChunks.push(chunkHeader, sealed);
+        fileOffset += chunk.length;
+        chunkIndex++;
+        chunk = { segment, offset: fileOffset, index: chunkIndex, length: 0 };
+        chunkRecords = 0;
+        this.#writer.reset();
+      };
+
+      while (index < batch.length) {
+        const op = batch[index]!;
+        const budget = opBudget(op);
+        const alone = budgetRecords === 0;
+        if (!this.#fits(key, segment, budgetRecords + budget.records, budgetBytes + budget.bytes, alone)) {
+          if (!alone) break;
+          if (segment.chunkCount <= 1 && key.messagesEncrypted === 0) {
+            // Alone, under a fresh key, it still does not fit: an append with more messages than
+            // one data key may encrypt.
+            op.done.reject(new RangeError('operation exceeds the per-data-key message limit'));
+            index++;
+            continue;
+          }
+          break; // the key expired meanwhile: the next round starts a new segment
+        }
+        budgetRecords += budget.records;
+        budgetBytes += budget.bytes;
+        const value = this.#applyOp(op, () => chunk, () => {
+          chunkRecords++;
+          if (this.#writer.length >= this.#chunkBytesMax) sealChunk();
+        }, newEntries, relocated);
+        results.push({ op, value });
+        index++;
+      }
+      sealChunk();
+      // Counted against the key's limits once per round; `#fits` checked the upper bounds.
+      this.#cache.recordEncryption(key, sealedRecords, sealedBytes);
+
+      if (sealedChunks.length > 0) {
+        try {
+          const fh = segment.fh!;
+          await writeAllAt(fh, sealedChunks, segment.end);
+          await fh.datasync();
+        } catch (error) {
+          this.#fail(error as Error);
+          for (const { op } of results) op.done.reject(new StoreClosedError(`message store failed: ${(error as Error).message}`));
+          for (const op of batch.slice(index)) op.done.reject(new StoreClosedError('message store failed'));
+          return;
+        }
+        segment.end = fileOffset;
+        segment.chunkCount = chunkIndex;
+      }
+      for (const entry of newEntries) entry.visible = true;
+      for (const move of relocated) {
+        if (move.entry.removed) {
+          // Removed while its copy was being written: the copy is dead on arrival.
+          move.chunk.segment.liveMessages--;
+          continue;
+        }
+        move.entry.chunk = move.chunk;
+        move.entry.recordPos = move.recordPos;
+        move.from.liveMessages--;
+      }
+      for (const { op, value } of results) {
+        if (op.kind === 'drop') await this.#unlinkDropped(op.segment);
+        (op.done as Settle<unknown>).resolve(value);
+      }
+      this.#scheduleCompaction();
+    }
+  }
+
+  /** Applies one op to memory and encodes its records. Returns the op's result. */
+  #applyOp(
+    op: Op,
+    currentChunk: () => ChunkRef,
+    recordDone: () => void,
+    newEntries: IndexEntry[],
+    relocated: { entry: IndexEntry; chunk: ChunkRef; recordPos: number; from: SegmentState }[],
+  ): unknown {
+    const w = this.#writer;
+    const active = this.#active;
+    const killed = (entry: IndexEntry): void => {
+      const holder = entry.chunk.segment;
+      holder.liveMessages--;
+      if (holder !== active) active.deps.add(holder.id);
+    };
+    switch (op.kind) {
+      case 'append': {
+        const offsets: number[] = [];
+        for (const { queueId, message } of op.entries) {
+          let queue = this.#queues.get(queueId);
+          if (queue === undefined) {
+            queue = new QueueState(queueId);
+            this.#queues.set(queueId, queue);
+          }
+          const offset = queue.nextOffset++;
+          const chunk = currentChunk();
+          const recordPos = w.length;
+          w.u8(RecordType.MESSAGE);
+          w.str16(queueId);
+          w.u48(offset);
+          w.u32(0);
+          w.str16(message.exchange);
+          w.str16(message.routingKey);
+          w.bytes32(message.properties);
+          w.bytes32(message.body);
+          const entry: IndexEntry = {
+            offset,
+            chunk,
+            recordPos,
+            deliveryCount: 0,
+            bodyBytes: message.body.length,
+            visible: false,
+            removed: false,
+          };
+          queue.add(entry);
+          active.liveMessages++;
+          newEntries.push(entry);
+          offsets.push(offset);
+          recordDone();
+        }
+        return offsets;
+      }
+      case 'remove':
+      case 'delivered': {
+        const queue = this.#queues.get(op.queueId);
+        if (queue === undefined) return op.kind === 'remove' ? 0 : undefined;
+        const hitSet = new Set<IndexEntry>();
+        for (const offset of op.offsets) {
+          const entry = queue.live.get(offset);
+          if (entry !== undefined) hitSet.add(entry);
+        }
+        const hit = [...hitSet];
+        if (hit.length === 0) return op.kind === 'remove' ? 0 : undefined;
+        w.u8(op.kind === 'remove' ? RecordType.REMOVE : RecordType.DELIVERED);
+        w.str16(op.queueId);
+        w.u32(hit.length);
+        for (const entry of hit) {
+          w.u48(entry.offset);
+          if (op.kind === 'remove') {
+            queue.removeEntry(entry);
+            killed(entry);
+          } else {
+            entry.deliveryCount++;
+            if (entry.chunk.segment !== active) active.deps.add(entry.chunk.segment.id);
+          }
+        }
+        recordDone();
+        return op.kind === 'remove' ? hit.length : undefined;
+      }
+      case 'purge': {
+        const queue = this.#queues.get(op.queueId);
+        if (queue === undefined) return 0;
+        const victims = [...queue.live.values()];
+        w.u8(RecordType.PURGE);
+        w.str16(op.queueId);
+        w.u48(queue.nextOffset);
+        for (const entry of victims) {
+          queue.removeEntry(entry);
+          killed(entry);
+        }
+        recordDone();
+        return victims.length;
+      }
+      case 'deleteQueue': {
+        const queue = this.#queues.get(op.queueId);
+        if (queue === undefined) return undefined;
+        w.u8(RecordType.DELETE_QUEUE);
+        w.str16(op.queueId);
+        for (const entry of [...queue.live.values()]) {
+          queue.removeEntry(entry);
+          killed(entry);
+        }
+        this.#queues.delete(op.queueId);
+        recordDone();
+        return undefined;
+      }
+      case 'defPut': {
+        const { definition } = op;
+        w.u8(RecordType.DEF_PUT);
+        w.str16(definition.kind);
+        w.text32(definition.name);
+        w.text32(JSON.stringify(definition.record));
+        this.#definitions.set(definitionKey(definition.kind, definition.name), definition);
+        recordDone();
+        return undefined;
+      }
+      case 'defDelete': {
+        const existed = this.#definitions.delete(definitionKey(op.defKind, op.name));
+        if (!existed) return false;
+        w.u8(RecordType.DEF_DELETE);
+        w.str16(op.defKind);
+        w.text32(op.name);
+        recordDone();
+        return true;
+      }
+      case 'drop': {
+        w.u8(RecordType.DROP_SEGMENT);
+        w.u48(op.segment.id);
+        recordDone();
+        return undefined;
+      }
+      case 'relocate': {
+        for (const move of op.moves) {
+          if (move.entry.removed) continue;
+          const chunk = currentChunk();
+          const recordPos = w.length;
+          // The copy is a RELOCATED record carrying the current delivery count.
+          const record = Buffer.from(move.record);
+          record[0] = RecordType.RELOCATED;
+          const countAt = 1 + 2 + Buffer.byteLength(move.queue.id, 'utf8') + 6;
+          record.writeUInt32BE(move.entry.deliveryCount, countAt);
+          w.raw(record);
+          const from = move.entry.chunk.segment;
+          // The copy supersedes the original: this segment must outlive the original's.
+          if (from !== active) active.deps.add(from.id);
+          relocated.push({ entry: move.entry, chunk, recordPos, from });
+          active.liveMessages++;
+          recordDone();
+        }
+        return undefined;
+      }
+    }
+  }
+
+  /**
+   * The active segment's data key if it may encrypt `budget` more; otherwise starts a new segment
+   * with a new data key (the age limit makes this happen at least every dataKeyCacheAgeMaxMs, so a
+   * refused key stops writes within that bound).
+   */
+  async #writableKey(budget: { records: number; bytes: number }): Promise<CachedDataKey> {
+    const entry = this.#cache.get(writeKeyId(this.#active.id));
+    if (entry !== undefined && this.#fits(entry, this.#active, budget.records, budget.bytes, true)) return entry;
+    await this.#startSegment();
+    return this.#cache.get(writeKeyId(this.#active.id))!;
+  }
+
+  /**
+   * Whether `records` more records of at most `bytes` plaintext bytes may go into `segment` under
+   * `key`. Precondition of every encryption: a data key encrypts at most dataKeyMessagesMax records
+   * and dataKeyBytesMax bytes, and is not older than dataKeyCacheAgeMaxMs. The segment size limit is
+   * soft: the first operation in a fresh segment always fits.
+   */
+  #fits(key: CachedDataKey, segment: SegmentState, records: number, bytes: number, alone: boolean): boolean {
+    if (!this.#cache.canEncrypt(key, records, bytes)) return false;
+    return segment.end + bytes <= this.#segmentBytesMax || (alone && segment.chunkCount <= 1);
+  }
+
+  /** Creates the next segment: new data key, header, META chunk; synced before it is used. */
+  async #startSegment(): Promise<void> {
+    const generated = await this.#withKeyErrors(() =>
+      this.#options.keyProvider.generateDataKey({
+        keyId: this.#options.kmsKeyId,
+        encryptionContext: this.#segmentContext,
+        ...(this.#options.grantTokens === undefined ? {} : { grantTokens: this.#options.grantTokens }),
+      }),
+    );
+    const plaintextDataKey = generated.plaintextDataKey;
+    if (plaintextDataKey.length !== AEAD_KEY_BYTES) {
+      plaintextDataKey.fill(0);
+      throw new Error('KeyProvider returned a data key of the wrong size');
+    }
+    const id = this.#nextSegmentId++;
+    const headerBytes = encodeSegmentHeader(id, generated.encryptedDataKey);
+    const header = decodeSegmentHeader(headerBytes) as SegmentHeader;
+    const meta: MetaSnapshot = {
+      v: 1,
+      live: [...this.#segments.values()].map((s) => [s.id, s.end] as const),
+      queues: [...this.#queues.values()].map((q) => [q.id, q.nextOffset] as const),
+      definitions: [...this.#definitions.values()].map((d) => [d.kind, d.name, d.record] as const),
+    };
+    const metaPlaintext = encodeMeta(meta);
+    const chunkHeader = encodeChunkHeader(ChunkKind.META, sealedLength(metaPlaintext.length));
+    const fileOffset = headerBytes.length;
+    const aad = chunkAad({
+      brokerId: this.#options.brokerId,
+      segmentId: id,
+      chunkIndex: 0,
+      fileOffset,
+      chunkHeader,
+      segmentHeader: headerBytes,
+    });
+    const sealedMeta = this.#cipher.seal(plaintextDataKey, chunkNonce(0), aad, metaPlaintext);
+    const file = join(SEGMENTS_DIR, segmentFileName(id));
+    const path = join(this.#options.dataDir, file);
+    const fh = await open(path, 'wx+', 0o600);
+    try {
+      await writeAllAt(fh, [headerBytes, chunkHeader, sealedMeta], 0);
+      await fh.datasync();
+      await syncDirectory(this.#segmentsDir);
+    } catch (error) {
+      await fh.close().catch(() => undefined);
+      plaintextDataKey.fill(0);
+      this.#fail(error as Error);
+      throw error;
+    }
+    const entry = this.#cache.put(writeKeyId(id), plaintextDataKey);
+    this.#cache.recordEncryption(entry, 0, metaPlaintext.length);
+    const segment: SegmentState = {
+      id,
+      file,
+      path,
+      header,
+      fh,
+      end: fileOffset + CHUNK_HEADER_BYTES + sealedMeta.length,
+      chunkCount: 1,
+      liveMessages: 0,
+      deps: new Set(),
+      dropping: false,
+    };
+    this.#segments.set(id, segment);
+    this.#active = segment;
+  }
+
+  // ---- read path ---------------------------------------------------------------------------------
+
+  #cacheChunk(chunk: ChunkRef, plaintext: Buffer): void {
+    const id = `${chunk.segment.id}:${chunk.offset}`;
+    const old = this.#chunkCache.get(id);
+    if (old !== undefined) {
+      this.#chunkCache.delete(id);
+      this.#chunkCacheBytes -= old.length;
+    }
+    this.#chunkCache.set(id, plaintext);
+    this.#chunkCacheBytes += plaintext.length;
+    while (this.#chunkCacheBytes > CHUNK_CACHE_BYTES_MAX && this.#chunkCache.size > 1) {
+      const oldest = this.#chunkCache.entries().next().value as [string, Buffer];
+      this.#chunkCache.delete(oldest[0]);
+      this.#chunkCacheBytes -= oldest[1].length;
+    }
+  }
+
+  async #chunkPlaintext(chunk: ChunkRef): Promise<Buffer> {
+    // The key is checked on every read, cached plaintext or not: once keys expire and the KMS
+    // refuses, nothing is served.
+    const key = await this.#keyFor(chunk.segment);
+    const id = `${chunk.segment.id}:${chunk.offset}`;
+    const cached = this.#chunkCache.get(id);
+    if (cached !== undefined) {
+      this.#chunkCache.delete(id);
+      this.#chunkCache.set(id, cached);
+      return cached;
+    }
+    const fh = chunk.segment.fh;
+    if (fh === undefined) throw new StoreClosedError();
+    const bytes = Buffer.allocUnsafe(chunk.length);
+    const { bytesRead } = await fh.read(bytes, 0, chunk.length, chunk.offset);
+    if (bytesRead !== chunk.length) throw this.#corruption(CorruptionReason.TRUNCATED, chunk.segment.file, chunk.offset);
+    const plaintext = this.#openChunk(key, chunk.segment, chunk.index, chunk.offset, bytes, ChunkKind.DATA);
+    this.#cacheChunk(chunk, plaintext);
+    return plaintext;
+  }
+
+  /** Verifies and decrypts one chunk (header + sealed bytes). Throws StoreCorruptionError. */
+  #openChunk(
+    key: CachedDataKey,
+    segment: { id: number; file: string; header: SegmentHeader },
+    chunkIndex: number,
+    fileOffset: number,
+    bytes: Buffer,
+    expectedKind: ChunkKind,
+  ): Buffer {
+    const chunkHeader = bytes.subarray(0, CHUNK_HEADER_BYTES);
+    if (chunkHeader[4] !== expectedKind || chunkHeader.readUInt32BE(0) !== bytes.length - CHUNK_HEADER_BYTES) {
+      throw this.#corruption(CorruptionReason.MALFORMED, segment.file, fileOffset);
+    }
+    const aad = chunkAad({
+      brokerId: this.#options.brokerId,
+      segmentId: segment.id,
+      chunkIndex,
+      fileOffset,
+      chunkHeader,
+      ...(chunkIndex === 0 ? { segmentHeader: segment.header.bytes } : {}),
+    });
+    try {
+      return this.#cipher.open(key.plaintextDataKey, chunkNonce(chunkIndex), aad, bytes.subarray(CHUNK_HEADER_BYTES));
+    } catch (error) {
+      if (error instanceof DecryptionFailedError) {
+        throw this.#corruption(CorruptionReason.AUTHENTICATION_FAILED, segment.file, fileOffset);
+      }
+      throw error;
+    }
+  }
+
+  /** The plaintext data key of a segment: from the cache, or unwrapped again by the KMS. */
+  async #keyFor(segment: { id: number; file: string; header: SegmentHeader }): Promise<CachedDataKey> {
+    const cached = this.#cache.get(writeKeyId(segment.id)) ?? this.#cache.get(readKeyId(segment.id));
+    if (cached !== undefined) return cached;
+    let inflight = this.#unwrapping.get(segment.id);
+    if (inflight === undefined) {
+      inflight = this.#unwrap(segment).finally(() => this.#unwrapping.delete(segment.id));
+      this.#unwrapping.set(segment.id, inflight);
+    }
+    return inflight;
+  }
+
+  async #unwrap(segment: { id: number; file: string; header: SegmentHeader }): Promise<CachedDataKey> {
+    let plaintextDataKey: Buffer;
+    try {
+      plaintextDataKey = await this.#withKeyErrors(() =>
+        this.#options.keyProvider.decryptDataKey({
+          encryptedDataKey: segment.header.encryptedDataKey,
+          encryptionContext: this.#segmentContext,
+          keyId: this.#options.kmsKeyId,
+          ...(this.#options.grantTokens === undefined ? {} : { grantTokens: this.#options.grantTokens }),
+        }),
+      );
+    } catch (error) {
+      // A wrapped key that does not unwrap under this broker's context: another broker's file, or
+      // a changed header. Corruption, reported at the header's offset.
+      if (error instanceof DecryptionFailedError) throw this.#corruption(CorruptionReason.AUTHENTICATION_FAILED, segment.file, 0);
+      throw error;
+    }
+    if (plaintextDataKey.length !== AEAD_KEY_BYTES) {
+      plaintextDataKey.fill(0);
+      throw this.#corruption(CorruptionReason.AUTHENTICATION_FAILED, segment.file, 0);
+    }
+    return this.#cache.put(readKeyId(segment.id), plaintextDataKey);
+  }
+
+  /** Runs a KMS call; reports key loss and recovery upward through `onEvent`. */
+  async #withKeyErrors<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      if (this.#keyUnavailable) {
+        this.#keyUnavailable = false;
+        this.#emit({ type: 'key-available' });
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof KeyUnavailableError && !this.#keyUnavailable) {
+        this.#keyUnavailable = true;
+        this.#emit({ type: 'key-unavailable', error });
+      }
+      throw error;
+    }
+  }
+
+  // ---- recovery ----------------------------------------------------------------------------------
+
+  async #recover(): Promise<void> {
+    const started = Date.now();
+    const { dataDir } = this.#options;
+    await mkdir(this.#segmentsDir, { recursive: true, mode: 0o700 });
+    const formatPath = join(dataDir, FORMAT_FILE);
+    const format = await readFile(formatPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (format === undefined) {
+      await writeFile(formatPath, FORMAT_FILE_TEXT, { mode: 0o600, flag: 'wx' });
+      await syncDirectory(dataDir);
+    } else if (format !== FORMAT_FILE_TEXT) {
+      throw this.#corruption(CorruptionReason.MALFORMED, FORMAT_FILE, 0);
+    }
+
+    const names = await readdir(this.#segmentsDir);
+    const ids = names.map(parseSegmentFileName).filter((id): id is number => id !== undefined).sort((a, b) => a - b);
+    let tornBytesDropped = 0;
+    let staleSegmentsRemoved = 0;
+    let bytesTotal = 0;
+    let bytesDone = 0;
+    for (const id of ids) bytesTotal += (await stat(join(this.#segmentsDir, segmentFileName(id)))).size;
+    const progress = new ProgressClock(this.#progressAfterMs);
+
+    // 1. The newest segment: its META says which older segments must exist and how long each is.
+    let newest: LoadedSegment | undefined;
+    while (ids.length > 0 && newest === undefined) {
+      const id = ids[ids.length - 1]!;
+      const loaded = await this.#loadSegment(id, undefined);
+      if (loaded === 'torn-creation') {
+        // Crashed while creating it (header or META cut short): nothing in it was acknowledged.
+        const file = join(SEGMENTS_DIR, segmentFileName(id));
+        const size = (await stat(join(dataDir, file))).size;
+        await rm(join(dataDir, file));
+        tornBytesDropped += size;
+        this.#emit({ type: 'torn-tail', file, offset: 0, bytesDropped: size });
+        ids.pop();
+        continue;
+      }
+      newest = loaded;
+    }
+    if (newest === undefined) {
+      await syncDirectory(this.#segmentsDir);
+      this.#nextSegmentId = 1;
+      await this.#startSegment();
+      this.#emitRecoverySummary(started, 0, 0, tornBytesDropped, 0, progress);
+      return;
+    }
+
+    const meta = newest.meta;
+    const drops = new Set<number>();
+    for (const plaintext of newest.dataChunks.map((c) => c.plaintext)) collectDrops(plaintext, drops);
+    const expected = new Map<number, number>(meta.live.map(([id, length]) => [id, length]));
+    const present = new Set(ids);
+
+    // 2. Older live segments, in order, each exactly as long as the META says.
+    for (const [id, length] of expected) {
+      if (id >= newest.id) throw this.#corruption(CorruptionReason.MALFORMED, newest.file, newest.metaOffset);
+      if (!present.has(id)) {
+        if (drops.has(id)) continue;
+        throw this.#corruption(CorruptionReason.MISSING_FILE, join(SEGMENTS_DIR, segmentFileName(id)), 0);
+      }
+      if (drops.has(id)) continue; // dropped by compaction; its unlink did not survive the crash
+      const loaded = await this.#loadSegment(id, length);
+      if (loaded === 'torn-creation') throw this.#corruption(CorruptionReason.TRUNCATED, join(SEGMENTS_DIR, segmentFileName(id)), 0);
+      const segment = this.#adoptSegment(loaded);
+      for (const chunk of loaded.dataChunks) this.#replayChunk(segment, chunk, false);
+      bytesDone += loaded.end;
+      if (progress.due()) {
+        this.#emit({ type: 'recovery-progress', segmentsDone: this.#segments.size, segmentsTotal: expected.size + 1, bytesDone, bytesTotal });
+      }
+    }
+
+    // 3. The state at the newest segment's start, then its own records.
+    const metaQueues = new Map<string, number>(meta.queues.map(([id, next]) => [id, next]));
+    for (const [id, queue] of this.#queues) {
+      const next = metaQueues.get(id);
+      if (next === undefined) {
+        for (const entry of [...queue.live.values()]) {
+          queue.removeEntry(entry);
+          entry.chunk.segment.liveMessages--;
+        }
+        this.#queues.delete(id);
+      } else {
+        queue.nextOffset = Math.max(queue.nextOffset, next);
+      }
+    }
+    for (const [id, next] of metaQueues) {
+      if (!this.#queues.has(id)) {
+        const queue = new QueueState(id);
+        queue.nextOffset = next;
+        this.#queues.set(id, queue);
+      }
+    }
+    for (const [kind, name, record] of meta.definitions) {
+      this.#definitions.set(definitionKey(kind, name), { kind: kind as DefinitionKind, name, record: record as JsonValue });
+    }
+    const newestSegment = this.#adoptSegment(newest);
+    for (const chunk of newest.dataChunks) this.#replayChunk(newestSegment, chunk, true);
+    bytesDone += newest.end;
+
+    if (newest.tornAt !== undefined) {
+      // Only a chunk cut short can be torn; it was never synced and so never acknowledged.
+      const dropped = newest.fileSize - newest.tornAt;
+      await truncateAndSync(newestSegment.path, newest.tornAt);
+      tornBytesDropped += dropped;
+      this.#emit({ type: 'torn-tail', file: newest.file, offset: newest.tornAt, bytesDropped: dropped });
+    }
+
+    // 4. Files that are not part of the live set: dropped segments whose unlink was lost, or old
+    // segments copied back in (a replay). Neither is read.
+    for (const id of ids) {
+      if (this.#segments.has(id)) continue;
+      const file = join(SEGMENTS_DIR, segmentFileName(id));
+      await rm(join(dataDir, file), { force: true });
+      if (!drops.has(id)) {
+        staleSegmentsRemoved++;
+        this.#emit({ type: 'stale-segment-removed', file });
+      }
+    }
+
+    this.#nextSegmentId = Math.max(...ids, newest.id) + 1;
+    for (const segment of this.#segments.values()) {
+      // Older segments are read-only from now on; reopen their handles read-only.
+      await segment.fh?.close();
+      segment.fh = await open(segment.path, 'r');
+    }
+    await this.#startSegment();
+    let messages = 0;
+    for (const queue of this.#queues.values()) messages += queue.live.size;
+    this.#emitRecoverySummary(started, this.#segments.size - 1, bytesDone, tornBytesDropped, staleSegmentsRemoved, progress, messages);
+  }
+
+  #emitRecoverySummary(
+    started: number,
+    segments: number,
+    bytes: number,
+    tornBytesDropped: number,
+    staleSegmentsRemoved: number,
+    progress: ProgressClock,
+    messages = 0,
+  ): void {
+    const durationMs = Date.now() - started;
+    if (durationMs < this.#progressAfterMs && !progress.emitted && tornBytesDropped === 0 && staleSegmentsRemoved === 0) return;
+    this.#emit({
+      type: 'recovery-summary',
+      durationMs,
+      segments,
+      bytes,
+      messages,
+      queues: this.#queues.size,
+      tornBytesDropped,
+      staleSegmentsRemoved,
+    });
+  }
+
+  /**
+   * Reads and verifies a whole segment. `expectedLength` undefined = the newest segment (may end in
+   * a torn chunk); otherwise the file must be exactly that long and end on a chunk boundary.
+   */
+  async #loadSegment(id: number, expectedLength: number | undefined): Promise<LoadedSegment | 'torn-creation'> {
+    const file = join(SEGMENTS_DIR, segmentFileName(id));
+    const path = join(this.#options.dataDir, file);
+    const bytes = await readFile(path);
+    const isNewest = expectedLength === undefined;
+    if (!isNewest) {
+      if (bytes.length < expectedLength) throw this.#corruption(CorruptionReason.TRUNCATED, file, bytes.length);
+      if (bytes.length > expectedLength) throw this.#corruption(CorruptionReason.MALFORMED, file, expectedLength);
+    }
+    const header = decodeSegmentHeader(bytes);
+    if (header === undefined) {
+      if (isNewest) return 'torn-creation';
+      throw this.#corruption(CorruptionReason.TRUNCATED, file, 0);
+    }
+    if (header === 'malformed' || header.segmentId !== id) throw this.#corruption(CorruptionReason.MALFORMED, file, 0);
+    const metaOffset = header.bytes.length;
+    const metaChunk = chunkAt(bytes, metaOffset);
+    if (metaChunk === 'short') {
+      if (isNewest) return 'torn-creation';
+      throw this.#corruption(CorruptionReason.TRUNCATED, file, metaOffset);
+    }
+    if (metaChunk === 'malformed') throw this.#corruption(CorruptionReason.MALFORMED, file, metaOffset);
+    const segmentRef = { id, file, header };
+    const key = await this.#keyFor(segmentRef);
+    const metaPlaintext = this.#openChunk(key, segmentRef, 0, metaOffset, metaChunk, ChunkKind.META);
+    let meta: MetaSnapshot;
+    try {
+      meta = decodeMeta(metaPlaintext);
+    } catch {
+      throw this.#corruption(CorruptionReason.MALFORMED, file, metaOffset);
+    }
+    const dataChunks: LoadedChunk[] = [];
+    let at = metaOffset + metaChunk.length;
+    let index = 1;
+    let tornAt: number | undefined;
+    while (at < bytes.length) {
+      const chunk = chunkAt(bytes, at);
+      if (chunk === 'short') {
+        if (isNewest) {
+          tornAt = at;
+          break;
+        }
+        throw this.#corruption(CorruptionReason.TRUNCATED, file, at);
+      }
+      if (chunk === 'malformed') throw this.#corruption(CorruptionReason.MALFORMED, file, at);
+      const plaintext = this.#openChunk(key, segmentRef, index, at, chunk, ChunkKind.DATA);
+      dataChunks.push({ offset: at, index, length: chunk.length, plaintext });
+      at += chunk.length;
+      index++;
+    }
+    return { id, file, path, header, meta, metaOffset, dataChunks, end: at, chunkCount: index, tornAt, fileSize: bytes.length };
+  }
+
+  #adoptSegment(loaded: LoadedSegment): SegmentState {
+    const segment: SegmentState = {
+      id: loaded.id,
+      file: loaded.file,
+      path: loaded.path,
+      header: loaded.header,
+      fh: undefined,
+      end: loaded.end,
+      chunkCount: loaded.chunkCount,
+      liveMessages: 0,
+      deps: new Set(),
+      dropping: false,
+    };
+    this.#segments.set(segment.id, segment);
+    return segment;
+  }
+
+  /** Applies one recovered chunk's records to the in-memory state. */
+  #replayChunk(segment: SegmentState, loaded: LoadedChunk, applyDefinitions: boolean): void {
+    const chunk: ChunkRef = { segment, offset: loaded.offset, index: loaded.index, length: loaded.length };
+    const reader = new RecordReader(loaded.plaintext);
+    const fail = (): never => {
+      throw this.#corruption(CorruptionReason.MALFORMED, segment.file, loaded.offset);
+    };
+    const killed = (entry: IndexEntry): void => {
+      entry.chunk.segment.liveMessages--;
+      if (entry.chunk.segment !== segment) segment.deps.add(entry.chunk.segment.id);
+    };
+    try {
+      while (!reader.done) {
+        const recordPos = reader.at;
+        const type = reader.u8();
+        switch (type) {
+          case RecordType.MESSAGE:
+          case RecordType.RELOCATED: {
+            const queueId = reader.str16();
+            const offset = reader.u48();
+            const deliveryCount = reader.u32();
+            reader.str16();
+            reader.str16();
+            reader.skipBytes32();
+            const bodyBytes = reader.skipBytes32();
+            let queue = this.#queues.get(queueId);
+            if (queue === undefined) {
+              queue = new QueueState(queueId);
+              this.#queues.set(queueId, queue);
+            }
+            const existing = queue.live.get(offset);
+            if (existing !== undefined) {
+              // Precondition: only compaction writes a record for a live offset, as RELOCATED.
+              if (type !== RecordType.RELOCATED) fail();
+              const from = existing.chunk.segment;
+              from.liveMessages--;
+              if (from !== segment) segment.deps.add(from.id);
+              existing.chunk = chunk;
+              existing.recordPos = recordPos;
+              existing.deliveryCount = deliveryCount;
+              segment.liveMessages++;
+              break;
+            }
+            // A RELOCATED copy whose original went with its (dropped) segment, or a new message.
+            queue.insert({ offset, chunk, recordPos, deliveryCount, bodyBytes, visible: true, removed: false });
+            queue.nextOffset = Math.max(queue.nextOffset, offset + 1);
+            segment.liveMessages++;
+            break;
+          }
+          case RecordType.REMOVE:
+          case RecordType.DELIVERED: {
+            const queueId = reader.str16();
+            const count = reader.u32();
+            const queue = this.#queues.get(queueId);
+            for (let i = 0; i < count; i++) {
+              const offset = reader.u48();
+              const entry = queue?.live.get(offset);
+              if (queue === undefined || entry === undefined) continue;
+              if (type === RecordType.REMOVE) {
+                queue.removeEntry(entry);
+                killed(entry);
+              } else {
+                entry.deliveryCount++;
+                if (entry.chunk.segment !== segment) segment.deps.add(entry.chunk.segment.id);
+              }
+            }
+            break;
+          }
+          case RecordType.PURGE: {
+            const queueId = reader.str16();
+            const upTo = reader.u48();
+            const queue = this.#queues.get(queueId);
+            if (queue === undefined) break;
+            for (const entry of [...queue.live.values()]) {
+              if (entry.offset >= upTo) continue;
+              queue.removeEntry(entry);
+              killed(entry);
+            }
+            queue.nextOffset = Math.max(queue.nextOffset, upTo);
+            break;
+          }
+          case RecordType.DELETE_QUEUE: {
+            const queueId = reader.str16();
+            const queue = this.#queues.get(queueId);
+            if (queue === undefined) break;
+            for (const entry of [...queue.live.values()]) {
+              queue.removeEntry(entry);
+              killed(entry);
+            }
+            this.#queues.delete(queueId);
+            break;
+          }
+          case RecordType.DROP_SEGMENT:
+            reader.u48();
+            break;
+          case RecordType.DEF_PUT: {
+            const kind = reader.str16();
+            const name = reader.text32();
+            const json = reader.text32();
+            if (applyDefinitions) {
+              this.#definitions.set(definitionKey(kind, name), {
+                kind: kind as DefinitionKind,
+                name,
+                record: JSON.parse(json) as JsonValue,
+              });
+            }
+            break;
+          }
+          case RecordType.DEF_DELETE: {
+            const kind = reader.str16();
+            const name = reader.text32();
+            if (applyDefinitions) this.#definitions.delete(definitionKey(kind, name));
+            break;
+          }
+          default:
+            fail();
+        }
+      }
+    } catch (error) {
+      if (error instanceof StoreCorruptionError) throw error;
+      fail();
+    }
+  }
+
+  // ---- space: dropping dead segments, moving the last live messages out of sparse ones --------
+
+  #scheduleCompaction(): void {
+    if (this.#closed || this.#failed !== undefined) return;
+    if (this.#compacting) {
+      this.#compactAgain = true;
+      return;
+    }
+    this.#compacting = true;
+    setImmediate(() => {
+      void this.#compact()
+        .catch(() => undefined)
+        .finally(() => {
+          this.#compacting = false;
+          if (this.#compactAgain) {
+            this.#compactAgain = false;
+            this.#scheduleCompaction();
+          } else {
+            this.#notifyIdle();
+          }
+        });
+    });
+  }
+
+  /**
+   * Deletes every segment with nothing live whose dependencies are gone (oldest first, each after
+   * a durable DROP record), and relocates the few live messages of sparse older segments.
+   */
+  async #compact(): Promise<void> {
+    const started = Date.now();
+    const progress = new ProgressClock(this.#progressAfterMs);
+    let segmentsDeleted = 0;
+    let messagesMoved = 0;
+    let bytesReclaimed = 0;
+    for (;;) {
+      if (this.#closed || this.#failed !== undefined) return;
+      let progressed = false;
+      for (const segment of [...this.#segments.values()]) {
+        if (segment === this.#active || segment.dropping || segment.liveMessages !== 0) continue;
+        if ([...segment.deps].some((dep) => this.#segments.has(dep))) continue;
+        segment.dropping = true;
+        const size = segment.end;
+        try {
+          await this.#submit<void>((done) => ({ kind: 'drop', segment, done }));
+        } catch {
+          segment.dropping = false;
+          return;
+        }
+        segmentsDeleted++;
+        bytesReclaimed += size;
+        progressed = true;
+        if (progress.due()) this.#emit({ type: 'compaction-progress', segmentsDeleted, messagesMoved });
+      }
+      if (!progressed && this.#compactionLiveRatioMin > 0) {
+        const moved = await this.#relocateSparse();
+        messagesMoved += moved;
+        progressed = moved > 0;
+      }
+      if (!progressed) break;
+    }
+    const durationMs = Date.now() - started;
+    if ((durationMs >= this.#progressAfterMs || progress.emitted) && (segmentsDeleted > 0 || messagesMoved > 0)) {
+      this.#emit({ type: 'compaction-summary', durationMs, segmentsDeleted, messagesMoved, bytesReclaimed });
+    }
+  }
+
+  /** Moves live messages out of one sparse, older segment; returns how many were moved. */
+  async #relocateSparse(): Promise<number> {
+    const activeId = this.#active.id;
+    for (const segment of this.#segments.values()) {
+      if (segment.id >= activeId - 1 || segment.dropping || segment.liveMessages === 0) continue;
+      const liveEntries: { queue: QueueState; entry: IndexEntry }[] = [];
+      let liveBytes = 0;
+      for (const queue of this.#queues.values()) {
+        for (const entry of queue.live.values()) {
+          if (entry.chunk.segment === segment && entry.visible) {
+            liveEntries.push({ queue, entry });
+            liveBytes += entry.bodyBytes + 64;
+          }
+        }
+      }
+      if (liveEntries.length === 0 || liveBytes >= segment.end * this.#compactionLiveRatioMin) continue;
+      const moves: RelocateMove[] = [];
+      for (const { queue, entry } of liveEntries) {
+        let plaintext: Buffer;
+        try {
+          plaintext = await this.#chunkPlaintext(entry.chunk);
+        } catch {
+          return 0;
+        }
+        moves.push({ queue, entry, record: copyMessageRecord(plaintext, entry.recordPos) });
+      }
+      try {
+        await this.#submit<void>((done) => ({ kind: 'relocate', moves, done }));
+      } catch {
+        return 0;
+      }
+      return moves.length;
+    }
+    return 0;
+  }
+
+  async #unlinkDropped(segment: SegmentState): Promise<void> {
+    this.#segments.delete(segment.id);
+    this.#cache.evict(readKeyId(segment.id));
+    this.#cache.evict(writeKeyId(segment.id));
+    for (const id of [...this.#chunkCache.keys()]) {
+      if (id.startsWith(`${segment.id}:`)) {
+        this.#chunkCacheBytes -= this.#chunkCache.get(id)!.length;
+        this.#chunkCache.delete(id);
+      }
+    }
+    await segment.fh?.close().catch(() => undefined);
+    segment.fh = undefined;
+    // Deleting the file deletes its wrapped data key with it (crypto-shredding).
+    await rm(segment.path, { force: true });
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  #corruption(reason: CorruptionReason, file: string, offset: number): StoreCorruptionError {
+    const error = new StoreCorruptionError(reason, file, offset);
+    this.#emit({ type: 'corruption', error });
+    return error;
+  }
+
+  #fail(error: Error): void {
+    if (this.#failed !== undefined) return;
+    this.#failed = error;
+    this.#emit({ type: 'failed', error });
+  }
+
+  #emit(event: SegmentStoreEvent): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch {
+      // An observer's failure must not break the store.
+    }
+  }
+
+  #waitIdle(): Promise<void> {
+    if (!this.#flushing && !this.#compacting && this.#pending.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve)).then(() => this.#waitIdle());
+  }
+
+  #notifyIdle(): void {
+    if (this.#flushing || this.#compacting || this.#pending.length > 0) return;
+    for (const waiter of this.#idleWaiters.splice(0)) waiter();
+  }
+
+  async #releaseAll(): Promise<void> {
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    this.#closed = true;
+    this.#cache.clear();
+    this.#chunkCache.clear();
+    this.#chunkCacheBytes = 0;
+    for (const segment of this.#segments.values()) {
+      await segment.fh?.close().catch(() => undefined);
+      segment.fh = undefined;
+    }
+  }
+}
+
+interface LoadedChunk {
+  readonly offset: number;
+  readonly index: number;
+  readonly length: number;
+  readonly plaintext: Buffer;
+}
+
+interface LoadedSegment {
+  readonly id: number;
+  readonly file: string;
+  readonly path: string;
+  readonly header: SegmentHeader;
+  readonly meta: MetaSnapshot;
+  readonly metaOffset: number;
+  readonly dataChunks: LoadedChunk[];
+  readonly end: number;
+  readonly chunkCount: number;
+  readonly tornAt: number | undefined;
+  readonly fileSize: number;
+}
+
+class ProgressClock {
+  readonly #started = Date.now();
+  #last = 0;
+  emitted = false;
+  constructor(readonly afterMs: number) {}
+  due(): boolean {
+    const now = Date.now();
+    if (now - this.#started < this.afterMs || now - this.#last < Math.max(this.afterMs, 250)) return false;
+    this.#last = now;
+    this.emitted = true;
+    return true;
+  }
+}
+
+function writeKeyId(segmentId: number): string {
+  return `w:${segmentId}`;
+}
+
+function readKeyId(segmentId: number): string {
+  return `r:${segmentId}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The chunk (header + sealed bytes) starting at `at`, or why there is none. */
+function chunkAt(bytes: Buffer, at: number): Buffer | 'short' | 'malformed' {
+  if (at + CHUNK_HEADER_BYTES > bytes.length) return 'short';
+  const length = bytes.readUInt32BE(at);
+  if (length < 16 || length > CHUNK_BYTES_MAX) return 'malformed';
+  if (at + CHUNK_HEADER_BYTES + length > bytes.length) return 'short';
+  return bytes.subarray(at, at + CHUNK_HEADER_BYTES + length);
+}
+
+function collectDrops(plaintext: Buffer, drops: Set<number>): void {
+  const reader = new RecordReader(plaintext);
+  try {
+    while (!reader.done) {
+      const type = reader.u8();
+      switch (type) {
+        case RecordType.MESSAGE:
+        case RecordType.RELOCATED:
+          reader.str16();
+          reader.u48();
+          reader.u32();
+          reader.str16();
+          reader.str16();
+          reader.skipBytes32();
+          reader.skipBytes32();
+          break;
+        case RecordType.REMOVE:
+        case RecordType.DELIVERED: {
+          reader.str16();
+          const count = reader.u32();
+          for (let i = 0; i < count; i++) reader.u48();
+          break;
+        }
+        case RecordType.PURGE:
+          reader.str16();
+          reader.u48();
+          break;
+        case RecordType.DELETE_QUEUE:
+          reader.str16();
+          break;
+        case RecordType.DROP_SEGMENT:
+          drops.add(reader.u48());
+          break;
+        case RecordType.DEF_PUT:
+          reader.str16();
+          reader.text32();
+          reader.text32();
+          break;
+        case RecordType.DEF_DELETE:
+          reader.str16();
+          reader.text32();
+          break;
+        default:
+          return; // replay reports it with its offset
+      }
+    }
+  } catch {
+    // replay reports it with its offset
+  }
+}
+
+/** The bytes of the MESSAGE record at `position`. */
+function copyMessageRecord(plaintext: Buffer, position: number): Buffer {
+  const reader = new RecordReader(plaintext, position);
+  reader.u8();
+  reader.str16();
+  reader.u48();
+  reader.u32();
+  reader.str16();
+  reader.str16();
+  reader.skipBytes32();
+  reader.skipBytes32();
+  return Buffer.from(plaintext.subarray(position, reader.at));
+}
+
+async function writeAllAt(fh: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let at = position;
+  let pending = buffers;
+  while (pending.length > 0) {
+    const { bytesWritten } = await fh.writev(pending, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (skip >= buffer.length) {
+        skip -= buffer.length;
+        continue;
+      }
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+    pending = rest;
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function truncateAndSync(path: string, length: number): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.truncate(length);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
