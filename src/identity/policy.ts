@@ -38,6 +38,8 @@ export interface PolicyEvaluation {
   readonly decision: Decision;
   /** Which kind of policy holds the explicit deny, for AWS-style messages. */
   readonly explicitDenyIn?: 'identity-based' | 'resource-based';
+  /** For an implicit deny: the kind of policy that would have had to allow, for AWS-style messages. */
+  readonly missingAllowIn?: 'identity-based' | 'resource-based';
 }
 
 /** Evaluates a request; see the file header for the rules. */
@@ -74,7 +76,8 @@ export function evaluatePolicies(request: PolicyRequest): PolicyEvaluation {
   if (resourceAllowsDirectly) return { decision: 'Allow' };
   if (resourceDelegatesToAccount && identityAllows) return { decision: 'Allow' };
   if (!request.resourcePolicyRequired && identityAllows) return { decision: 'Allow' };
-  return { decision: 'ImplicitDeny' };
+  const missingAllowIn = resourceDelegatesToAccount || (!request.resourcePolicyRequired && request.resourcePolicy === undefined) ? 'identity-based' : 'resource-based';
+  return { decision: 'ImplicitDeny', missingAllowIn };
 }
 
 /** Shorthand: evaluatePolicies(...).decision. */
