@@ -36,9 +36,13 @@
 //
 //   0          4      5        8
 //   +----------+------+--------+------------------------------------+----------+
-//   | length   | kind | 0 0 0  | ciphertext (length - 16 bytes)     | GCM tag  |
-//   | u32      | u8   |        | AES-256-GCM of the chunk plaintext | 16 bytes |
+//   | length   | kind | check  | ciphertext (length - 16 bytes)     | GCM tag  |
+//   | u32      | u8   | u24    | AES-256-GCM of the chunk plaintext | 16 bytes |
 //   +----------+------+--------+------------------------------------+----------+
+//
+//   check = low 24 bits of CRC-32 over bytes 0..4. Not security (the AAD covers the header); it
+//   lets recovery tell a torn tail (header intact, body cut short) from a changed length field,
+//   which must be reported as corruption, not silently truncated.
 //
 //   nonce = 00 00 00 00 || chunkIndex (u64)         chunkIndex = 0, 1, 2... within the segment;
 //                                                   unique because the data key is per segment
@@ -76,6 +80,7 @@
 // META chunk plaintext: UTF-8 JSON {"v":1,"live":[[segmentId,length]...],"queues":[[queueId,
 // nextOffset]...],"definitions":[[kind,name,record]...]}.
 
+import { crc32 } from 'node:zlib';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from '../crypto/aead.ts';
 
 export const FORMAT_VERSION = 1;
@@ -160,7 +165,13 @@ export function encodeChunkHeader(kind: ChunkKind, sealedLength: number): Buffer
   const header = Buffer.alloc(CHUNK_HEADER_BYTES);
   header.writeUInt32BE(sealedLength, 0);
   header.writeUInt8(kind, 4);
+  header.writeUIntBE(crc32(header.subarray(0, 5)) & 0xffffff, 5, 3);
   return header;
+}
+
+/** Whether a chunk header's check field matches its length and kind. */
+export function chunkHeaderIntact(header: Buffer): boolean {
+  return header.length >= CHUNK_HEADER_BYTES && header.readUIntBE(5, 3) === (crc32(header.subarray(0, 5)) & 0xffffff);
 }
 
 /** The nonce of a chunk: unique per (data key, chunk index) because a data key serves one segment. */

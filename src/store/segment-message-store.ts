@@ -54,6 +54,7 @@ import {
   SEGMENT_HEADER_FIXED_BYTES,
   SEGMENTS_DIR,
   chunkAad,
+  chunkHeaderIntact,
   chunkNonce,
   decodeMessageAt,
   decodeMeta,
@@ -1600,6 +1601,7 @@ function compare(a: string, b: string): number {
 /** The chunk (header + sealed bytes) starting at `at`, or why there is none. */
 function chunkAt(bytes: Buffer, at: number): Buffer | 'short' | 'malformed' {
   if (at + CHUNK_HEADER_BYTES > bytes.length) return 'short';
+  if (!chunkHeaderIntact(bytes.subarray(at, at + CHUNK_HEADER_BYTES))) return 'malformed';
   const length = bytes.readUInt32BE(at);
   if (length < 16 || length > CHUNK_BYTES_MAX) return 'malformed';
   if (at + CHUNK_HEADER_BYTES + length > bytes.length) return 'short';

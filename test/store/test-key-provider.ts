@@ -26,8 +26,9 @@ export class TestKeyProvider implements KeyProvider {
   generateCalls = 0;
   decryptCalls = 0;
 
-  constructor(keyIds: readonly string[] = ['test-key']) {
-    for (const keyId of keyIds) this.#masterKeys.set(keyId, randomSecretBytes(32));
+  /** `masterKey` (32 bytes) lets another process unwrap the same data keys (crash tests). */
+  constructor(keyIds: readonly string[] = ['test-key'], masterKey?: Buffer) {
+    for (const keyId of keyIds) this.#masterKeys.set(keyId, masterKey ?? randomSecretBytes(32));
   }
 
   #masterKey(keyId: string): Buffer {
