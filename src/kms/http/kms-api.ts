@@ -298,7 +298,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return fail(`Member must satisfy enum value set: [${issue.values.map(String).join(', ')}]`);
     case 'invalid_format':
-      return fail(`Member must satisfy regular expression pattern: ${'pattern' in issue && issue.pattern ? String(issue.pattern) : issue.format}`);
+      return fail(
+        `Member must satisfy regular expression pattern: ${'pattern' in issue && issue.pattern ? String(issue.pattern).replace(/^\/(.*)\/[a-z]*$/, '$1') : issue.format}`,
+      );
     default:
       return fail(issue.message);
   }
