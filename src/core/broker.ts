@@ -1,0 +1,208 @@
+// One broker instance: its vhosts, users and permissions, resource alarms and limits, and the
+// MessageStore it persists through. `Broker.open` recovers durable definitions and the messages of
+// durable queues (delivery count > 0 -> redelivered). Sessions authenticate, `connect` to a vhost
+// and drive ConsumerChannels (channel.ts); they never reach into queues or exchanges directly.
+
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { BrokerConnection, type ConnectionContext, type ConnectionUser } from './channel.ts';
+import { brokerError } from './errors.ts';
+import { FlowControl, type FlowControlOptions } from './flow-control.ts';
+import { DefinitionKind, type JsonValue, type MessageStore } from './message-store.ts';
+import { Persister } from './persister.ts';
+import { parseExpiration } from './queue-arguments.ts';
+import type { PasswordHashOptions } from '../identity/password-hash.ts';
+import { defaultBrokerLimits, type BrokerLimits, type MessagePropertiesCodec } from './types.ts';
+import { UserRegistry, type BrokerUser } from './users.ts';
+import { Vhost, type VhostContext } from './vhost.ts';
+
+export interface BrokerOptions {
+  readonly store: MessageStore;
+  readonly codec: MessagePropertiesCodec;
+  readonly clock?: Clock;
+  readonly limits?: Partial<BrokerLimits>;
+  readonly passwordHashing?: PasswordHashOptions;
+  /** Resource alarm probes; without them no alarm is ever raised. */
+  readonly flowControl?: FlowControlOptions;
+  /** How often alarms are sampled, ms (default 1000). */
+  readonly alarmCheckIntervalMs?: number;
+  /** Store failures outside a publish (removals, delivery records). No message content is passed. */
+  readonly onStoreError?: (error: unknown) => void;
+}
+
+/** The default vhost every new broker has. */
+export const DEFAULT_VHOST = '/';
+
+export class Broker {
+  readonly store: MessageStore;
+  readonly clock: Clock;
+  readonly limits: BrokerLimits;
+  readonly users: UserRegistry;
+  readonly flow: FlowControl;
+  readonly vhosts = new Map<string, Vhost>();
+  readonly connections = new Set<BrokerConnection>();
+  readonly #persister: Persister;
+  readonly #vhostContext: VhostContext;
+  readonly #connectionContext: ConnectionContext;
+  readonly #alarmCheckIntervalMs: number;
+  #definitionWrites: Promise<unknown> = Promise.resolve();
+  #alarmTimer: TimerHandle | undefined;
+  #closed = false;
+
+  private constructor(options: BrokerOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock();
+    this.limits = { ...defaultBrokerLimits, ...options.limits };
+    this.#persister = new Persister(options.store, options.onStoreError ?? (() => undefined));
+    const writeDefinition = (write: (store: MessageStore) => Promise<unknown>): Promise<void> => {
+      const next = this.#definitionWrites.then(() => write(this.store));
+      this.#definitionWrites = next.catch(() => undefined);
+      return next.then(() => undefined);
+    };
+    this.users = new UserRegistry(options.store, options.passwordHashing, writeDefinition);
+    this.flow = new FlowControl(options.flowControl);
+    this.#alarmCheckIntervalMs = options.alarmCheckIntervalMs ?? 1000;
+    this.#vhostContext = {
+      clock: this.clock,
+      persister: this.#persister,
+      store: options.store,
+      codec: options.codec,
+      limits: this.limits,
+      queueCount: () => {
+        let n = 0;
+        for (const vhost of this.vhosts.values()) n += vhost.queues.size;
+        return n;
+      },
+      writeDefinition,
+    };
+    this.#connectionContext = {
+      limits: this.limits,
+      users: this.users,
+      publishingBlocked: () => this.flow.blocked,
+      connectionClosed: (connection) => this.connections.delete(connection),
+    };
+  }
+
+  /**
+   * Opens a broker on a store: recovers vhosts (creating `/` on an empty store), users,
+   * permissions, durable exchanges, queues and bindings, then the messages of durable queues in
+   * order. Stored queues that no definition names (deleted while an append was in flight) are
+   * dropped.
+   */
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const broker = new Broker(options);
+    await broker.#recover(options.codec);
+    broker.#scheduleAlarmCheck();
+    return broker;
+  }
+
+  async #recover(codec: MessagePropertiesCodec): Promise<void> {
+    const store = this.store;
+    const vhostDefs = await store.listDefinitions(DefinitionKind.VHOST);
+    if (vhostDefs.length === 0) await this.addVhost(DEFAULT_VHOST);
+    for (const def of vhostDefs) this.#newVhost(def.name);
+    await this.users.load();
+    const records = async (kind: DefinitionKind) =>
+      (await store.listDefinitions(kind)).map((d) => d.record as Record<string, JsonValue>);
+    for (const record of await records(DefinitionKind.EXCHANGE)) this.vhosts.get(String(record.vhost))?.restoreExchange(record);
+    const queuesById = new Map<string, ReturnType<Vhost['restoreQueue']>>();
+    for (const record of await records(DefinitionKind.QUEUE)) {
+      const vhost = this.vhosts.get(String(record.vhost));
+      if (vhost !== undefined) {
+        const queue = vhost.restoreQueue(record);
+        queuesById.set(queue.id, queue);
+      }
+    }
+    for (const record of await records(DefinitionKind.BINDING)) this.vhosts.get(String(record.vhost))?.restoreBinding(record);
+    for (const queueId of await store.queueIds()) {
+      const queue = queuesById.get(queueId);
+      if (queue === undefined) {
+        await store.deleteQueue(queueId);
+        continue;
+      }
+      for await (const stored of store.iterate(queueId)) {
+        const view = codec.decodeView(stored.properties);
+        let ttlMs: number | undefined;
+        try {
+          ttlMs = parseExpiration(view.expiration);
+        } catch {
+          ttlMs = undefined;
+        }
+        queue.restore(stored, { exchange: stored.exchange, routingKey: stored.routingKey, properties: stored.properties, body: stored.body, view, ttlMs });
+      }
+    }
+    for (const queue of queuesById.values()) {
+      queue.drain();
+      queue.touch();
+    }
+  }
+
+  #newVhost(name: string): Vhost {
+    const vhost = new Vhost(name, this.#vhostContext);
+    this.vhosts.set(name, vhost);
+    return vhost;
+  }
+
+  #writeDefinition(write: (store: MessageStore) => Promise<unknown>): Promise<void> {
+    return this.#vhostContext.writeDefinition(write);
+  }
+
+  async addVhost(name: string): Promise<void> {
+    if (this.vhosts.has(name)) return;
+    if (name === '' || name.length > 255) throw brokerError('PRECONDITION_FAILED', 'invalid vhost name');
+    this.#newVhost(name);
+    await this.#writeDefinition((s) => s.putDefinition({ kind: DefinitionKind.VHOST, name, record: { name } }));
+  }
+
+  /** Deletes a vhost with everything in it; its connections are closed first. */
+  async deleteVhost(name: string): Promise<void> {
+    const vhost = this.vhosts.get(name);
+    if (vhost === undefined) return;
+    for (const connection of [...this.connections]) if (connection.vhost === vhost) await connection.close();
+    this.vhosts.delete(name);
+    await vhost.destroy();
+    await this.users.clearVhost(name);
+    await this.#writeDefinition((s) => s.deleteDefinition(DefinitionKind.VHOST, name));
+  }
+
+  /** PLAIN/AMQPLAIN credentials check; ACCESS_REFUSED (connection scope) when refused. */
+  authenticate(username: string, password: string): Promise<BrokerUser> {
+    return this.users.authenticate(username, password);
+  }
+
+  /**
+   * connection.open: binds a connection to a vhost. `user` is the authenticated username, or
+   * null for trusted in-process callers. NOT_ALLOWED (530) for a missing vhost or one the user
+   * has no permissions on, as RabbitMQ.
+   */
+  connect(options: { vhost: string; user: ConnectionUser; connectionId?: string }): BrokerConnection {
+    if (this.#closed) throw brokerError('CONNECTION_FORCED', 'broker is shutting down');
+    const vhost = this.vhosts.get(options.vhost);
+    if (vhost === undefined) throw brokerError('NOT_ALLOWED', `vhost '${options.vhost}' not found`);
+    if (options.user !== null) this.users.checkVhostAccess(options.user, options.vhost);
+    const connection = new BrokerConnection(options.connectionId ?? randomUUID(), vhost, options.user, this.#connectionContext);
+    this.connections.add(connection);
+    return connection;
+  }
+
+  #scheduleAlarmCheck(): void {
+    if (this.flow.options === undefined || this.#closed) return;
+    this.flow.check();
+    this.#alarmTimer = this.clock.setTimeout(() => this.#scheduleAlarmCheck(), this.#alarmCheckIntervalMs);
+  }
+
+  /** Waits until every batched store write has settled (tests, shutdown). */
+  async settle(): Promise<void> {
+    await this.#persister.settle();
+    await this.#definitionWrites;
+  }
+
+  /** Closes every connection (unacked messages requeued) and flushes pending store writes; the store stays open. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#alarmTimer !== undefined) this.clock.clearTimeout(this.#alarmTimer);
+    for (const connection of [...this.connections]) await connection.close();
+    await this.settle();
+  }
+}

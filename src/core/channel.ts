@@ -1,0 +1,549 @@
+// The session-facing API: a BrokerConnection (one client connection on one vhost, owner of its
+// exclusive queues) and its ConsumerChannels. A channel owns what AMQP scopes to a channel:
+// delivery tags (from 1), the unacknowledged map, prefetch (RabbitMQ: basic.qos global=false per
+// consumer, global=true per channel, both enforced), consumers, transactions, and the permission
+// check each operation needs (docs/access-control.md). It never sees frames: the session turns
+// method frames into these calls and BrokerErrors into channel.close/connection.close.
+
+import { randomBytes } from 'node:crypto';
+import { brokerError, describeResource } from './errors.ts';
+import type { Consumer, ConsumerOwner, Queue } from './queue.ts';
+import { parseExpiration } from './queue-arguments.ts';
+import type { CoreMessage, QueuedMessage } from './queued-message.ts';
+import type { Permission, UserRegistry } from './users.ts';
+import type { ExchangeDeclaration, PublishOutcome, QueueDeclaration, QueueDeclareResult, Vhost } from './vhost.ts';
+import type { BrokerLimits, Delivery, HeaderTable, PublishedMessage } from './types.ts';
+
+/** Callbacks a session gives each channel. Called synchronously from core operations. */
+export interface ChannelHandler {
+  /** A message for one of this channel's consumers (basic.deliver). */
+  deliver(delivery: Delivery): void;
+  /** The broker cancelled a consumer (its queue was deleted): basic.cancel to the client. */
+  consumerCancelled(consumerTag: string): void;
+}
+
+/** What connections and channels need from the broker. */
+export interface ConnectionContext {
+  readonly limits: BrokerLimits;
+  readonly users: UserRegistry;
+  /** Whether publishing is currently blocked by a resource alarm. */
+  publishingBlocked(): boolean;
+  connectionClosed(connection: BrokerConnection): void;
+}
+
+interface Unacked {
+  readonly queued: QueuedMessage;
+  readonly queue: Queue;
+  readonly consumer: Consumer | undefined;
+  /** Settled inside an open transaction, applied on commit. */
+  pendingTx: boolean;
+}
+
+type TxSettlement = { readonly tag: number; readonly action: 'ack' | 'requeue' | 'discard' };
+
+interface TxState {
+  publishes: Array<{ readonly message: PublishedMessage; readonly mandatory: boolean; readonly exchangeName: string }>;
+  settlements: TxSettlement[];
+}
+
+/** Result of tx.commit: the mandatory publishes that found no queue (basic.return, in order). */
+export interface TxCommitResult {
+  readonly returned: readonly PublishedMessage[];
+}
+
+export interface ConsumeOptions {
+  readonly queue: string;
+  /** Empty or absent: the broker makes one (`amq.ctag-…`). */
+  readonly consumerTag?: string;
+  readonly noAck?: boolean;
+  readonly exclusive?: boolean;
+  /** basic.consume arguments; `x-priority` sets the consumer priority. */
+  readonly args?: HeaderTable;
+}
+
+/** An authenticated principal, or `null` for trusted in-process callers (no permission checks). */
+export type ConnectionUser = string | null;
+
+/** One client connection on one vhost. */
+export class BrokerConnection {
+  readonly channels = new Set<ConsumerChannel>();
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly vhost: Vhost,
+    readonly user: ConnectionUser,
+    readonly context: ConnectionContext,
+  ) {}
+
+  openChannel(handler: ChannelHandler): ConsumerChannel {
+    if (this.closed) throw brokerError('CHANNEL_ERROR', 'connection is closed');
+    const channel = new ConsumerChannel(this, handler);
+    this.channels.add(channel);
+    return channel;
+  }
+
+  /**
+   * Closes every channel (their unacknowledged messages go back to their queues, redelivered) and
+   * deletes the exclusive queues this connection declared.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const channel of [...this.channels]) channel.close();
+    const exclusive = [...this.vhost.queues.values()].filter((q) => q.exclusiveOwner === this.id);
+    await Promise.all(exclusive.map((q) => this.vhost.removeQueue(q)));
+    this.context.connectionClosed(this);
+  }
+}
+
+/** One channel of a connection: the operations an AMQP 0-9-1 channel performs on the broker. */
+export class ConsumerChannel implements ConsumerOwner {
+  readonly #connection: BrokerConnection;
+  readonly #vhost: Vhost;
+  readonly #handler: ChannelHandler;
+  #nextDeliveryTag = 1;
+  /** Map iteration order is insertion order, which is delivery-tag order. */
+  readonly #unacked = new Map<number, Unacked>();
+  readonly #consumers = new Map<string, Consumer>();
+  #consumerPrefetch = 0;
+  #channelPrefetch = 0;
+  #paused = false;
+  #tx: TxState | undefined;
+  #lastQueueName = '';
+  closed = false;
+
+  constructor(connection: BrokerConnection, handler: ChannelHandler) {
+    this.#connection = connection;
+    this.#vhost = connection.vhost;
+    this.#handler = handler;
+  }
+
+  get unackedCount(): number {
+    return this.#unacked.size;
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  #check(permission: Permission, kind: 'queue' | 'exchange', name: string): void {
+    const user = this.#connection.user;
+    if (user !== null) this.#connection.context.users.check(user, this.#vhost.name, permission, kind, name);
+  }
+
+  #connectionId(): string {
+    return this.#connection.id;
+  }
+
+  /** AMQP: an empty queue name means the last queue declared on this channel. */
+  #queueName(name: string): string {
+    if (name !== '') return name;
+    if (this.#lastQueueName === '') throw brokerError('NOT_FOUND', 'no previously declared queue', 'channel');
+    return this.#lastQueueName;
+  }
+
+  // ---- basic.qos ----
+
+  /**
+   * basic.qos as RabbitMQ does it: global=false sets the prefetch of consumers created afterwards
+   * on this channel, global=true the limit shared by the whole channel; 0 = unlimited.
+   */
+  qos(prefetchCount: number, global: boolean): void {
+    if (global) this.#channelPrefetch = prefetchCount;
+    else this.#consumerPrefetch = prefetchCount;
+    this.#wake();
+  }
+
+  /** Session backpressure: while paused, no deliveries go to this channel's consumers. */
+  setPaused(paused: boolean): void {
+    this.#paused = paused;
+    if (!paused) this.#wake();
+  }
+
+  // ---- exchanges ----
+
+  async declareExchange(declaration: ExchangeDeclaration): Promise<void> {
+    const name = declaration.exchange;
+    if (!declaration.passive) {
+      this.#check('configure', 'exchange', name);
+      const ae = declaration.args?.['alternate-exchange'];
+      if (typeof ae === 'string') {
+        // RabbitMQ: declaring an exchange with an AE needs write on the AE and read on the exchange.
+        this.#check('write', 'exchange', ae);
+        this.#check('read', 'exchange', name);
+      }
+    }
+    await this.#vhost.declareExchange(declaration);
+  }
+
+  async deleteExchange(exchange: string, options: { ifUnused?: boolean } = {}): Promise<void> {
+    this.#check('configure', 'exchange', exchange);
+    await this.#vhost.deleteExchange(exchange, options.ifUnused ?? false);
+  }
+
+  async bindExchange(binding: { destination: string; source: string; routingKey: string; args?: HeaderTable }): Promise<void> {
+    this.#check('write', 'exchange', binding.destination);
+    this.#check('read', 'exchange', binding.source);
+    const destination = this.#vhost.exchange(binding.destination);
+    const source = this.#vhost.exchange(binding.source);
+    await this.#vhost.bind(source, destination, binding.routingKey, binding.args ?? {});
+  }
+
+  async unbindExchange(binding: { destination: string; source: string; routingKey: string; args?: HeaderTable }): Promise<void> {
+    this.#check('write', 'exchange', binding.destination);
+    this.#check('read', 'exchange', binding.source);
+    const destination = this.#vhost.exchanges.get(binding.destination);
+    const source = this.#vhost.exchanges.get(binding.source);
+    if (destination === undefined || source === undefined) return; // idempotent
+    await this.#vhost.unbind(source, destination, binding.routingKey, binding.args ?? {});
+  }
+
+  // ---- queues ----
+
+  async declareQueue(declaration: QueueDeclaration): Promise<QueueDeclareResult> {
+    const name = declaration.passive ? this.#queueName(declaration.queue) : declaration.queue;
+    if (!declaration.passive) {
+      // Server-named queues are checked under the name they will get's prefix, as RabbitMQ does.
+      this.#check('configure', 'queue', name === '' ? 'amq.gen' : name);
+      const dlx = declaration.args?.['x-dead-letter-exchange'];
+      if (typeof dlx === 'string') {
+        this.#check('write', 'exchange', dlx);
+        this.#check('read', 'queue', name === '' ? 'amq.gen' : name);
+      }
+    }
+    const result = await this.#vhost.declareQueue({ ...declaration, queue: name }, this.#connectionId());
+    this.#lastQueueName = result.queue;
+    return result;
+  }
+
+  async bindQueue(binding: { queue: string; exchange: string; routingKey: string; args?: HeaderTable }): Promise<void> {
+    const queueName = this.#queueName(binding.queue);
+    this.#check('write', 'queue', queueName);
+    this.#check('read', 'exchange', binding.exchange);
+    const queue = this.#vhost.queue(queueName, this.#connectionId());
+    const exchange = this.#vhost.exchange(binding.exchange);
+    // AMQP: an empty routing key with an empty queue name binds with the queue's name.
+    const routingKey = binding.queue === '' && binding.routingKey === '' ? queueName : binding.routingKey;
+    await this.#vhost.bind(exchange, queue, routingKey, binding.args ?? {});
+  }
+
+  async unbindQueue(binding: { queue: string; exchange: string; routingKey: string; args?: HeaderTable }): Promise<void> {
+    const queueName = this.#queueName(binding.queue);
+    this.#check('write', 'queue', queueName);
+    this.#check('read', 'exchange', binding.exchange);
+    const queue = this.#vhost.queues.get(queueName);
+    const exchange = this.#vhost.exchanges.get(binding.exchange);
+    if (queue === undefined || exchange === undefined) return; // idempotent
+    this.#vhost.checkExclusiveAccess(queue, this.#connectionId());
+    await this.#vhost.unbind(exchange, queue, binding.routingKey, binding.args ?? {});
+  }
+
+  /** queue.purge: removes ready messages; returns how many. */
+  async purgeQueue(queue: string): Promise<number> {
+    const name = this.#queueName(queue);
+    this.#check('read', 'queue', name);
+    return this.#vhost.queue(name, this.#connectionId()).purge();
+  }
+
+  /** queue.delete: idempotent; returns the ready messages deleted. */
+  async deleteQueue(queue: string, options: { ifUnused?: boolean; ifEmpty?: boolean } = {}): Promise<number> {
+    const name = this.#queueName(queue);
+    this.#check('configure', 'queue', name);
+    return this.#vhost.deleteQueue(name, options, this.#connectionId());
+  }
+
+  // ---- publishing ----
+
+  /**
+   * basic.publish. Throws NOT_FOUND (no exchange), ACCESS_REFUSED (permission, internal exchange),
+   * PRECONDITION_FAILED (message too large, invalid expiration). In a transaction the publish is
+   * buffered until commit and the outcome says routed with an immediate confirmation.
+   */
+  publish(message: PublishedMessage, options: { mandatory?: boolean } = {}): PublishOutcome {
+    this.#assertOpen();
+    const exchange = this.#checkPublish(message);
+    if (this.#tx !== undefined) {
+      this.#tx.publishes.push({ message, mandatory: options.mandatory ?? false, exchangeName: exchange.name });
+      return { routed: true, confirmation: true };
+    }
+    return this.#vhost.publish(exchange, toCoreMessage(message));
+  }
+
+  #checkPublish(message: PublishedMessage) {
+    this.#check('write', 'exchange', message.exchange);
+    const exchange = this.#vhost.exchange(message.exchange);
+    if (exchange.internal) {
+      throw brokerError('ACCESS_REFUSED', `cannot publish to internal ${describeResource('exchange', exchange.name, this.#vhost.name)}`);
+    }
+    const { messageSizeMaxBytes } = this.#connection.context.limits;
+    if (messageSizeMaxBytes > 0 && message.body.length > messageSizeMaxBytes) {
+      throw brokerError('PRECONDITION_FAILED', `message size ${message.body.length} is larger than configured max size ${messageSizeMaxBytes}`);
+    }
+    parseExpiration(message.view.expiration);
+    return exchange;
+  }
+
+  // ---- consuming ----
+
+  /** basic.consume; returns the consumer tag. */
+  consume(options: ConsumeOptions): string {
+    this.#assertOpen();
+    const queueName = this.#queueName(options.queue);
+    this.#check('read', 'queue', queueName);
+    const queue = this.#vhost.queue(queueName, this.#connectionId());
+    const tag = options.consumerTag || `amq.ctag-${randomBytes(16).toString('base64url')}`;
+    if (this.#consumers.has(tag)) throw brokerError('NOT_ALLOWED', `attempt to reuse consumer tag '${tag}'`);
+    const exclusive = options.exclusive ?? false;
+    const description = describeResource('queue', queueName, this.#vhost.name);
+    if (queue.consumers.some((c) => c.exclusive) || (exclusive && queue.consumerCount > 0)) {
+      throw brokerError('ACCESS_REFUSED', `${description} in exclusive use`);
+    }
+    const { consumersPerQueueMax, consumersPerChannelMax } = this.#connection.context.limits;
+    if (consumersPerQueueMax > 0 && queue.consumerCount >= consumersPerQueueMax) {
+      throw brokerError('RESOURCE_ERROR', `consumer limit (${consumersPerQueueMax}) of ${description} is reached`);
+    }
+    if (consumersPerChannelMax > 0 && this.#consumers.size >= consumersPerChannelMax) {
+      throw brokerError('RESOURCE_ERROR', `consumer limit (${consumersPerChannelMax}) per channel is reached`);
+    }
+    const priorityArg = options.args?.['x-priority'];
+    const consumer: Consumer = {
+      tag,
+      queue,
+      owner: this,
+      noAck: options.noAck ?? false,
+      exclusive,
+      priority: typeof priorityArg === 'number' || typeof priorityArg === 'bigint' ? Number(priorityArg) : 0,
+      prefetch: this.#consumerPrefetch,
+      unacked: 0,
+    };
+    this.#consumers.set(tag, consumer);
+    queue.addConsumer(consumer);
+    return tag;
+  }
+
+  /** basic.cancel; false if no such consumer (AMQP: cancel of an unknown tag is not an error). */
+  cancel(consumerTag: string): boolean {
+    const consumer = this.#consumers.get(consumerTag);
+    if (consumer === undefined) return false;
+    this.#consumers.delete(consumerTag);
+    consumer.queue.removeConsumer(consumer);
+    return true;
+  }
+
+  /** basic.get: a message (with the ready count left) or undefined for basic.get-empty. */
+  get(options: { queue: string; noAck?: boolean }): Delivery | undefined {
+    this.#assertOpen();
+    const queueName = this.#queueName(options.queue);
+    this.#check('read', 'queue', queueName);
+    const queue = this.#vhost.queue(queueName, this.#connectionId());
+    const noAck = options.noAck ?? false;
+    const got = queue.get(noAck);
+    if (got === undefined) return undefined;
+    const deliveryTag = this.#nextDeliveryTag++;
+    if (!noAck) this.#unacked.set(deliveryTag, { queued: got.queued, queue, consumer: undefined, pendingTx: false });
+    return toDelivery(got.queued, deliveryTag, undefined, got.redelivered, queue.messageCount);
+  }
+
+  // ConsumerOwner: called by queues.
+
+  canDeliver(consumer: Consumer): boolean {
+    if (this.#paused || this.closed) return false;
+    if (consumer.noAck) return true;
+    if (consumer.prefetch > 0 && consumer.unacked >= consumer.prefetch) return false;
+    if (this.#channelPrefetch > 0 && this.#unacked.size >= this.#channelPrefetch) return false;
+    const { unackedPerChannelMax } = this.#connection.context.limits;
+    return !(unackedPerChannelMax > 0 && this.#unacked.size >= unackedPerChannelMax);
+  }
+
+  deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean): void {
+    const deliveryTag = this.#nextDeliveryTag++;
+    if (!consumer.noAck) {
+      consumer.unacked++;
+      this.#unacked.set(deliveryTag, { queued, queue: consumer.queue, consumer, pendingTx: false });
+    }
+    this.#handler.deliver(toDelivery(queued, deliveryTag, consumer.tag, redelivered, 0));
+  }
+
+  consumerCancelled(consumer: Consumer): void {
+    if (this.#consumers.get(consumer.tag) !== consumer) return;
+    this.#consumers.delete(consumer.tag);
+    this.#handler.consumerCancelled(consumer.tag);
+  }
+
+  // ---- acknowledgements ----
+
+  /**
+   * The unacknowledged deliveries a tag designates, as RabbitMQ's collect_acks: the tag itself, or
+   * with `multiple` every tag up to it; tag 0 with `multiple` means all. Unknown tag: 406.
+   */
+  #collect(deliveryTag: number, multiple: boolean): number[] {
+    if (multiple && deliveryTag === 0) return [...this.#unacked].filter(([, u]) => !u.pendingTx).map(([tag]) => tag);
+    const entry = this.#unacked.get(deliveryTag);
+    if (entry === undefined || entry.pendingTx) {
+      throw brokerError('PRECONDITION_FAILED', `unknown delivery tag ${deliveryTag}`);
+    }
+    if (!multiple) return [deliveryTag];
+    const tags: number[] = [];
+    for (const [tag, u] of this.#unacked) {
+      if (tag > deliveryTag) break;
+      if (!u.pendingTx) tags.push(tag);
+    }
+    return tags;
+  }
+
+  ack(deliveryTag: number, multiple = false): void {
+    this.#settle(this.#collect(deliveryTag, multiple), 'ack');
+  }
+
+  /** basic.nack (RabbitMQ extension). */
+  nack(deliveryTag: number, multiple = false, requeue = true): void {
+    this.#settle(this.#collect(deliveryTag, multiple), requeue ? 'requeue' : 'discard');
+  }
+
+  reject(deliveryTag: number, requeue = true): void {
+    this.#settle(this.#collect(deliveryTag, false), requeue ? 'requeue' : 'discard');
+  }
+
+  /** basic.recover: requeue=true puts every unacknowledged message back; requeue=false is not implemented (RabbitMQ: 540). */
+  recover(requeue: boolean): void {
+    if (!requeue) throw brokerError('NOT_IMPLEMENTED', 'requeue=false');
+    this.#settle([...this.#unacked.keys()], 'requeue');
+  }
+
+  #settle(tags: readonly number[], action: TxSettlement['action']): void {
+    if (this.#tx !== undefined) {
+      for (const tag of tags) {
+        this.#unacked.get(tag)!.pendingTx = true;
+        this.#tx.settlements.push({ tag, action });
+      }
+      return;
+    }
+    this.#apply(tags, action);
+  }
+
+  #apply(tags: readonly number[], action: TxSettlement['action']): void {
+    const byQueue = new Map<Queue, QueuedMessage[]>();
+    for (const tag of tags) {
+      const entry = this.#unacked.get(tag);
+      if (entry === undefined) continue;
+      this.#unacked.delete(tag);
+      if (entry.consumer !== undefined) entry.consumer.unacked--;
+      if (action === 'ack') entry.queue.ack(entry.queued);
+      else {
+        let list = byQueue.get(entry.queue);
+        if (list === undefined) byQueue.set(entry.queue, (list = []));
+        list.push(entry.queued);
+      }
+    }
+    for (const [queue, messages] of byQueue) {
+      if (action === 'requeue') queue.requeue(messages);
+      else queue.discard(messages);
+    }
+    this.#wake();
+  }
+
+  /** Capacity was freed: let the queues of this channel's consumers deliver again. */
+  #wake(): void {
+    if (this.closed || this.#paused) return;
+    const queues = new Set<Queue>();
+    for (const consumer of this.#consumers.values()) queues.add(consumer.queue);
+    for (const queue of queues) queue.drain();
+  }
+
+  // ---- transactions (tx.select / tx.commit / tx.rollback) ----
+
+  txSelect(): void {
+    this.#tx ??= { publishes: [], settlements: [] };
+  }
+
+  get inTransaction(): boolean {
+    return this.#tx !== undefined;
+  }
+
+  /**
+   * Applies the transaction's publishes (in order) and acknowledgements atomically with respect to
+   * other channels, then resolves once its persistent messages are durable. A new transaction
+   * starts at once, as AMQP says.
+   */
+  async txCommit(): Promise<TxCommitResult> {
+    const tx = this.#tx;
+    if (tx === undefined) throw brokerError('PRECONDITION_FAILED', 'channel is not transactional');
+    this.#tx = { publishes: [], settlements: [] };
+    const returned: PublishedMessage[] = [];
+    const confirmations: Array<boolean | Promise<boolean>> = [];
+    for (const { message, mandatory, exchangeName } of tx.publishes) {
+      const exchange = this.#vhost.exchanges.get(exchangeName);
+      if (exchange === undefined) {
+        if (mandatory) returned.push(message);
+        continue;
+      }
+      const outcome = this.#vhost.publish(exchange, toCoreMessage(message));
+      if (!outcome.routed && mandatory) returned.push(message);
+      confirmations.push(outcome.confirmation);
+    }
+    for (const { tag, action } of tx.settlements) {
+      const entry = this.#unacked.get(tag);
+      if (entry !== undefined) entry.pendingTx = false;
+      this.#apply([tag], action);
+    }
+    await Promise.all(confirmations);
+    return { returned };
+  }
+
+  /** Discards the transaction's publishes and acknowledgements (the messages stay unacknowledged). */
+  txRollback(): void {
+    const tx = this.#tx;
+    if (tx === undefined) throw brokerError('PRECONDITION_FAILED', 'channel is not transactional');
+    for (const { tag } of tx.settlements) {
+      const entry = this.#unacked.get(tag);
+      if (entry !== undefined) entry.pendingTx = false;
+    }
+    this.#tx = { publishes: [], settlements: [] };
+  }
+
+  // ---- closing ----
+
+  /** Cancels this channel's consumers, then requeues its unacknowledged messages (redelivered). */
+  close(): void {
+    if (this.closed) return;
+    for (const consumer of [...this.#consumers.values()]) {
+      this.#consumers.delete(consumer.tag);
+      consumer.queue.removeConsumer(consumer);
+    }
+    this.closed = true;
+    this.#tx = undefined;
+    this.#apply([...this.#unacked.keys()], 'requeue');
+    this.#connection.channels.delete(this);
+  }
+
+  #assertOpen(): void {
+    if (this.closed) throw brokerError('CHANNEL_ERROR', 'channel is closed');
+  }
+}
+
+function toCoreMessage(message: PublishedMessage): CoreMessage {
+  return {
+    exchange: message.exchange,
+    routingKey: message.routingKey,
+    properties: message.properties,
+    body: message.body,
+    view: message.view,
+    ttlMs: parseExpiration(message.view.expiration),
+  };
+}
+
+function toDelivery(queued: QueuedMessage, deliveryTag: number, consumerTag: string | undefined, redelivered: boolean, messageCount: number): Delivery {
+  const m = queued.message;
+  return {
+    deliveryTag,
+    consumerTag,
+    redelivered,
+    exchange: m.exchange,
+    routingKey: m.routingKey,
+    properties: m.properties,
+    body: m.body,
+    view: m.view,
+    messageCount,
+  };
+}

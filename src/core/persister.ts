@@ -1,0 +1,147 @@
+// The core's side of the MessageStore: appends from concurrent publishes are gathered into one
+// `append` call per batch while the previous one is in flight (group commit, so a publisher
+// confirm waits for one sync shared with every publish that arrived meanwhile); removals and
+// delivery records are batched per microtask. Appends run one batch at a time so a queue's
+// entries reach the store in publish order. What the store does with the bytes is its business.
+
+import type { AppendEntry, MessageStore, QueueId } from './message-store.ts';
+import type { QueuedMessage } from './queued-message.ts';
+
+interface PendingAppend {
+  readonly entry: AppendEntry;
+  readonly queued: QueuedMessage;
+  readonly done: (durable: boolean) => void;
+}
+
+export class Persister {
+  #pending: PendingAppend[] = [];
+  #appendScheduled = false;
+  #appendInFlight: Promise<void> | undefined;
+  #removals = new Map<QueueId, number[]>();
+  #deliveries = new Map<QueueId, number[]>();
+  #opsScheduled = false;
+  readonly #opsInFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly store: MessageStore,
+    /** Store errors outside a publish (removals, delivery records): the broker logs them. */
+    readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Appends one queued message; resolves true once durable, false if the store failed. */
+  append(queued: QueuedMessage): Promise<boolean> {
+    const { message } = queued;
+    return new Promise<boolean>((done) => {
+      this.#pending.push({
+        entry: {
+          queueId: queued.queueId,
+          message: { exchange: message.exchange, routingKey: message.routingKey, properties: message.properties, body: message.body },
+        },
+        queued,
+        done,
+      });
+      this.#scheduleAppend();
+    });
+  }
+
+  #scheduleAppend(): void {
+    if (this.#appendScheduled || this.#appendInFlight !== undefined || this.#pending.length === 0) return;
+    this.#appendScheduled = true;
+    queueMicrotask(() => {
+      this.#appendScheduled = false;
+      this.#runAppend();
+    });
+  }
+
+  #runAppend(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    this.#appendInFlight = this.store.append(batch.map((p) => p.entry)).then(
+      (offsets) => {
+        batch.forEach((p, i) => {
+          const queued = p.queued;
+          queued.offset = offsets[i];
+          if (queued.removed) this.#queueOp(this.#removals, queued);
+          else if (queued.deliveredBeforeStored) this.#queueOp(this.#deliveries, queued);
+          p.done(true);
+        });
+      },
+      (error: unknown) => {
+        this.onError(error);
+        for (const p of batch) {
+          // The message stays deliverable from memory; it is not durable and is not confirmed.
+          p.queued.stored = false;
+          p.done(false);
+        }
+      },
+    ).finally(() => {
+      this.#appendInFlight = undefined;
+      this.#scheduleAppend();
+    });
+  }
+
+  /** Removes an acknowledged or dropped message from the store (now or once its append resolves). */
+  remove(queued: QueuedMessage): void {
+    if (!queued.stored) return;
+    queued.removed = true;
+    if (queued.offset !== undefined) this.#queueOp(this.#removals, queued);
+  }
+
+  /** Records a delivery so that `redelivered` survives a restart. */
+  recordDelivery(queued: QueuedMessage): void {
+    if (!queued.stored || queued.removed) return;
+    if (queued.offset === undefined) queued.deliveredBeforeStored = true;
+    else this.#queueOp(this.#deliveries, queued);
+  }
+
+  #queueOp(map: Map<QueueId, number[]>, queued: QueuedMessage): void {
+    let offsets = map.get(queued.queueId);
+    if (offsets === undefined) map.set(queued.queueId, (offsets = []));
+    offsets.push(queued.offset!);
+    if (this.#opsScheduled) return;
+    this.#opsScheduled = true;
+    queueMicrotask(() => this.#runOps());
+  }
+
+  #runOps(): void {
+    this.#opsScheduled = false;
+    const deliveries = this.#deliveries;
+    const removals = this.#removals;
+    this.#deliveries = new Map();
+    this.#removals = new Map();
+    for (const [queueId, offsets] of deliveries) this.#track(this.store.recordDelivery(queueId, offsets));
+    for (const [queueId, offsets] of removals) this.#track(this.store.remove(queueId, offsets));
+  }
+
+  #track(promise: Promise<unknown>): void {
+    const tracked = promise.catch((error: unknown) => this.onError(error)).finally(() => this.#opsInFlight.delete(tracked));
+    this.#opsInFlight.add(tracked);
+  }
+
+  /** Deletes a queue's stored messages after any append in flight for it has landed. */
+  async deleteQueue(queueId: QueueId): Promise<void> {
+    await this.settle();
+    await this.store.deleteQueue(queueId);
+  }
+
+  /** Resolves once every batched append, removal and delivery record has been handed to the store and settled. */
+  async settle(): Promise<void> {
+    for (;;) {
+      await Promise.resolve();
+      if (this.#appendInFlight !== undefined) {
+        await this.#appendInFlight;
+        continue;
+      }
+      if (this.#pending.length > 0 || this.#appendScheduled || this.#opsScheduled) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (this.#opsInFlight.size > 0) {
+        await Promise.all([...this.#opsInFlight]);
+        continue;
+      }
+      return;
+    }
+  }
+}

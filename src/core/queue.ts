@@ -1,0 +1,438 @@
+// One queue: ready messages (by priority when x-max-priority is set), consumers and the choice of
+// who gets the next message (consumer priorities, round robin, single active consumer), message
+// TTL (expired at the head only, as classic queues do), max-length overflow, queue expiry
+// (x-expires) and auto-delete. Routing, dead-letter routing and deletion are the vhost's job
+// (through QueueHost); delivery tags, prefetch and acknowledgements are the channel's.
+
+import type { Clock, TimerHandle } from './clock.ts';
+import type { Binding } from './exchange.ts';
+import { MessageDeque } from './message-deque.ts';
+import type { QueueId, StoredMessage } from './message-store.ts';
+import type { Persister } from './persister.ts';
+import type { QueueArguments } from './queue-arguments.ts';
+import { QueuedMessage, type CoreMessage } from './queued-message.ts';
+import type { HeaderTable } from './types.ts';
+
+export type DeathReason = 'rejected' | 'expired' | 'maxlen';
+
+/** The channel side of a consumer, as the queue sees it. */
+export interface ConsumerOwner {
+  /** Whether this consumer may take one more message now (prefetch, flow). */
+  canDeliver(consumer: Consumer): boolean;
+  deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean): void;
+  /** The queue went away (deleted or expired): the consumer is gone (consumer cancel notify). */
+  consumerCancelled(consumer: Consumer): void;
+}
+
+export interface Consumer {
+  readonly tag: string;
+  readonly queue: Queue;
+  readonly owner: ConsumerOwner;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  readonly priority: number;
+  /** Per-consumer prefetch (basic.qos global=false at consume time); 0 = unlimited. */
+  readonly prefetch: number;
+  unacked: number;
+}
+
+/** What a queue needs from its vhost. */
+export interface QueueHost {
+  readonly clock: Clock;
+  readonly persister: Persister;
+  deadLetter(queue: Queue, messages: readonly QueuedMessage[], reason: DeathReason): void;
+  /** x-expires ran out, or an auto-delete queue lost its last consumer: delete it. */
+  deleteUnusedQueue(queue: Queue): void;
+}
+
+export interface QueueOptions {
+  readonly durable: boolean;
+  /** Connection id of the owner of an exclusive queue. */
+  readonly exclusiveOwner: string | undefined;
+  readonly autoDelete: boolean;
+  readonly args: HeaderTable;
+  readonly parsed: QueueArguments;
+}
+
+export type OfferResult = 'accepted' | 'rejected';
+
+export class Queue {
+  readonly kind = 'queue' as const;
+  readonly durable: boolean;
+  readonly exclusiveOwner: string | undefined;
+  readonly autoDelete: boolean;
+  readonly args: HeaderTable;
+  readonly arguments: QueueArguments;
+  readonly inbound = new Set<Binding>();
+  /** Consumers in registration order. */
+  readonly consumers: Consumer[] = [];
+  unackedCount = 0;
+  deleted = false;
+
+  readonly #host: QueueHost;
+  /** One deque per priority level, highest last; one when the queue has no x-max-priority. */
+  readonly #levels: MessageDeque[];
+  #readyCount = 0;
+  #readyBytes = 0;
+  #nextSeq = 0;
+  #roundRobin = 0;
+  #hadConsumer = false;
+  #draining = false;
+  #drainAgain = false;
+  #expiryTimer: TimerHandle | undefined;
+  #expiryDueMs = Infinity;
+  #unusedTimer: TimerHandle | undefined;
+
+  constructor(
+    host: QueueHost,
+    readonly vhost: string,
+    readonly name: string,
+    /** Opaque store id; never the name. */
+    readonly id: QueueId,
+    options: QueueOptions,
+  ) {
+    this.#host = host;
+    this.durable = options.durable;
+    this.exclusiveOwner = options.exclusiveOwner;
+    this.autoDelete = options.autoDelete;
+    this.args = options.args;
+    this.arguments = options.parsed;
+    const levels = (options.parsed.maxPriority ?? 0) + 1;
+    this.#levels = Array.from({ length: levels }, () => new MessageDeque());
+    this.touch();
+  }
+
+  /** Whether persistent messages routed here go to the store (exclusive queues die with their connection). */
+  get storesMessages(): boolean {
+    return this.durable && this.exclusiveOwner === undefined;
+  }
+
+  /** Ready messages (basic.get-ok / queue.declare-ok message-count). */
+  get messageCount(): number {
+    return this.#readyCount;
+  }
+
+  get readyBytes(): number {
+    return this.#readyBytes;
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
+  /** Routes one message into this queue; 'rejected' when x-overflow=reject-publish* refuses it. */
+  offer(message: CoreMessage, onStored?: (durable: Promise<boolean>) => void): OfferResult {
+    const { maxLength, maxLengthBytes, overflow } = this.arguments;
+    if (overflow !== 'drop-head' && this.#isFull(message.body.length)) {
+      if (overflow === 'reject-publish-dlx') {
+        this.#host.deadLetter(this, [this.#newQueued(message, false)], 'maxlen');
+      }
+      return 'rejected';
+    }
+    const queued = this.#newQueued(message, this.storesMessages && message.view.persistent);
+    if (queued.stored) {
+      const durable = this.#host.persister.append(queued);
+      onStored?.(durable);
+    }
+    this.#pushReady(queued);
+    this.drain();
+    if (overflow === 'drop-head' && (maxLength !== undefined || maxLengthBytes !== undefined)) this.#dropHeadOverLimits();
+    return 'accepted';
+  }
+
+  #isFull(incomingBytes: number): boolean {
+    const { maxLength, maxLengthBytes } = this.arguments;
+    return (
+      (maxLength !== undefined && this.#readyCount >= maxLength) ||
+      (maxLengthBytes !== undefined && this.#readyBytes + incomingBytes > maxLengthBytes)
+    );
+  }
+
+  #newQueued(message: CoreMessage, stored: boolean): QueuedMessage {
+    const now = this.#host.clock.now();
+    const ttl = minDefined(this.arguments.messageTtlMs, message.ttlMs);
+    return new QueuedMessage(message, this.id, this.#nextSeq++, ttl === undefined ? Infinity : now + ttl, 0, stored, this.#priorityLevel(message));
+  }
+
+  #priorityLevel(message: CoreMessage): number {
+    const max = this.#levels.length - 1;
+    if (max === 0) return 0;
+    const priority = message.view.priority ?? 0;
+    return Math.max(0, Math.min(max, Math.trunc(priority)));
+  }
+
+  /** Puts a message recovered from the store back (in offset order). */
+  restore(stored: StoredMessage, message: CoreMessage): void {
+    const ttl = minDefined(this.arguments.messageTtlMs, message.ttlMs);
+    // The store keeps no enqueue time: a recovered message's TTL runs from recovery.
+    const expiresAt = ttl === undefined ? Infinity : this.#host.clock.now() + ttl;
+    const queued = new QueuedMessage(message, this.id, this.#nextSeq++, expiresAt, stored.deliveryCount, true, this.#priorityLevel(message));
+    queued.offset = stored.offset;
+    this.#pushReady(queued);
+  }
+
+  #pushReady(queued: QueuedMessage): void {
+    this.#levels[queued.priority]!.push(queued);
+    this.#readyCount++;
+    this.#readyBytes += queued.bodyBytes;
+  }
+
+  #takeHead(level: MessageDeque): QueuedMessage {
+    const queued = level.shift()!;
+    this.#readyCount--;
+    this.#readyBytes -= queued.bodyBytes;
+    return queued;
+  }
+
+  /** Highest non-empty priority level. */
+  #headLevel(): MessageDeque | undefined {
+    for (let i = this.#levels.length - 1; i >= 0; i--) if (this.#levels[i]!.length > 0) return this.#levels[i];
+    return undefined;
+  }
+
+  /**
+   * Takes the next deliverable message. A head whose expiry is strictly past is expired; one that
+   * expires exactly now is still deliverable, which gives TTL 0 its meaning ("expire unless it can
+   * be delivered at once", docs/ttl.md).
+   */
+  #shiftLive(expired: QueuedMessage[]): QueuedMessage | undefined {
+    const now = this.#host.clock.now();
+    for (;;) {
+      const level = this.#headLevel();
+      if (level === undefined) return undefined;
+      const queued = this.#takeHead(level);
+      if (queued.expiresAt < now) expired.push(queued);
+      else return queued;
+    }
+  }
+
+  /** Expires messages at the head of each level whose time has come (heads only, as classic queues). */
+  #expireHeads(): void {
+    const now = this.#host.clock.now();
+    const expired: QueuedMessage[] = [];
+    for (const level of this.#levels) {
+      for (let head = level.peek(); head !== undefined && head.expiresAt <= now; head = level.peek()) {
+        expired.push(this.#takeHead(level));
+      }
+    }
+    this.#dispose(expired, 'expired');
+  }
+
+  #dropHeadOverLimits(): void {
+    const dropped: QueuedMessage[] = [];
+    const { maxLength, maxLengthBytes } = this.arguments;
+    while (
+      this.#readyCount > 0 &&
+      ((maxLength !== undefined && this.#readyCount > maxLength) || (maxLengthBytes !== undefined && this.#readyBytes > maxLengthBytes))
+    ) {
+      // The oldest message goes first, whatever its priority (lowest level's head).
+      const level = this.#levels.find((l) => l.length > 0)!;
+      dropped.push(this.#takeHead(level));
+    }
+    this.#dispose(dropped, 'maxlen');
+  }
+
+  /** Messages leaving the queue for good: out of the store, then dead-lettered if configured. */
+  #dispose(messages: QueuedMessage[], reason: DeathReason): void {
+    if (messages.length === 0) return;
+    for (const queued of messages) this.#host.persister.remove(queued);
+    if (this.arguments.deadLetterExchange !== undefined) this.#host.deadLetter(this, messages, reason);
+  }
+
+  /** Delivers ready messages to consumers with capacity, until one side runs out. */
+  drain(): void {
+    if (this.deleted) return;
+    if (this.#draining) {
+      this.#drainAgain = true;
+      return;
+    }
+    this.#draining = true;
+    const expired: QueuedMessage[] = [];
+    try {
+      do {
+        this.#drainAgain = false;
+        while (this.#readyCount > 0 && this.consumers.length > 0) {
+          const consumer = this.#pickConsumer();
+          if (consumer === undefined) break;
+          const queued = this.#shiftLive(expired);
+          if (queued === undefined) break;
+          this.#deliver(consumer, queued);
+        }
+      } while (this.#drainAgain && !this.deleted);
+    } finally {
+      this.#draining = false;
+    }
+    this.#dispose(expired, 'expired');
+    if (this.deleted) return;
+    this.#expireHeads();
+    this.#scheduleExpiry();
+  }
+
+  #deliver(consumer: Consumer, queued: QueuedMessage): void {
+    const redelivered = queued.deliveryCount > 0;
+    queued.deliveryCount++;
+    if (consumer.noAck) {
+      this.#host.persister.remove(queued);
+    } else {
+      this.unackedCount++;
+      this.#host.persister.recordDelivery(queued);
+    }
+    consumer.owner.deliver(consumer, queued, redelivered);
+  }
+
+  /**
+   * The consumer for the next message: with x-single-active-consumer the earliest registered one
+   * only; otherwise the highest-priority consumer with capacity, round robin among equals.
+   */
+  #pickConsumer(): Consumer | undefined {
+    if (this.arguments.singleActiveConsumer) {
+      const active = this.consumers[0];
+      return active !== undefined && active.owner.canDeliver(active) ? active : undefined;
+    }
+    const n = this.consumers.length;
+    let best: Consumer | undefined;
+    let bestIndex = -1;
+    for (let k = 0; k < n; k++) {
+      const index = (this.#roundRobin + k) % n;
+      const consumer = this.consumers[index]!;
+      if ((best === undefined || consumer.priority > best.priority) && consumer.owner.canDeliver(consumer)) {
+        best = consumer;
+        bestIndex = index;
+      }
+    }
+    if (best !== undefined) this.#roundRobin = (bestIndex + 1) % n;
+    return best;
+  }
+
+  /** basic.get: the next message, or undefined; `noAck` removes it at once. */
+  get(noAck: boolean): { queued: QueuedMessage; redelivered: boolean } | undefined {
+    this.touch();
+    const expired: QueuedMessage[] = [];
+    const queued = this.#shiftLive(expired);
+    this.#dispose(expired, 'expired');
+    if (queued === undefined) {
+      this.#scheduleExpiry();
+      return undefined;
+    }
+    const redelivered = queued.deliveryCount > 0;
+    queued.deliveryCount++;
+    if (noAck) this.#host.persister.remove(queued);
+    else {
+      this.unackedCount++;
+      this.#host.persister.recordDelivery(queued);
+    }
+    this.#expireHeads();
+    this.#scheduleExpiry();
+    return { queued, redelivered };
+  }
+
+  /** An acknowledgement for a message delivered from this queue. */
+  ack(queued: QueuedMessage): void {
+    if (this.deleted) return;
+    this.unackedCount--;
+    this.#host.persister.remove(queued);
+  }
+
+  /** Requeues unacknowledged messages at their original positions, marked redelivered. */
+  requeue(messages: readonly QueuedMessage[]): void {
+    if (this.deleted || messages.length === 0) return;
+    for (const queued of messages) {
+      this.unackedCount--;
+      this.#levels[queued.priority]!.insertBySeq(queued);
+      this.#readyCount++;
+      this.#readyBytes += queued.bodyBytes;
+    }
+    this.drain();
+  }
+
+  /** basic.reject / basic.nack without requeue: dead-letter (reason rejected) or drop. */
+  discard(messages: readonly QueuedMessage[]): void {
+    if (this.deleted || messages.length === 0) return;
+    this.unackedCount -= messages.length;
+    this.#dispose([...messages], 'rejected');
+  }
+
+  addConsumer(consumer: Consumer): void {
+    this.consumers.push(consumer);
+    this.#hadConsumer = true;
+    this.touch();
+    this.drain();
+  }
+
+  removeConsumer(consumer: Consumer): void {
+    const index = this.consumers.indexOf(consumer);
+    if (index < 0) return;
+    this.consumers.splice(index, 1);
+    if (this.#roundRobin > index) this.#roundRobin--;
+    this.touch();
+    if (this.autoDelete && this.#hadConsumer && this.consumers.length === 0) {
+      this.#host.deleteUnusedQueue(this);
+      return;
+    }
+    // With a single active consumer, the next one takes over now.
+    if (this.consumers.length > 0) this.drain();
+  }
+
+  /** Removes every ready message (queue.purge); unacknowledged ones stay. Returns how many. */
+  purge(): number {
+    const purged: QueuedMessage[] = [];
+    for (const level of this.#levels) purged.push(...level.clear());
+    this.#readyCount = 0;
+    this.#readyBytes = 0;
+    for (const queued of purged) this.#host.persister.remove(queued);
+    this.#scheduleExpiry();
+    return purged.length;
+  }
+
+  /** Marks the queue used: restarts the x-expires countdown (declare, consume, cancel, get). */
+  touch(): void {
+    const expiresMs = this.arguments.expiresMs;
+    if (expiresMs === undefined || this.deleted) return;
+    if (this.#unusedTimer !== undefined) this.#host.clock.clearTimeout(this.#unusedTimer);
+    this.#unusedTimer = undefined;
+    if (this.consumers.length > 0) return;
+    this.#unusedTimer = this.#host.clock.setTimeout(() => {
+      this.#unusedTimer = undefined;
+      if (!this.deleted && this.consumers.length === 0) this.#host.deleteUnusedQueue(this);
+    }, expiresMs);
+  }
+
+  #scheduleExpiry(): void {
+    let due = Infinity;
+    for (const level of this.#levels) {
+      const head = level.peek();
+      if (head !== undefined && head.expiresAt < due) due = head.expiresAt;
+    }
+    if (due === this.#expiryDueMs) return;
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    this.#expiryDueMs = due;
+    if (due === Infinity) return;
+    this.#expiryTimer = this.#host.clock.setTimeout(() => {
+      this.#expiryTimer = undefined;
+      this.#expiryDueMs = Infinity;
+      this.drain();
+    }, due - this.#host.clock.now());
+  }
+
+  /** Marks the queue deleted, stops its timers and cancels its consumers; returns the ready count. */
+  close(): number {
+    if (this.deleted) return 0;
+    const count = this.#readyCount;
+    this.deleted = true;
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    if (this.#unusedTimer !== undefined) this.#host.clock.clearTimeout(this.#unusedTimer);
+    for (const level of this.#levels) level.clear();
+    this.#readyCount = 0;
+    this.#readyBytes = 0;
+    const consumers = this.consumers.splice(0);
+    for (const consumer of consumers) consumer.owner.consumerCancelled(consumer);
+    return count;
+  }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}

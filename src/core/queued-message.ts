@@ -1,0 +1,44 @@
+// A message as the core holds it: `CoreMessage` is shared by every queue it was routed to;
+// `QueuedMessage` is its entry in one queue (position, expiry, delivery count, store offset).
+
+import type { QueueId } from './message-store.ts';
+import type { MessageView } from './types.ts';
+
+export interface CoreMessage {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly properties: Uint8Array;
+  readonly body: Uint8Array;
+  readonly view: MessageView;
+  /** Parsed per-message expiration, ms. */
+  readonly ttlMs: number | undefined;
+}
+
+export class QueuedMessage {
+  /** Store offset once appended; undefined while the append is in flight or for in-memory messages. */
+  offset: number | undefined = undefined;
+  /** Whether the message lives in the store (persistent message on a durable queue). */
+  stored: boolean;
+  /** Acknowledged or dropped before its append resolved: removed from the store once it does. */
+  removed = false;
+  /** Delivered (with acknowledgement) before its append resolved: recorded once it does. */
+  deliveredBeforeStored = false;
+
+  constructor(
+    readonly message: CoreMessage,
+    readonly queueId: QueueId,
+    /** Position in its queue: requeued messages go back by this order. */
+    readonly seq: number,
+    /** Absolute expiry time in ms, Infinity when none; kept across requeues (docs/ttl.md). */
+    readonly expiresAt: number,
+    public deliveryCount: number,
+    stored: boolean,
+    readonly priority: number,
+  ) {
+    this.stored = stored;
+  }
+
+  get bodyBytes(): number {
+    return this.message.body.length;
+  }
+}
