@@ -121,6 +121,11 @@ export class KeyStore {
     return state;
   }
 
+  /** Resolves when every write issued so far has finished (successfully or not). */
+  flush(): Promise<void> {
+    return this.#writeChain;
+  }
+
   /** Writes a snapshot of `state`; writes are serialised in call order. */
   save(state: KmsState): Promise<void> {
     const snapshot = structuredClone(state);

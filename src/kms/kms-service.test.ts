@@ -559,6 +559,22 @@ describe('KmsService', () => {
       await rejectsWith(kms.retireGrant(app, { GrantToken: g1.GrantToken }), 'NotFoundException');
     });
 
+    it('ListRetirableGrants: a principal may list its own retirable grants; others need kms:ListRetirableGrants', async () => {
+      const id = await newKey();
+      const app = principal('self-lister');
+      const g = await kms.createGrant(admin, { KeyId: id, GranteePrincipal: app.arn, RetiringPrincipal: app.arn, Operations: ['Encrypt'] });
+      assert.deepEqual((await kms.listRetirableGrants(app, { RetiringPrincipal: app.arn })).Grants.map((x) => x.GrantId), [g.GrantId]);
+      await rejectsWith(kms.listRetirableGrants(app, { RetiringPrincipal: admin.arn }), 'AccessDeniedException');
+    });
+
+    it('the service retires grants it made without a principal', async () => {
+      const id = await newKey();
+      const g = await kms.createGrant(admin, { KeyId: id, GranteePrincipal: principal('b').arn, Operations: ['Decrypt'], Name: 'mq_grant' }, { viaService: MQ_VIA });
+      await kms.serviceRetireGrant({ KeyId: arnOf(id), GrantId: g.GrantId });
+      assert.deepEqual((await kms.listGrants(admin, { KeyId: id })).Grants, []);
+      await rejectsWith(kms.serviceRetireGrant({ KeyId: id, GrantId: g.GrantId }), 'NotFoundException');
+    });
+
     it('bad tokens and grant ids', async () => {
       const id = await newKey();
       await rejectsWith(kms.retireGrant(admin, { GrantToken: 'bm90IGEgdG9rZW4=' }), 'InvalidGrantTokenException');

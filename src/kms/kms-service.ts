@@ -336,6 +336,7 @@ export class KmsService {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#maintenanceRunning;
+    await this.#store.flush();
   }
 
   // ---------------------------------------------------------------- keys
@@ -862,8 +863,10 @@ export class KmsService {
     options: CallOptions = {},
   ): Promise<{ Grants: GrantListEntry[]; NextMarker?: string; Truncated: boolean }> {
     const access = this.#callerAccess(caller, undefined, options);
-    this.#authorizeAccount(access, 'kms:ListRetirableGrants');
     checkPrincipal('RetiringPrincipal', input.RetiringPrincipal);
+    // AWS requires kms:ListRetirableGrants in an identity policy; a principal listing the grants it
+    // may retire itself needs no permission here (it can already retire each of them).
+    if (input.RetiringPrincipal !== caller.arn) this.#authorizeAccount(access, 'kms:ListRetirableGrants');
     const grants = this.#state.grants
       .filter((g) => g.retiringPrincipal === input.RetiringPrincipal && this.#keyById(g.keyId)?.owner === 'ACCOUNT')
       .sort((a, b) => a.creationDateMs - b.creationDateMs || (a.grantId < b.grantId ? -1 : 1));
@@ -967,6 +970,18 @@ export class KmsService {
   /** Decrypts a blob made under a service-owned key. */
   async serviceOwnedDecrypt(input: DecryptInput): Promise<DecryptOutput> {
     return this.#decrypt({ kind: 'service' }, input);
+  }
+
+  /**
+   * Retires a grant as the service that created it (the control plane, when a broker is deleted):
+   * no principal is involved. Unknown grants are NotFoundException.
+   */
+  async serviceRetireGrant(input: { KeyId: string; GrantId: string }): Promise<void> {
+    const grant = this.#state.grants.find((g) => g.grantId === input.GrantId && (g.keyId === input.KeyId || this.#keyArn(g.keyId) === input.KeyId));
+    if (grant === undefined) throw kmsError('NotFoundException', `Grant ID ${input.GrantId} not found.`);
+    this.#state.grants = this.#state.grants.filter((g) => g !== grant);
+    await this.#persist();
+    this.#logger?.info({ keyId: grant.keyId, grantId: grant.grantId }, 'KMS grant retired by the service');
   }
 
   /** Runs scheduled deletions and due automatic rotations now (also on a timer and at open). */
