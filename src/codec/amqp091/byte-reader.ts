@@ -3,6 +3,7 @@
 // reading past it, so that a length field from the peer can never make us read or allocate beyond
 // the frame we already hold. Field tables live in field-table.ts; frames in frame-decoder.ts.
 
+import { isUtf8 } from 'node:buffer';
 import { Amqp091DecodeError } from './errors.ts';
 
 const TWO_POW_32 = 0x1_0000_0000;
@@ -116,13 +117,30 @@ export class ByteReader {
     return v;
   }
 
-  /** shortstr: octet length, then that many octets, decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /**
+   * shortstr: octet length, then that many octets of UTF-8. Octets that are not UTF-8 are refused
+   * with SYNTAX_ERROR rather than replaced: a replaced name would no longer match, and could grow
+   * past 255 octets when we send it on. (RabbitMQ accepts any octets; clients send UTF-8.)
+   */
   shortstr(): string {
     const n = this.u8();
     this.need(n);
-    const v = this.buf.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return v;
+    const start = this.pos;
+    const end = start + n;
+    this.pos = end;
+    const buf = this.buf;
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (buf[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return buf.toString('latin1', start, end);
+    if (!isUtf8(buf.subarray(start, end))) {
+      throw new Amqp091DecodeError('BAD_SHORTSTR', 'SYNTAX_ERROR', 'short string is not valid UTF-8');
+    }
+    return buf.toString('utf8', start, end);
   }
 
   /** longstr: 32-bit length, then that many octets, as a view (binary: not necessarily UTF-8). */

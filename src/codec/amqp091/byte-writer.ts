@@ -4,6 +4,7 @@
 // the caller and throws a RangeError. Field tables live in field-table.ts.
 
 const TWO_POW_32 = 0x1_0000_0000;
+const TWO_POW_64 = 2 ** 64;
 const SHORTSTR_MAX_BYTES = 255;
 
 /** A growable big-endian writer. Not shared across awaits: encoders use it synchronously. */
@@ -79,10 +80,13 @@ export class ByteWriter {
     this.pos = this.buf.writeInt32BE(v, this.pos);
   }
 
-  /** An unsigned 64-bit integer from a non-negative safe integer. */
+  /**
+   * An unsigned 64-bit integer from a non-negative integer below 2^64. Above 2^53 a number is a
+   * rounded value, written exactly as that value: so what ByteReader.u64 read, this writes back.
+   */
   u64(v: number): void {
-    if (!Number.isSafeInteger(v) || v < 0) {
-      throw new RangeError(`longlong must be a non-negative safe integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v >= TWO_POW_64) {
+      throw new RangeError(`longlong must be an integer in [0, 2^64), got ${v}`);
     }
     this.ensure(8);
     this.buf.writeUInt32BE(Math.floor(v / TWO_POW_32), this.pos);

@@ -47,6 +47,8 @@ export type Amqp091DecodeErrorCode =
   | 'UNKNOWN_CONTENT_CLASS'
   /** A field-table value type tag that RabbitMQ does not define. */
   | 'UNKNOWN_FIELD_TYPE'
+  /** A short string (name, routing key, table key, property) whose octets are not UTF-8. */
+  | 'BAD_SHORTSTR'
   /** Field tables and arrays nested deeper than the codec accepts. */
   | 'TABLE_TOO_DEEP'
   /** Property flags naming properties the class does not have, or a continuation flag word. */
@@ -81,7 +83,12 @@ export class Amqp091DecodeError extends Error {
     context: Amqp091DecodeErrorContext = {},
   ) {
     const text = clampReplyText(`${replyCodeName} - ${explanation}`);
+    // Bad peer input is an operating error, not a bug: its stack says nothing useful, and skipping
+    // the capture keeps a flood of bad frames cheap to refuse.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(text);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'Amqp091DecodeError';
     this.replyText = text;
     this.channel = context.channel ?? 0;

@@ -146,6 +146,14 @@ describe('frame decoder: frame rules', () => {
     expectError(hex('01 0001 00000003 003c 00 ce'), 'TRUNCATED', 501);
   });
 
+  it('refuses a name or routing key that is not UTF-8 with SYNTAX_ERROR rather than mangling it', () => {
+    // basic.publish, ticket 0, exchange "", routing key <c3 28>, bits 0
+    const err = expectError(hex('01 0001 0000000b 003c 0028 0000 00 02c328 00 ce'), 'BAD_SHORTSTR', 502);
+    assert.deepEqual([err.channel, err.classId, err.methodId], [1, 60, 40]);
+    const ok = run(hex('01 0001 0000000b 003c 0028 0000 00 02c3a9 00 ce'));
+    assert.equal(ok.frames[0]?.type === 'method' && ok.frames[0].method.name === 'basic.publish' && ok.frames[0].method.args.routingKey, 'é');
+  });
+
   it('refuses content headers with flags for no property (502) or of a class without content (505)', () => {
     const header = encodeContentHeaderFrame(1, 0, {});
     header[header.length - 2] = 0x01; // continuation flag

@@ -60,7 +60,7 @@ function pascalId(name: MethodName): number {
 }
 
 /** Our arguments in amqplib's notation: tables as typed plain objects. */
-function toAmqplibFields(args: Record<string, unknown>): Record<string, unknown> {
+function toAmqplibFields(args: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) out[k] = v instanceof Map ? toAmqplibTable(v as FieldTable) : v;
   return out;

@@ -211,3 +211,10 @@ export function amqplibCanEncodeTable(t: FieldTable): boolean {
   }
   return true;
 }
+
+/** amqplib's framing helpers. */
+export const amqplibFrame = require(join(amqplibRoot, 'lib/frame.js')) as {
+  PROTOCOL_HEADER: string;
+  HEARTBEAT_BUF: Buffer;
+  makeBodyFrame(channel: number, payload: Buffer): Buffer;
+};
