@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Broker } from './broker.ts';
+import { FakeClock } from './clock.ts';
+import { MemoryMessageStore, createMemoryStoreState, type MemoryStoreState } from './memory-message-store.ts';
+import { DefinitionKind, type AppendEntry, type MessageStore } from './message-store.ts';
+import { flush, jsonPropertiesCodec, message, openTestBroker, recordingHandler, text } from './test-support.ts';
+
+/** A memory store whose appends wait until the test releases them, recording batch sizes. */
+class GatedStore extends MemoryMessageStore {
+  readonly batches: number[] = [];
+  readonly #waiting: Array<() => void> = [];
+  gated = true;
+  failNext = false;
+
+  override async append(entries: readonly AppendEntry[]): Promise<number[]> {
+    this.batches.push(entries.length);
+    if (this.gated) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('disk on fire');
+    }
+    return super.append(entries);
+  }
+
+  release(): void {
+    for (const resolve of this.#waiting.splice(0)) resolve();
+  }
+}
+
+async function settled<T>(promise: Promise<T> | T): Promise<{ done: boolean; value?: T }> {
+  let done = false;
+  let value: T | undefined;
+  void Promise.resolve(promise).then((v) => {
+    done = true;
+    value = v;
+  });
+  await flush();
+  return { done, value };
+}
+
+async function reopen(state: MemoryStoreState, clock = new FakeClock()) {
+  const broker = await Broker.open({ store: new MemoryMessageStore(state), codec: jsonPropertiesCodec, clock, passwordHashing: { logN: 4 } });
+  const connection = broker.connect({ vhost: '/', user: null });
+  const handler = recordingHandler();
+  return { broker, connection, handler, channel: connection.openChannel(handler) };
+}
+
+describe('persistence through the MessageStore', () => {
+  it('a persistent message on a durable queue is confirmed only once the append is durable', async () => {
+    const state = createMemoryStoreState();
+    const store = new GatedStore(state);
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(recordingHandler());
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    const outcome = channel.publish(message('', 'dq', 'p', { persistent: true }));
+    assert.equal(outcome.routed, true);
+    assert.ok(outcome.confirmation instanceof Promise);
+    assert.equal((await settled(outcome.confirmation)).done, false);
+    store.release();
+    assert.deepEqual(await settled(outcome.confirmation), { done: true, value: true });
+    assert.equal((await store.queueStats([...state.queues.keys()][0]!)).messageCount, 1);
+  });
+
+  it('transient messages, and persistent ones on transient queues, are confirmed at once and never stored', async () => {
+    const store = new GatedStore();
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(recordingHandler());
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    await channel.declareQueue({ queue: 'tq' });
+    assert.equal(channel.publish(message('', 'dq', 'transient')).confirmation, true);
+    assert.equal(channel.publish(message('', 'tq', 'persistent', { persistent: true })).confirmation, true);
+    await flush();
+    assert.deepEqual(store.batches, []);
+  });
+
+  it('concurrent publishes share one append while the previous one is in flight (group commit)', async () => {
+    const store = new GatedStore();
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(recordingHandler());
+    await channel.declareQueue({ queue: 'a', durable: true });
+    await channel.declareQueue({ queue: 'b', durable: true });
+    await channel.bindQueue({ queue: 'a', exchange: 'amq.fanout', routingKey: '' });
+    await channel.bindQueue({ queue: 'b', exchange: 'amq.fanout', routingKey: '' });
+    const first = channel.publish(message('amq.fanout', '', '1', { persistent: true })).confirmation;
+    await flush();
+    const more = [2, 3, 4].map((i) => channel.publish(message('amq.fanout', '', String(i), { persistent: true })).confirmation);
+    await flush();
+    assert.deepEqual(store.batches, [2]);
+    store.release();
+    await first;
+    await flush();
+    assert.deepEqual(store.batches, [2, 6]);
+    store.release();
+    assert.deepEqual(await Promise.all(more), [true, true, true]);
+  });
+
+  it('a store failure gives a negative confirm, and the message is still delivered from memory', async () => {
+    const store = new GatedStore();
+    store.gated = false;
+    store.failNext = true;
+    const errors: unknown[] = [];
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock(), onStoreError: (e) => errors.push(e) });
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(recordingHandler());
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    assert.equal(await channel.publish(message('', 'dq', 'm', { persistent: true })).confirmation, false);
+    assert.equal(errors.length, 1);
+    assert.equal(text(channel.get({ queue: 'dq', noAck: true })), 'm');
+  });
+
+  it('acknowledged messages are removed from the store, even when acked before the append landed', async () => {
+    const state = createMemoryStoreState();
+    const store = new GatedStore(state);
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const handler = recordingHandler();
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    channel.consume({ queue: 'dq' });
+    const confirmation = channel.publish(message('', 'dq', 'fast', { persistent: true })).confirmation;
+    channel.ack(handler.deliveries[0]!.deliveryTag);
+    await flush();
+    store.release();
+    await confirmation;
+    await broker.settle();
+    const [queueId] = [...state.queues.keys()];
+    assert.equal((await store.queueStats(queueId!)).messageCount, 0);
+  });
+
+  it('queue names are never used as store ids', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareQueue({ queue: 'secret-queue-name', durable: true });
+    t.channel.publish(message('', 'secret-queue-name', 'm', { persistent: true }));
+    await t.broker.settle();
+    const ids = await t.store.queueIds();
+    assert.equal(ids.length, 1);
+    assert.equal(ids[0]!.includes('secret'), false);
+  });
+});
+
+describe('recovery', () => {
+  it('durable exchanges, queues and bindings come back; transient and exclusive ones do not', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareExchange({ exchange: 'dx', type: 'topic', durable: true, args: { 'alternate-exchange': 'ae' } });
+    await t.channel.declareExchange({ exchange: 'tx', type: 'fanout' });
+    await t.channel.declareQueue({ queue: 'dq', durable: true, args: { 'x-max-length': 5, 'x-custom': 7n } });
+    await t.channel.declareQueue({ queue: 'tq' });
+    await t.channel.declareQueue({ queue: 'xq', durable: true, exclusive: true });
+    await t.channel.bindQueue({ queue: 'dq', exchange: 'dx', routingKey: 'a.#' });
+    await t.channel.bindQueue({ queue: 'dq', exchange: 'amq.headers', routingKey: '', args: { 'x-match': 'any', k: new Uint8Array([1, 2]) } });
+    await t.channel.bindQueue({ queue: 'tq', exchange: 'dx', routingKey: '#' });
+    await t.channel.bindExchange({ destination: 'dx', source: 'amq.fanout', routingKey: '' });
+    await t.broker.settle();
+
+    const r = await reopen(t.state);
+    await r.channel.declareExchange({ exchange: 'dx', type: 'topic', durable: true, args: { 'alternate-exchange': 'ae' } });
+    await assert.rejects(r.channel.declareExchange({ exchange: 'tx', type: 'fanout', passive: true }));
+    await r.channel.declareQueue({ queue: 'dq', durable: true, args: { 'x-max-length': 5 } });
+    await assert.rejects(r.channel.declareQueue({ queue: 'tq', passive: true }));
+    await assert.rejects(r.channel.declareQueue({ queue: 'xq', passive: true }));
+    assert.equal(r.channel.publish(message('dx', 'a.b', 'topic')).routed, true);
+    assert.equal(r.channel.publish(message('amq.fanout', 'a.z', 'e2e')).routed, true);
+    assert.equal(r.channel.publish(message('amq.headers', '', 'hdr', { headers: { k: new Uint8Array([1, 2]) } })).routed, true);
+    assert.deepEqual([1, 2, 3].map(() => text(r.channel.get({ queue: 'dq', noAck: true }))), ['topic', 'e2e', 'hdr']);
+  });
+
+  it('persistent messages of durable queues come back in order; delivered-unacked ones are redelivered', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareQueue({ queue: 'dq', durable: true });
+    for (const body of ['m1', 'm2', 'm3', 'm4']) t.channel.publish(message('', 'dq', body, { persistent: true, headers: { n: body } }));
+    t.channel.publish(message('', 'dq', 'transient'));
+    await t.broker.settle();
+    t.channel.consume({ queue: 'dq' });
+    t.channel.ack(1); // m1 acknowledged
+    await t.broker.settle(); // m2..m4 and transient delivered, unacknowledged: the "crash" happens now
+
+    const r = await reopen(t.state);
+    r.channel.consume({ queue: 'dq', noAck: true });
+    assert.deepEqual(r.handler.deliveries.map((d) => [text(d), d.redelivered, d.view.headers?.n]), [
+      ['m2', true, 'm2'],
+      ['m3', true, 'm3'],
+      ['m4', true, 'm4'],
+    ]);
+  });
+
+  it('never-delivered messages recover with redelivered=false', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareQueue({ queue: 'dq', durable: true });
+    t.channel.publish(message('', 'dq', 'fresh', { persistent: true }));
+    await t.broker.settle();
+    const r = await reopen(t.state);
+    const d = r.channel.get({ queue: 'dq', noAck: true })!;
+    assert.deepEqual([text(d), d.redelivered], ['fresh', false]);
+  });
+
+  it('deleted queues, exchanges and bindings stay deleted, and their messages are gone from the store', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareExchange({ exchange: 'dx', type: 'direct', durable: true });
+    await t.channel.declareQueue({ queue: 'dq', durable: true });
+    await t.channel.declareQueue({ queue: 'dq2', durable: true });
+    await t.channel.bindQueue({ queue: 'dq2', exchange: 'dx', routingKey: 'k' });
+    t.channel.publish(message('', 'dq', 'x', { persistent: true }));
+    await t.channel.deleteQueue('dq');
+    await t.channel.unbindQueue({ queue: 'dq2', exchange: 'dx', routingKey: 'k' });
+    await t.channel.deleteExchange('dx');
+    await t.broker.settle();
+    assert.deepEqual(await t.store.queueIds(), []);
+    const r = await reopen(t.state);
+    await assert.rejects(r.channel.declareQueue({ queue: 'dq', passive: true }));
+    await assert.rejects(r.channel.declareExchange({ exchange: 'dx', type: 'direct', passive: true }));
+    assert.equal((await t.store.listDefinitions(DefinitionKind.BINDING)).length, 0);
+  });
+
+  it('the default vhost exists on a new store and is stored; stored queues with no definition are dropped', async () => {
+    const state = createMemoryStoreState();
+    const store: MessageStore = new MemoryMessageStore(state);
+    await store.append([{ queueId: 'orphan', message: { exchange: '', routingKey: 'q', properties: new Uint8Array(), body: new Uint8Array([1]) } }]);
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    assert.ok(broker.vhosts.has('/'));
+    assert.deepEqual((await store.listDefinitions(DefinitionKind.VHOST)).map((d) => d.name), ['/']);
+    assert.deepEqual(await store.queueIds(), []);
+  });
+
+  it('recovered messages still follow the queue TTL (counted from recovery)', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareQueue({ queue: 'dq', durable: true, args: { 'x-message-ttl': 1000 } });
+    t.channel.publish(message('', 'dq', 'm', { persistent: true }));
+    await t.broker.settle();
+    const clock = new FakeClock();
+    const r = await reopen(t.state, clock);
+    clock.advance(1001);
+    assert.equal(r.channel.get({ queue: 'dq' }), undefined);
+  });
+});
