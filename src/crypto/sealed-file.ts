@@ -4,7 +4,7 @@
 // which is bound as AAD so that one sealed file cannot be swapped for another.
 //
 // File: 'SMQSEAL1' (8 bytes) | RootKey.seal(UTF-8 JSON, purpose)
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RootKeySealError, writeFileAtomic, type RootKey } from './root-key.ts';
 
@@ -27,6 +27,7 @@ export async function writeSealedJson(path: string, rootKey: RootKey, purpose: s
   const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
   try {
     const sealed = rootKey.seal(plaintext, purpose);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await writeFileAtomic(dirname(path), path, Buffer.concat([SEALED_FILE_MAGIC, sealed]));
   } finally {
     plaintext.fill(0);

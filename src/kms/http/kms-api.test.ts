@@ -105,6 +105,7 @@ describe('KmsApi (KMS JSON 1.1 operations, in-process)', () => {
     await rejectsWith(call('DestroyEverything', {}), 'UnknownOperationException');
     await rejectsWith(call('toString', {}), 'UnknownOperationException');
     await rejectsWith(call('__proto__', {}), 'UnknownOperationException');
+    await rejectsWith(call('Sign', {}), 'UnsupportedOperationException');
   });
 
   it('missing, wrong-typed and out-of-range fields are ValidationException naming the field', async () => {

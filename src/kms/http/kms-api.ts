@@ -229,6 +229,32 @@ const OPERATIONS: Record<string, Operation> = {
   RevokeGrant: op(z.object({ KeyId: KEY_ID, GrantId: GRANT_ID, DryRun: z.boolean().optional() }), (kms, caller, input) => kms.revokeGrant(caller, input)),
 };
 
+/** AWS KMS operations that exist in the model but that this KMS does not offer (asymmetric, HMAC, import, custom key stores, multi-Region). */
+const NOT_OFFERED = new Set([
+  'ConnectCustomKeyStore',
+  'CreateCustomKeyStore',
+  'Decapsulate',
+  'DeleteCustomKeyStore',
+  'DeleteImportedKeyMaterial',
+  'DeriveSharedSecret',
+  'DescribeCustomKeyStores',
+  'DisconnectCustomKeyStore',
+  'Encapsulate',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateMac',
+  'GetKeyLastUsage',
+  'GetParametersForImport',
+  'GetPublicKey',
+  'ImportKeyMaterial',
+  'ReplicateKey',
+  'Sign',
+  'UpdateCustomKeyStore',
+  'UpdatePrimaryRegion',
+  'Verify',
+  'VerifyMac',
+]);
+
 /** The operations this layer serves (the targets after 'TrentService.'). */
 export const KMS_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
 
@@ -242,6 +268,9 @@ export class KmsApi {
   async handle(caller: CallerIdentity, operation: string, input: unknown): Promise<Record<string, unknown>> {
     const spec = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
     if (spec === undefined) {
+      if (NOT_OFFERED.has(operation)) {
+        throw kmsError('UnsupportedOperationException', `${operation} is not supported: this KMS offers symmetric encryption keys only.`);
+      }
       throw kmsError('UnknownOperationException', `Unknown operation ${operation.slice(0, 128)}`);
     }
     const body = input === undefined || input === null ? {} : input;
