@@ -1,0 +1,71 @@
+// Child process for the crash test: opens the segment store, then appends from several concurrent
+// producers and removes old messages, printing each acknowledgement (synchronously, to a pipe) only
+// after the store resolved it. The parent SIGKILLs it at a random moment.
+//
+// Env: CRASH_DATA_DIR, CRASH_MASTER_KEY (hex), CRASH_ROUND, CRASH_SEED.
+// Output lines: `READY`, `A <queue> <offset> <id>` (append acknowledged), `r <id>` (remove issued),
+// `R <id>` (remove acknowledged).
+
+import { writeSync } from 'node:fs';
+import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
+import { TestKeyProvider } from './test-key-provider.ts';
+
+const dataDir = process.env.CRASH_DATA_DIR!;
+const masterKey = Buffer.from(process.env.CRASH_MASTER_KEY!, 'hex');
+const round = Number(process.env.CRASH_ROUND);
+let seed = Number(process.env.CRASH_SEED);
+function random(): number {
+  // xorshift32: reproducible per round from the seed the parent prints on failure.
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 0x100000000;
+}
+
+export const CRASH_STORE_OPTIONS = { segmentBytesMax: 24 * 1024, chunkBytesMax: 2048, compactionLiveRatioMin: 0.5 };
+export const CRASH_QUEUES = ['q0', 'q1', 'q2'];
+const PRODUCERS = 6;
+
+function say(line: string): void {
+  writeSync(1, `${line}\n`);
+}
+
+const store = await SegmentMessageStore.open({
+  dataDir,
+  brokerId: 'b-crash',
+  kmsKeyId: 'test-key',
+  keyProvider: new TestKeyProvider(['test-key'], masterKey),
+  ...CRASH_STORE_OPTIONS,
+});
+say('READY');
+
+async function producer(p: number): Promise<void> {
+  const queueId = CRASH_QUEUES[p % CRASH_QUEUES.length]!;
+  for (let seq = 0; ; seq++) {
+    const id = `${round}.${p}.${seq}`;
+    const size = 50 + Math.floor(random() * 1500);
+    const body = Buffer.alloc(size, 0x2e);
+    body.write(id);
+    const [offset] = await store.append([{ queueId, message: { exchange: 'ex', routingKey: 'rk', properties: Buffer.from(id), body } }]);
+    say(`A ${queueId} ${offset} ${id}`);
+  }
+}
+
+/** Removes messages of earlier rounds and some of this round's, so that compaction runs. */
+async function janitor(): Promise<void> {
+  for (;;) {
+    let removedAny = false;
+    for (const queueId of CRASH_QUEUES) {
+      const page = await store.read(queueId, 0, 40);
+      const victims = page.filter(() => random() < 0.6);
+      if (victims.length === 0) continue;
+      for (const m of victims) say(`r ${Buffer.from(m.properties).toString()}`);
+      await store.remove(queueId, victims.map((m) => m.offset));
+      for (const m of victims) say(`R ${Buffer.from(m.properties).toString()}`);
+      removedAny = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, removedAny ? 15 : 5));
+  }
+}
+
+await Promise.all([...Array.from({ length: PRODUCERS }, (_, p) => producer(p)), janitor()]);
