@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { scryptSync } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { RootKey, ROOT_KEY_FILE, ROOT_KEY_PARAMS_FILE } from '../crypto/root-key.ts';
+import { openRootKey, RootKey, RootKeyError, ROOT_KEY_FILE, ROOT_KEY_PARAMS_FILE } from '../crypto/root-key.ts';
 import { readSealedJson } from '../crypto/sealed-file.ts';
 import { KMS_STORE_FILE, KmsStoreError, materialPurpose, type KmsState } from './key-store.ts';
 import { KmsService } from './kms-service.ts';
@@ -99,6 +99,29 @@ describe('KMS persistence', () => {
       await assert.rejects(KmsService.open({ dir: f.dir, rootKey: f.rootKey, accountId: ACCOUNT, region: REGION, maintenanceIntervalMs: 0 }), KmsStoreError);
     } finally {
       await f.cleanup().catch(() => undefined);
+    }
+  });
+
+  it('a missing root key is ROOT_KEY_MISSING (never a fresh KMS); another root key cannot open the store', async () => {
+    const f = await kmsFixture();
+    try {
+      await f.kms.createKey(admin, {});
+      await f.kms.close();
+      const keyFile = join(f.dir, ROOT_KEY_FILE);
+      const original = await readFile(keyFile);
+      await rm(keyFile);
+      await assert.rejects(openRootKey({ dir: f.dir }), (e: unknown) => e instanceof RootKeyError && e.code === 'ROOT_KEY_MISSING');
+      assert.deepEqual((await readdir(f.dir)).sort(), [KMS_STORE_FILE]);
+      // A different root key (e.g. restored from the wrong backup) cannot read the store.
+      const otherDir = join(f.dir, '..', 'other');
+      const other = await openRootKey({ dir: otherDir });
+      await assert.rejects(KmsService.open({ dir: f.dir, rootKey: other, accountId: ACCOUNT, region: REGION, maintenanceIntervalMs: 0 }), KmsStoreError);
+      await writeFile(keyFile, original, { mode: 0o600 });
+      const reopened = await KmsService.open({ dir: f.dir, rootKey: await openRootKey({ dir: f.dir }), accountId: ACCOUNT, region: REGION, maintenanceIntervalMs: 0 });
+      assert.equal((await reopened.listKeys(admin, {})).Keys.length, 1);
+      await reopened.close();
+    } finally {
+      await f.cleanup();
     }
   });
 
