@@ -412,10 +412,20 @@ export function generate(spec: Spec): string {
     '  switch (classId * 65536 + methodId) {',
   );
   for (const e of methods) {
-    emit(
-      `    case ${e.cls.id * 65536 + e.m.id}: // (${e.cls.id}, ${e.m.id})`,
-      `      return { name: '${e.fullName}', classId: ${e.cls.id}, methodId: ${e.m.id}, args: decode${e.typeName}(r) };`,
-    );
+    const ret = `      return { name: '${e.fullName}', classId: ${e.cls.id}, methodId: ${e.m.id}, args: decode${e.typeName}(r) };`;
+    emit(`    case ${e.cls.id * 65536 + e.m.id}: // (${e.cls.id}, ${e.m.id})`);
+    if (ret.length <= 120) {
+      emit(ret);
+    } else {
+      emit(
+        '      return {',
+        `        name: '${e.fullName}',`,
+        `        classId: ${e.cls.id},`,
+        `        methodId: ${e.m.id},`,
+        `        args: decode${e.typeName}(r),`,
+        '      };',
+      );
+    }
   }
   emit(
     '    default:',

@@ -3040,7 +3040,12 @@ export function decodeMethodArgs(classId: number, methodId: number, r: ByteReade
     case 655430: // (10, 70)
       return { name: 'connection.update-secret', classId: 10, methodId: 70, args: decodeConnectionUpdateSecret(r) };
     case 655431: // (10, 71)
-      return { name: 'connection.update-secret-ok', classId: 10, methodId: 71, args: decodeConnectionUpdateSecretOk(r) };
+      return {
+        name: 'connection.update-secret-ok',
+        classId: 10,
+        methodId: 71,
+        args: decodeConnectionUpdateSecretOk(r),
+      };
     case 1310730: // (20, 10)
       return { name: 'channel.open', classId: 20, methodId: 10, args: decodeChannelOpen(r) };
     case 1310731: // (20, 11)
