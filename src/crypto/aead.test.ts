@@ -14,6 +14,7 @@ describe('aes256Gcm', () => {
     assert.equal(sealed.length, plaintext.length + AEAD_TAG_BYTES);
     assert.notDeepEqual(sealed.subarray(0, plaintext.length), plaintext);
     assert.deepEqual(aes256Gcm.open(plaintextDataKey, nonce, aad, sealed), plaintext);
+    assert.deepEqual(Buffer.concat(aes256Gcm.sealParts(plaintextDataKey, nonce, aad, plaintext)), sealed);
     assert.deepEqual(aes256Gcm.open(plaintextDataKey, nonce, aad, aes256Gcm.seal(plaintextDataKey, nonce, aad, Buffer.alloc(0))), Buffer.alloc(0));
   });
 

@@ -227,6 +227,12 @@ export class RecordWriter {
     this.length = 0;
   }
 
+  /** Gives up the current buffer (whose first `length` bytes someone else now owns) for a new one. */
+  detach(nextBytes: number): void {
+    this.buffer = Buffer.allocUnsafe(nextBytes);
+    this.length = 0;
+  }
+
   #reserve(bytes: number): void {
     const needed = this.length + bytes;
     if (needed <= this.buffer.length) return;

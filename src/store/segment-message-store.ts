@@ -590,17 +590,18 @@ export class SegmentMessageStore implements MessageStore {
         const plaintext = this.#writer.buffer.subarray(0, this.#writer.length);
         const chunkHeader = encodeChunkHeader(ChunkKind.DATA, sealedLength(plaintext.length));
         const aad = chunkAad({ brokerId: this.#options.brokerId, segmentId: segment.id, chunkIndex, fileOffset, chunkHeader });
-        const sealed = this.#cipher.seal(key.plaintextDataKey, chunkNonce(chunkIndex), aad, plaintext);
+        const sealed = this.#cipher.sealParts(key.plaintextDataKey, chunkNonce(chunkIndex), aad, plaintext);
         sealedRecords += chunkRecords;
         sealedBytes += plaintext.length;
-        chunk.length = CHUNK_HEADER_BYTES + sealed.length;
-        this.#cacheChunk(chunk, Buffer.from(plaintext));
-        sealedChunks.push(chunkHeader, sealed);
+        chunk.length = CHUNK_HEADER_BYTES + sealedLength(plaintext.length);
+        // The plaintext buffer itself goes to the read cache; the writer starts a fresh one.
+        this.#cacheChunk(chunk, plaintext);
+        this.#writer.detach(this.#chunkBytesMax + 1024);
+        sealedChunks.push(chunkHeader, ...sealed);
         fileOffset += chunk.length;
         chunkIndex++;
         chunk = { segment, offset: fileOffset, index: chunkIndex, length: 0 };
         chunkRecords = 0;
-        this.#writer.reset();
       };
 
       while (index < batch.length) {

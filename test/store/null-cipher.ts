@@ -4,12 +4,17 @@
 
 import { AEAD_TAG_BYTES, type RecordCipher } from '../../src/crypto/aead.ts';
 
+const ZERO_TAG = Buffer.alloc(AEAD_TAG_BYTES);
+
 export const nullCipher: RecordCipher = {
   name: 'NULL (benchmark only)',
   seal(_plaintextDataKey, _nonce, _aad, plaintext) {
     const out = Buffer.alloc(plaintext.length + AEAD_TAG_BYTES);
     plaintext.copy(out, 0);
     return out;
+  },
+  sealParts(_plaintextDataKey, _nonce, _aad, plaintext) {
+    return [Buffer.from(plaintext), ZERO_TAG];
   },
   open(_plaintextDataKey, _nonce, _aad, ciphertextAndTag) {
     return Buffer.from(ciphertextAndTag.subarray(0, ciphertextAndTag.length - AEAD_TAG_BYTES));

@@ -1,0 +1,129 @@
+// Benchmark of the segment store (`npm run bench:store`, never part of `npm test`): durable 1 KiB
+// appends with 1, 10 and 100 concurrent producers (each awaits its append before the next, like a
+// publisher waiting for confirms), then cold reads of everything after a restart (one consumer per
+// queue, concurrently); each with
+// AES-256-GCM and with a null cipher injected through the store's benchmark-only internals seam.
+// Modes alternate and each figure is the best of BENCH_REPEATS runs, to damp a shared machine's
+// noise. Prints one JSON line. Env: BENCH_SECONDS (per run, default 2), BENCH_REPEATS (default 2).
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SegmentMessageStore, type SegmentMessageStoreInternals } from '../src/store/segment-message-store.ts';
+import { nullCipher } from '../test/store/null-cipher.ts';
+import { TestKeyProvider } from '../test/store/test-key-provider.ts';
+
+const BODY_BYTES = 1024;
+const QUEUES = 10;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const PRODUCER_COUNTS = [1, 10, 100] as const;
+
+type Mode = 'encrypted' | 'unencrypted';
+
+function internalsFor(mode: Mode): SegmentMessageStoreInternals {
+  return mode === 'encrypted' ? {} : { cipher: nullCipher };
+}
+
+interface RunResult {
+  appendsPerSec: number;
+  readsPerSec: number;
+  recoveryMs: number;
+  messages: number;
+}
+
+async function run(mode: Mode, producers: number): Promise<RunResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sealmq-bench-'));
+  const keyProvider = new TestKeyProvider();
+  const options = { dataDir, brokerId: 'b-bench', kmsKeyId: 'test-key', keyProvider };
+  try {
+    const store = await SegmentMessageStore.open(options, internalsFor(mode));
+    const body = Buffer.alloc(BODY_BYTES, 0x61);
+    const properties = Buffer.from('content-type=application/octet-stream;delivery-mode=2');
+    let count = 0;
+    let stop = false;
+    const started = process.hrtime.bigint();
+    const deadline = Date.now() + SECONDS * 1000;
+    const timer = setTimeout(() => (stop = true), SECONDS * 1000);
+    await Promise.all(
+      Array.from({ length: producers }, async (_, p) => {
+        const queueId = `bench-queue-${p % QUEUES}`;
+        while (!stop && Date.now() < deadline) {
+          await store.append([{ queueId, message: { exchange: 'amq.direct', routingKey: queueId, properties, body } }]);
+          count++;
+        }
+      }),
+    );
+    clearTimeout(timer);
+    const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+    await store.close();
+
+    const recoveryStarted = process.hrtime.bigint();
+    const reopened = await SegmentMessageStore.open(options, internalsFor(mode));
+    const recoveryMs = Number(process.hrtime.bigint() - recoveryStarted) / 1e6;
+    const readStarted = process.hrtime.bigint();
+    let read = 0;
+    // One consumer per queue, all at once, as a broker's consumers read.
+    await Promise.all(
+      Array.from({ length: QUEUES }, async (_, q) => {
+        for await (const message of reopened.iterate(`bench-queue-${q}`)) {
+          if (message.body.length !== BODY_BYTES) throw new Error('short read');
+          read++;
+        }
+      }),
+    );
+    const readS = Number(process.hrtime.bigint() - readStarted) / 1e9;
+    await reopened.close();
+    if (read !== count) throw new Error(`read ${read} of ${count}`);
+    return { appendsPerSec: count / elapsedS, readsPerSec: read / readS, recoveryMs, messages: count };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const best: Record<Mode, Record<number, RunResult>> = { encrypted: {}, unencrypted: {} };
+for (const producers of PRODUCER_COUNTS) {
+  for (let rep = 0; rep < REPEATS; rep++) {
+    const order: Mode[] = rep % 2 === 0 ? ['encrypted', 'unencrypted'] : ['unencrypted', 'encrypted'];
+    for (const mode of order) {
+      const result = await run(mode, producers);
+      const previous = best[mode][producers];
+      best[mode][producers] = {
+        appendsPerSec: Math.max(previous?.appendsPerSec ?? 0, result.appendsPerSec),
+        readsPerSec: Math.max(previous?.readsPerSec ?? 0, result.readsPerSec),
+        recoveryMs: Math.min(previous?.recoveryMs ?? Infinity, result.recoveryMs),
+        messages: Math.max(previous?.messages ?? 0, result.messages),
+      };
+    }
+  }
+}
+
+const round = (n: number): number => Math.round(n);
+const figures = (mode: Mode): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const p of PRODUCER_COUNTS) out[`appendsPerSec_${p}p`] = round(best[mode][p]!.appendsPerSec);
+  out.readsPerSec = round(best[mode][100]!.readsPerSec);
+  out.recoveryMsFor100pRun = round(best[mode][100]!.recoveryMs);
+  out.messagesIn100pRun = best[mode][100]!.messages;
+  return out;
+};
+const ratio = (p: number): number => Number((best.encrypted[p]!.appendsPerSec / best.unencrypted[p]!.appendsPerSec).toFixed(3));
+const ratios: Record<string, number> = {};
+for (const p of PRODUCER_COUNTS) ratios[`appends_${p}p`] = ratio(p);
+ratios.reads = Number((best.encrypted[100]!.readsPerSec / best.unencrypted[100]!.readsPerSec).toFixed(3));
+
+console.log(
+  JSON.stringify({
+    bench: 'store',
+    bodyBytes: BODY_BYTES,
+    durability: 'fdatasync before each append resolves (group commit)',
+    secondsPerRun: SECONDS,
+    repeats: REPEATS,
+    node: process.version,
+    cpus: cpus().length,
+    encrypted: figures('encrypted'),
+    unencrypted: figures('unencrypted'),
+    encryptedOverUnencrypted: ratios,
+    targets: { appendsPerSec_100p: 50_000, encryptedOverUnencrypted: 0.9 },
+  }),
+);
