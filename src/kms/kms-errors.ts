@@ -56,6 +56,11 @@ export function fieldConstraint(field: string, value: unknown, constraint: strin
   return `Value ${describeValue(value)} at '${lowerFirst(field)}' failed to satisfy constraint: ${constraint}`;
 }
 
+/** The same, for a field whose value must never be echoed (plaintext, ciphertext, tokens). */
+export function sensitiveFieldConstraint(field: string, constraint: string): string {
+  return `Value at '${lowerFirst(field)}' failed to satisfy constraint: ${constraint}`;
+}
+
 export function lowerFirst(name: string): string {
   return name.length === 0 ? name : name[0]!.toLowerCase() + name.slice(1);
 }

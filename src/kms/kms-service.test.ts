@@ -370,6 +370,8 @@ describe('KmsService', () => {
       await rejectsWith(kms.decrypt(admin, { CiphertextBlob: blob.subarray(0, blob.length - 1), EncryptionContext: { a: 'b' } }), 'InvalidCiphertextException');
       await rejectsWith(kms.decrypt(admin, { CiphertextBlob: utf8('not a ciphertext blob at all, not at all') }), 'InvalidCiphertextException');
       await rejectsWith(kms.decrypt(admin, { CiphertextBlob: Buffer.alloc(1) }), 'InvalidCiphertextException');
+      await rejectsWith(kms.decrypt(admin, { CiphertextBlob: Buffer.alloc(6145, 1) }), 'ValidationException');
+      await rejectsWith(kms.decrypt(admin, { CiphertextBlob: Buffer.alloc(0) }), 'ValidationException');
     });
 
     it('a KeyId that does not match the blob is IncorrectKeyException; a matching alias is fine', async () => {

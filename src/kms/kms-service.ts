@@ -9,6 +9,7 @@ import type { RootKey } from '../crypto/root-key.ts';
 import type { CallerIdentity, PolicyDocument } from '../identity/caller.ts';
 import { evaluatePolicies, parsePolicyDocument, PolicyDocumentError, type ConditionContext } from '../identity/policy.ts';
 import {
+  CIPHERTEXT_MAX_BYTES,
   CiphertextAuthError,
   CiphertextFormatError,
   openCiphertext,
@@ -29,7 +30,7 @@ import {
   type KmsState,
   type Tag,
 } from './key-store.ts';
-import { kmsError, validationError, fieldConstraint, KmsError } from './kms-errors.ts';
+import { fieldConstraint, KmsError, kmsError, sensitiveFieldConstraint, validationError } from './kms-errors.ts';
 
 export type { EncryptionContext } from './ciphertext.ts';
 export type { GrantConstraints, KeyState, Tag } from './key-store.ts';
@@ -725,6 +726,7 @@ export class KmsService {
     options: CallOptions = {},
   ): Promise<ReEncryptOutput> {
     const access = this.#callerAccess(caller, input.GrantTokens, options);
+    checkCiphertextLength(input.CiphertextBlob);
     checkAlgorithm(input.SourceEncryptionAlgorithm);
     checkAlgorithm(input.DestinationEncryptionAlgorithm);
     const destination = await this.#resolveKey(access, input.DestinationKeyId, { allowAlias: true, action: 'kms:ReEncryptTo' });
@@ -1015,7 +1017,7 @@ export class KmsService {
   async #encrypt(access: Access, input: EncryptInput): Promise<{ CiphertextBlob: Buffer; KeyId: string; EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }> {
     checkAlgorithm(input.EncryptionAlgorithm);
     if (input.Plaintext.length < 1 || input.Plaintext.length > 4096) {
-      throw validationError([fieldConstraint('Plaintext', undefined, 'Member must have length between 1 and 4096, inclusive')]);
+      throw validationError([sensitiveFieldConstraint('Plaintext', 'Member must have length between 1 and 4096, inclusive')]);
     }
     const key = await this.#resolveKey(access, input.KeyId, { allowAlias: true, action: 'kms:Encrypt' });
     this.#authorize(access, key, 'kms:Encrypt', { encryptionContext: input.EncryptionContext, grantOperation: 'Encrypt' });
@@ -1026,6 +1028,7 @@ export class KmsService {
 
   async #decrypt(access: Access, input: DecryptInput): Promise<DecryptOutput> {
     checkAlgorithm(input.EncryptionAlgorithm);
+    checkCiphertextLength(input.CiphertextBlob);
     const { key, plaintext, materialVersion } = await this.#open(access, input.CiphertextBlob, input.EncryptionContext, input.KeyId, 'Decrypt', false, input.DryRun);
     return { KeyId: this.#keyArn(key.keyId), Plaintext: plaintext, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: keyMaterialId(key.keyId, materialVersion) };
   }
@@ -1342,7 +1345,7 @@ export class KmsService {
   #callerAccess(caller: CallerIdentity, grantTokens: readonly string[] | undefined, options: CallOptions): Access {
     if (this.#failed) throw kmsError('KMSInternalException', 'The KMS key store could not be written; the KMS must be restarted.');
     const tokens = grantTokens ?? [];
-    if (tokens.length > 10) throw validationError([fieldConstraint('GrantTokens', tokens, 'Member must have length less than or equal to 10')]);
+    if (tokens.length > 10) throw validationError([sensitiveFieldConstraint('GrantTokens', 'Member must have length less than or equal to 10')]);
     for (const token of tokens) this.#grantIdFromToken(token);
     const access: Access = { kind: 'caller', caller, grantTokens: tokens };
     if (options.viaService !== undefined) access.viaService = options.viaService;
@@ -1556,6 +1559,12 @@ function invalidCiphertext(): KmsError {
 
 function checkDryRun(dryRun: boolean | undefined): void {
   if (dryRun) throw kmsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
+}
+
+function checkCiphertextLength(blob: Buffer): void {
+  if (blob.length < 1 || blob.length > CIPHERTEXT_MAX_BYTES) {
+    throw validationError([sensitiveFieldConstraint('CiphertextBlob', `Member must have length between 1 and ${CIPHERTEXT_MAX_BYTES}, inclusive`)]);
+  }
 }
 
 function checkAlgorithm(algorithm: string | undefined): void {
