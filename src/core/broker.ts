@@ -12,7 +12,7 @@ import { DefinitionKind, type JsonValue, type MessageStore } from './message-sto
 import { Persister } from './persister.ts';
 import { parseExpiration } from './queue-arguments.ts';
 import type { PasswordHashOptions } from '../identity/password-hash.ts';
-import { defaultBrokerLimits, type BrokerLimits, type MessagePropertiesCodec } from './types.ts';
+import { defaultBrokerLimits, newBrokerCounters, type BrokerCounters, type BrokerLimits, type MessagePropertiesCodec } from './types.ts';
 import { UserRegistry, type BrokerUser } from './users.ts';
 import { Vhost, type VhostContext } from './vhost.ts';
 
@@ -30,6 +30,16 @@ export interface BrokerOptions {
   readonly onStoreError?: (error: unknown) => void;
 }
 
+export interface QueueStatsEntry {
+  readonly vhost: string;
+  readonly name: string;
+  readonly durable: boolean;
+  readonly ready: number;
+  readonly readyBytes: number;
+  readonly unacked: number;
+  readonly consumers: number;
+}
+
 /** The default vhost every new broker has. */
 export const DEFAULT_VHOST = '/';
 
@@ -41,6 +51,7 @@ export class Broker {
   readonly flow: FlowControl;
   readonly vhosts = new Map<string, Vhost>();
   readonly connections = new Set<BrokerConnection>();
+  readonly counters: BrokerCounters = newBrokerCounters();
   readonly #persister: Persister;
   readonly #vhostContext: VhostContext;
   readonly #connectionContext: ConnectionContext;
@@ -78,6 +89,7 @@ export class Broker {
     this.#connectionContext = {
       limits: this.limits,
       users: this.users,
+      counters: this.counters,
       publishingBlocked: () => this.flow.blocked,
       connectionClosed: (connection) => this.connections.delete(connection),
     };
@@ -183,6 +195,25 @@ export class Broker {
     const connection = new BrokerConnection(options.connectionId ?? randomUUID(), vhost, options.user, this.#connectionContext);
     this.connections.add(connection);
     return connection;
+  }
+
+  /** Per-queue depths for metrics and management: ready, unacknowledged, consumers. */
+  queueStats(): QueueStatsEntry[] {
+    const out: QueueStatsEntry[] = [];
+    for (const vhost of this.vhosts.values()) {
+      for (const queue of vhost.queues.values()) {
+        out.push({
+          vhost: vhost.name,
+          name: queue.name,
+          durable: queue.durable,
+          ready: queue.messageCount,
+          readyBytes: queue.readyBytes,
+          unacked: queue.unackedCount,
+          consumers: queue.consumerCount,
+        });
+      }
+    }
+    return out;
   }
 
   #scheduleAlarmCheck(): void {

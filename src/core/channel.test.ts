@@ -294,3 +294,17 @@ describe('limits', () => {
     assert.equal(t.handler.deliveries.length, 3);
   });
 });
+
+describe('counters and queue stats', () => {
+  it('count publishes, unroutable, deliveries, redeliveries and settlements; report ready and unacked per queue', async () => {
+    const t = await withQueue(3);
+    t.channel.publish(message('amq.direct', 'nowhere', 'x'));
+    const a = t.channel.get({ queue: 'q' })!;
+    const b = t.channel.get({ queue: 'q' })!;
+    assert.deepEqual(t.broker.queueStats(), [{ vhost: '/', name: 'q', durable: false, ready: 1, readyBytes: 2, unacked: 2, consumers: 0 }]);
+    t.channel.ack(a.deliveryTag);
+    t.channel.reject(b.deliveryTag, true);
+    t.channel.get({ queue: 'q', noAck: true });
+    assert.deepEqual(t.broker.counters, { published: 4, unroutable: 1, delivered: 3, redelivered: 1, acknowledged: 1, requeued: 1, discarded: 0 });
+  });
+});

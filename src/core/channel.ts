@@ -12,7 +12,7 @@ import { parseExpiration } from './queue-arguments.ts';
 import type { CoreMessage, QueuedMessage } from './queued-message.ts';
 import type { Permission, UserRegistry } from './users.ts';
 import type { ExchangeDeclaration, PublishOutcome, QueueDeclaration, QueueDeclareResult, Vhost } from './vhost.ts';
-import type { BrokerLimits, Delivery, HeaderTable, PublishedMessage } from './types.ts';
+import type { BrokerCounters, BrokerLimits, Delivery, HeaderTable, PublishedMessage } from './types.ts';
 
 /** Callbacks a session gives each channel. Called synchronously from core operations. */
 export interface ChannelHandler {
@@ -26,6 +26,7 @@ export interface ChannelHandler {
 export interface ConnectionContext {
   readonly limits: BrokerLimits;
   readonly users: UserRegistry;
+  readonly counters: BrokerCounters;
   /** Whether publishing is currently blocked by a resource alarm. */
   publishingBlocked(): boolean;
   connectionClosed(connection: BrokerConnection): void;
@@ -267,7 +268,14 @@ export class ConsumerChannel implements ConsumerOwner {
       this.#tx.publishes.push({ message, mandatory: options.mandatory ?? false, exchangeName: exchange.name });
       return { routed: true, confirmation: true };
     }
-    return this.#vhost.publish(exchange, toCoreMessage(message));
+    return this.#count(this.#vhost.publish(exchange, toCoreMessage(message)));
+  }
+
+  #count(outcome: PublishOutcome): PublishOutcome {
+    const counters = this.#connection.context.counters;
+    counters.published++;
+    if (!outcome.routed) counters.unroutable++;
+    return outcome;
   }
 
   #checkPublish(message: PublishedMessage) {
@@ -340,6 +348,7 @@ export class ConsumerChannel implements ConsumerOwner {
     const noAck = options.noAck ?? false;
     const got = queue.get(noAck);
     if (got === undefined) return undefined;
+    this.#countDelivery(got.redelivered);
     const deliveryTag = this.#nextDeliveryTag++;
     if (!noAck) this.#unacked.set(deliveryTag, { queued: got.queued, queue, consumer: undefined, pendingTx: false });
     return toDelivery(got.queued, deliveryTag, undefined, got.redelivered, queue.messageCount);
@@ -356,7 +365,14 @@ export class ConsumerChannel implements ConsumerOwner {
     return !(unackedPerChannelMax > 0 && this.#unacked.size >= unackedPerChannelMax);
   }
 
+  #countDelivery(redelivered: boolean): void {
+    const counters = this.#connection.context.counters;
+    counters.delivered++;
+    if (redelivered) counters.redelivered++;
+  }
+
   deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean): void {
+    this.#countDelivery(redelivered);
     const deliveryTag = this.#nextDeliveryTag++;
     if (!consumer.noAck) {
       consumer.unacked++;
@@ -423,14 +439,19 @@ export class ConsumerChannel implements ConsumerOwner {
   }
 
   #apply(tags: readonly number[], action: TxSettlement['action']): void {
+    const counters = this.#connection.context.counters;
     const byQueue = new Map<Queue, QueuedMessage[]>();
     for (const tag of tags) {
       const entry = this.#unacked.get(tag);
       if (entry === undefined) continue;
       this.#unacked.delete(tag);
       if (entry.consumer !== undefined) entry.consumer.unacked--;
-      if (action === 'ack') entry.queue.ack(entry.queued);
-      else {
+      if (action === 'ack') {
+        counters.acknowledged++;
+        entry.queue.ack(entry.queued);
+      } else {
+        if (action === 'requeue') counters.requeued++;
+        else counters.discarded++;
         let list = byQueue.get(entry.queue);
         if (list === undefined) byQueue.set(entry.queue, (list = []));
         list.push(entry.queued);
@@ -478,7 +499,7 @@ export class ConsumerChannel implements ConsumerOwner {
         if (mandatory) returned.push(message);
         continue;
       }
-      const outcome = this.#vhost.publish(exchange, toCoreMessage(message));
+      const outcome = this.#count(this.#vhost.publish(exchange, toCoreMessage(message)));
       if (!outcome.routed && mandatory) returned.push(message);
       confirmations.push(outcome.confirmation);
     }

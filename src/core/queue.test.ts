@@ -76,6 +76,10 @@ describe('queue declaration', () => {
     assert.throws(() => channel.get({ queue: 'mine' }), (e) => code(e) === 'RESOURCE_LOCKED');
     await assert.rejects(channel.deleteQueue('mine'), (e) => code(e) === 'RESOURCE_LOCKED');
     await assert.rejects(channel.purgeQueue('mine'), (e) => code(e) === 'RESOURCE_LOCKED');
+    await assert.rejects(t.channel.declareQueue({ queue: 'mine' }), (e) => code(e) === 'RESOURCE_LOCKED');
+    await t.channel.declareQueue({ queue: 'shared' });
+    await assert.rejects(t.channel.declareQueue({ queue: 'shared', exclusive: true }), (e) => code(e) === 'RESOURCE_LOCKED');
+    await t.channel.declareQueue({ queue: 'mine', exclusive: true });
     await t.connection.close();
     await channel.declareQueue({ queue: 'mine', exclusive: true });
   });

@@ -83,3 +83,21 @@ export const defaultBrokerLimits: BrokerLimits = {
   unackedPerChannelMax: 0,
   messageSizeMaxBytes: 128 * 1024 * 1024,
 };
+
+/** Monotonic counters of one broker, for metrics (rates are computed by the scraper). */
+export interface BrokerCounters {
+  published: number;
+  /** Publishes that reached no queue. */
+  unroutable: number;
+  /** Messages handed to consumers or basic.get. */
+  delivered: number;
+  redelivered: number;
+  acknowledged: number;
+  requeued: number;
+  /** Rejected or nacked without requeue. */
+  discarded: number;
+}
+
+export function newBrokerCounters(): BrokerCounters {
+  return { published: 0, unroutable: 0, delivered: 0, redelivered: 0, acknowledged: 0, requeued: 0, discarded: 0 };
+}

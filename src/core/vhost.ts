@@ -128,12 +128,15 @@ export class Vhost implements QueueHost {
   }
 
   checkExclusiveAccess(queue: Queue, connectionId: string | undefined): void {
-    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connectionId) {
-      throw brokerError(
-        'RESOURCE_LOCKED',
-        `cannot obtain exclusive access to locked ${this.#describe('queue', queue.name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
-      );
-    }
+    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connectionId) this.#throwLocked(queue);
+  }
+
+
+  #throwLocked(queue: Queue): never {
+    throw brokerError(
+      'RESOURCE_LOCKED',
+      `cannot obtain exclusive access to locked ${this.#describe('queue', queue.name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
+    );
   }
 
   // ---- exchanges ----
@@ -287,8 +290,9 @@ export class Vhost implements QueueHost {
     const description = this.#describe('queue', name);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
+      // RabbitMQ checks strictly on a non-passive declare: the owner and the exclusive flag must both match.
       this.checkExclusiveAccess(existing, connectionId);
-      if (exclusive !== (existing.exclusiveOwner !== undefined)) this.checkExclusiveAccess(existing, undefined);
+      if (exclusive !== (existing.exclusiveOwner !== undefined)) this.#throwLocked(existing);
       for (const [field, received, current] of [
         ['durable', durable, existing.durable],
         ['auto_delete', autoDelete, existing.autoDelete],
