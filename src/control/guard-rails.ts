@@ -115,7 +115,7 @@ export function checkNoPersonalData(value: string, field: GuardedField): void {
   if (kind === undefined) return;
   throw new AwsApiError(
     'BadRequestException',
-    `${field.label} looks like it contains personal data (a ${kind}). Do not use personally identifiable information in ${field.label.toLowerCase()}s: they are visible to operators and appear in logs and audit records.`,
+    `${field.label} looks like it contains personal data (${kind === PersonalDataKind.EmailAddress ? 'an' : 'a'} ${kind}). Do not use personally identifiable information in ${field.label.toLowerCase()}s: they are visible to operators and appear in logs and audit records.`,
     400,
     field.errorAttribute,
   );
