@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { PolicyDocument, PolicyStatement } from './caller.ts';
 import { evaluate, evaluatePolicies, parsePolicyDocument, PolicyDocumentError, wildcardMatch, type PolicyRequest } from './policy.ts';
 
@@ -34,6 +35,22 @@ describe('wildcards', () => {
     assert.ok(!wildcardMatch('KMS:DECRYPT', 'kms:Decrypt'));
     assert.ok(wildcardMatch('a*b*c', 'aXXbYYbZc'));
     assert.ok(!wildcardMatch('a*b*c', 'aXXbYYbZ'));
+  });
+});
+
+describe('wildcards (property)', () => {
+  it('agrees with a regular-expression reference on random patterns', () => {
+    const reference = (pattern: string, value: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's').test(value);
+    const alphabet = fc.constantFrom('a', 'b', ':', '*', '?');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 8 }), fc.array(fc.constantFrom('a', 'b', ':'), { maxLength: 10 }), (p, v) => {
+        const pattern = p.join('');
+        const value = v.join('');
+        return wildcardMatch(pattern, value) === reference(pattern, value);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -80,6 +80,23 @@ describe('KMS persistence', () => {
     }
   });
 
+  it('concurrent changes are all written: 40 parallel CreateKey/CreateAlias calls survive a restart', async () => {
+    const f = await kmsFixture();
+    try {
+      const ids = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+        const id = (await f.kms.createKey(admin, { Description: `k${i}` })).KeyMetadata.KeyId;
+        await f.kms.createAlias(admin, { AliasName: `alias/p${i}`, TargetKeyId: id });
+        return id;
+      }));
+      const kms = await f.reopen();
+      const listed = (await kms.listKeys(admin, { Limit: 1000 })).Keys.map((k) => k.KeyId);
+      assert.deepEqual([...listed].sort(), [...ids].sort());
+      assert.equal((await kms.listAliases(admin, { Limit: 100 })).Aliases.filter((a) => a.AliasName.startsWith('alias/p')).length, 40);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   it('a damaged store is a clear error at open and the file is left as it was', async () => {
     const f = await kmsFixture();
     try {
