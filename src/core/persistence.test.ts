@@ -126,6 +126,21 @@ describe('persistence through the MessageStore', () => {
     assert.equal((await store.queueStats(queueId!)).messageCount, 0);
   });
 
+  it('deleting a queue while its append is in flight leaves none of its messages in the store', async () => {
+    const store = new GatedStore();
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(recordingHandler());
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    const confirmation = channel.publish(message('', 'dq', 'm', { persistent: true })).confirmation;
+    await flush();
+    const deleted = channel.deleteQueue('dq');
+    await flush();
+    store.release();
+    await confirmation;
+    assert.equal(await deleted, 1);
+    assert.deepEqual(await store.queueIds(), []);
+  });
+
   it('queue names are never used as store ids', async () => {
     const t = await openTestBroker();
     await t.channel.declareQueue({ queue: 'secret-queue-name', durable: true });

@@ -21,6 +21,7 @@ export class Persister {
   #deliveries = new Map<QueueId, number[]>();
   #opsScheduled = false;
   readonly #opsInFlight = new Set<Promise<unknown>>();
+  readonly #lastAppend = new Map<QueueId, Promise<boolean>>();
 
   constructor(
     readonly store: MessageStore,
@@ -31,7 +32,7 @@ export class Persister {
   /** Appends one queued message; resolves true once durable, false if the store failed. */
   append(queued: QueuedMessage): Promise<boolean> {
     const { message } = queued;
-    return new Promise<boolean>((done) => {
+    const durable = new Promise<boolean>((done) => {
       this.#pending.push({
         entry: {
           queueId: queued.queueId,
@@ -42,6 +43,13 @@ export class Persister {
       });
       this.#scheduleAppend();
     });
+    // Remember each queue's latest append so that deleting the queue can wait for it alone.
+    const queueId = queued.queueId;
+    this.#lastAppend.set(queueId, durable);
+    void durable.then(() => {
+      if (this.#lastAppend.get(queueId) === durable) this.#lastAppend.delete(queueId);
+    });
+    return durable;
   }
 
   #scheduleAppend(): void {
@@ -119,9 +127,9 @@ export class Persister {
     this.#opsInFlight.add(tracked);
   }
 
-  /** Deletes a queue's stored messages after any append in flight for it has landed. */
+  /** Deletes a queue's stored messages after the appends already issued for it have landed. */
   async deleteQueue(queueId: QueueId): Promise<void> {
-    await this.settle();
+    await this.#lastAppend.get(queueId);
     await this.store.deleteQueue(queueId);
   }
 
