@@ -157,6 +157,8 @@ interface SegmentState {
   end: number;
   chunkCount: number;
   liveMessages: number;
+  /** Approximate bytes of live records (body + 64), to find sparse segments without a scan. */
+  liveBytes: number;
   /** Segments holding messages that records in this one remove or count: they must go first. */
   readonly deps: Set<number>;
   dropping: boolean;
@@ -650,12 +652,12 @@ export class SegmentMessageStore implements MessageStore {
       for (const move of relocated) {
         if (move.entry.removed) {
           // Removed while its copy was being written: the copy is dead on arrival.
-          move.chunk.segment.liveMessages--;
+          markDead(move.chunk.segment, move.entry);
           continue;
         }
         move.entry.chunk = move.chunk;
         move.entry.recordPos = move.recordPos;
-        move.from.liveMessages--;
+        markDead(move.from, move.entry);
       }
       for (const { op, value } of results) {
         if (op.kind === 'drop') await this.#unlinkDropped(op.segment);
@@ -677,7 +679,7 @@ export class SegmentMessageStore implements MessageStore {
     const active = this.#active;
     const killed = (entry: IndexEntry): void => {
       const holder = entry.chunk.segment;
-      holder.liveMessages--;
+      markDead(holder, entry);
       if (holder !== active) active.deps.add(holder.id);
     };
     switch (op.kind) {
@@ -710,7 +712,7 @@ export class SegmentMessageStore implements MessageStore {
             removed: false,
           };
           queue.add(entry);
-          active.liveMessages++;
+          markLive(active, entry);
           newEntries.push(entry);
           offsets.push(offset);
           recordDone();
@@ -811,7 +813,7 @@ export class SegmentMessageStore implements MessageStore {
           // The copy supersedes the original: this segment must outlive the original's.
           if (from !== active) active.deps.add(from.id);
           relocated.push({ entry: move.entry, chunk, recordPos, from });
-          active.liveMessages++;
+          markLive(active, move.entry);
           recordDone();
         }
         return undefined;
@@ -901,6 +903,7 @@ export class SegmentMessageStore implements MessageStore {
       end: fileOffset + CHUNK_HEADER_BYTES + sealedMeta.length,
       chunkCount: 1,
       liveMessages: 0,
+      liveBytes: 0,
       deps: new Set(),
       dropping: false,
     };
@@ -1115,7 +1118,7 @@ export class SegmentMessageStore implements MessageStore {
       if (next === undefined) {
         for (const entry of [...queue.live.values()]) {
           queue.removeEntry(entry);
-          entry.chunk.segment.liveMessages--;
+          markDead(entry.chunk.segment, entry);
         }
         this.#queues.delete(id);
       } else {
@@ -1258,6 +1261,7 @@ export class SegmentMessageStore implements MessageStore {
       end: loaded.end,
       chunkCount: loaded.chunkCount,
       liveMessages: 0,
+      liveBytes: 0,
       deps: new Set(),
       dropping: false,
     };
@@ -1273,7 +1277,7 @@ export class SegmentMessageStore implements MessageStore {
       throw this.#corruption(CorruptionReason.MALFORMED, segment.file, loaded.offset);
     };
     const killed = (entry: IndexEntry): void => {
-      entry.chunk.segment.liveMessages--;
+      markDead(entry.chunk.segment, entry);
       if (entry.chunk.segment !== segment) segment.deps.add(entry.chunk.segment.id);
     };
     try {
@@ -1300,18 +1304,19 @@ export class SegmentMessageStore implements MessageStore {
               // Precondition: only compaction writes a record for a live offset, as RELOCATED.
               if (type !== RecordType.RELOCATED) fail();
               const from = existing.chunk.segment;
-              from.liveMessages--;
+              markDead(from, existing);
               if (from !== segment) segment.deps.add(from.id);
               existing.chunk = chunk;
               existing.recordPos = recordPos;
               existing.deliveryCount = deliveryCount;
-              segment.liveMessages++;
+              markLive(segment, existing);
               break;
             }
             // A RELOCATED copy whose original went with its (dropped) segment, or a new message.
-            queue.insert({ offset, chunk, recordPos, deliveryCount, bodyBytes, visible: true, removed: false });
+            const entry: IndexEntry = { offset, chunk, recordPos, deliveryCount, bodyBytes, visible: true, removed: false };
+            queue.insert(entry);
             queue.nextOffset = Math.max(queue.nextOffset, offset + 1);
-            segment.liveMessages++;
+            markLive(segment, entry);
             break;
           }
           case RecordType.REMOVE:
@@ -1426,20 +1431,32 @@ export class SegmentMessageStore implements MessageStore {
     for (;;) {
       if (this.#closed || this.#failed !== undefined) return;
       let progressed = false;
-      for (const segment of [...this.#segments.values()]) {
+      // Every segment that is dead and whose dependencies are gone or go in the same batch (the
+      // DROP records are ordered, and a segment is unlinked only after its DROP is durable).
+      const victims: SegmentState[] = [];
+      const going = new Set<number>();
+      for (const segment of this.#segments.values()) {
         if (segment === this.#active || segment.dropping || segment.liveMessages !== 0) continue;
-        if ([...segment.deps].some((dep) => this.#segments.has(dep))) continue;
+        if ([...segment.deps].some((dep) => this.#segments.has(dep) && !going.has(dep))) continue;
         segment.dropping = true;
-        const size = segment.end;
-        try {
-          await this.#submit<void>((done) => ({ kind: 'drop', segment, done }));
-        } catch {
-          segment.dropping = false;
-          return;
-        }
-        segmentsDeleted++;
-        bytesReclaimed += size;
-        progressed = true;
+        going.add(segment.id);
+        victims.push(segment);
+      }
+      if (victims.length > 0) {
+        const results = await Promise.allSettled(
+          victims.map((segment) => this.#submit<void>((done) => ({ kind: 'drop', segment, done }))),
+        );
+        results.forEach((result, i) => {
+          const segment = victims[i]!;
+          if (result.status === 'rejected') {
+            segment.dropping = false;
+            return;
+          }
+          segmentsDeleted++;
+          bytesReclaimed += segment.end;
+          progressed = true;
+        });
+        if (!progressed) return;
         if (progress.due()) this.#emit({ type: 'compaction-progress', segmentsDeleted, messagesMoved });
       }
       if (!progressed && this.#compactionLiveRatioMin > 0) {
@@ -1460,6 +1477,7 @@ export class SegmentMessageStore implements MessageStore {
     const activeId = this.#active.id;
     for (const segment of this.#segments.values()) {
       if (segment.id >= activeId - 1 || segment.dropping || segment.liveMessages === 0) continue;
+      if (segment.liveBytes >= segment.end * this.#compactionLiveRatioMin) continue;
       const liveEntries: { queue: QueueState; entry: IndexEntry }[] = [];
       let liveBytes = 0;
       for (const queue of this.#queues.values()) {
@@ -1585,6 +1603,16 @@ class ProgressClock {
     this.emitted = true;
     return true;
   }
+}
+
+function markLive(segment: SegmentState, entry: IndexEntry): void {
+  segment.liveMessages++;
+  segment.liveBytes += entry.bodyBytes + 64;
+}
+
+function markDead(segment: SegmentState, entry: IndexEntry): void {
+  segment.liveMessages--;
+  segment.liveBytes -= entry.bodyBytes + 64;
 }
 
 function writeKeyId(segmentId: number): string {
