@@ -65,6 +65,14 @@ describe('root key (random key file)', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['keystore.sealed']);
   });
 
+  it('two starts racing on an empty folder end up with one and the same root key', async () => {
+    const dir = await freshDir();
+    const keys = await Promise.all([openRootKey({ dir }), openRootKey({ dir }), openRootKey({ dir })]);
+    const sealed = keys[0]!.seal(Buffer.from('x'), 'p');
+    for (const key of keys) assert.equal(key.open(sealed, 'p').toString(), 'x');
+    assert.deepEqual(await readdir(dir), [ROOT_KEY_FILE]);
+  });
+
   it('destroy() makes the key unusable', async () => {
     const key = await openRootKey({ dir: await freshDir() });
     key.destroy();

@@ -9,7 +9,7 @@
 //
 // Sealed blob: 0x01 (version) | nonce (12) | GCM tag (16) | ciphertext; AAD = 0x01 | UTF-8(purpose).
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ScryptCost {
@@ -185,7 +185,8 @@ async function createKeyFile(dir: string, keyPath: string): Promise<RootKey> {
   const checksum = keyFileChecksum(plaintextRootKey);
   const contents = Buffer.concat([ROOT_KEY_MAGIC, plaintextRootKey, checksum]);
   try {
-    await writeFileAtomic(dir, keyPath, contents);
+    // Exclusive: if another process created the key first, use that one rather than replace it.
+    if (!(await writeFileExclusive(dir, keyPath, contents))) return openKeyFile(keyPath);
     return new RootKey(plaintextRootKey);
   } finally {
     contents.fill(0);
@@ -238,7 +239,9 @@ async function createPassphraseKey(dir: string, paramsPath: string, passphrase: 
       salt: salt.toString('base64'),
       verifier: verifierOf(plaintextRootKey).toString('base64'),
     };
-    await writeFileAtomic(dir, paramsPath, Buffer.from(JSON.stringify(params, null, 2) + '\n', 'utf8'));
+    if (!(await writeFileExclusive(dir, paramsPath, Buffer.from(JSON.stringify(params, null, 2) + '\n', 'utf8')))) {
+      return openPassphraseKey(paramsPath, passphrase);
+    }
     return new RootKey(plaintextRootKey);
   } finally {
     plaintextRootKey.fill(0);
@@ -307,6 +310,38 @@ function deriveKey(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<
       else resolve(derived);
     });
   });
+}
+
+/**
+ * Like writeFileAtomic, but never replaces an existing file: the complete temporary file is hard-linked
+ * into place. Returns false (and writes nothing) if `path` already exists.
+ */
+async function writeFileExclusive(dir: string, path: string, contents: Buffer): Promise<boolean> {
+  const tmpPath = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    const handle = await open(tmpPath, 'wx', 0o600);
+    try {
+      await handle.writeFile(contents);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(tmpPath, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  } finally {
+    await unlink(tmpPath).catch(() => undefined);
+  }
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+  return true;
 }
 
 /** Writes a file atomically: a fresh temporary file (mode 0600), fsync, rename, fsync of the folder. */
