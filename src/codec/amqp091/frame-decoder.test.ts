@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { Amqp091DecodeError, type Amqp091DecodeErrorCode } from './errors.ts';
 import { type Amqp091Frame, Amqp091FrameDecoder, PROTOCOL_HEADER } from './frame-decoder.ts';
 import {
+  encodeBodyFrames,
   encodeContentFrames,
   encodeContentHeaderFrame,
   encodeHeartbeatFrame,
@@ -222,6 +223,23 @@ describe('frame decoder: streaming', () => {
       for (const f of d.frames()) frames.push(f);
     }
     assert.deepStrictEqual(frames, whole.frames);
+  });
+
+  it('assembles a 128 KiB frame trickled one octet at a time, with small chunks mixed with large', () => {
+    const body = Buffer.alloc(131072 - 8);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+    const frame = encodeBodyFrames(1, body, 131072);
+    const d = new Amqp091FrameDecoder({ expectProtocolHeader: false, frameSizeMaxBytes: 131072 });
+    const frames: Amqp091Frame[] = [];
+    for (let at = 0; at < frame.length; ) {
+      const n = at % 5000 < 4000 ? 1 : 3000;
+      d.push(frame.subarray(at, at + n));
+      at += n;
+      for (const f of d.frames()) frames.push(f);
+    }
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0]?.type === 'body' && frames[0].payload.equals(body));
+    assert.equal(d.bufferedBytes, 0);
   });
 
   it('does not modify the chunks it is given', () => {

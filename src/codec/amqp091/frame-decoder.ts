@@ -110,6 +110,11 @@ export interface Amqp091FrameDecoderOptions {
   expectProtocolHeader?: boolean;
 }
 
+/** Chunks smaller than this are copied into a staging buffer rather than kept by reference. */
+const SMALL_CHUNK_BYTES = 1024;
+/** Staging buffer size (at most frame_max, so that no allocation exceeds one frame). */
+const STAGING_BYTES = 16 * 1024;
+
 const HEARTBEAT: HeartbeatFrame = Object.freeze({ type: 'heartbeat' });
 const PROTOCOL_HEADER_OK: ProtocolHeaderFrame = Object.freeze({ type: 'protocol-header' });
 
@@ -125,6 +130,12 @@ export class Amqp091FrameDecoder {
   private frameSizeMax: number;
   private awaitingProtocolHeader: boolean;
   private failure: Amqp091DecodeError | undefined;
+  /** Owned buffer that small chunks are copied into (see push). */
+  private staging: Buffer | undefined;
+  private stagingUsed = 0;
+  /** The view of staging that is the last chunk, while it is; appends extend it. */
+  private stagingView: Buffer | undefined;
+  private stagingViewStart = 0;
 
   constructor(options: Amqp091FrameDecoderOptions = {}) {
     this.frameSizeMax = checkFrameSizeMax(options.frameSizeMaxBytes ?? FRAME_MIN_SIZE);
@@ -152,8 +163,35 @@ export class Amqp091FrameDecoder {
   /** Adds bytes from the peer. The chunk must not be modified afterwards: frames may view it. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
     this.buffered += chunk.length;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (buf.length >= SMALL_CHUNK_BYTES) {
+      this.chunks.push(buf);
+      return;
+    }
+    // A peer trickling a frame in tiny segments must cost neither one Buffer object per segment
+    // (memory many times the bytes held) nor a long chunk list: small chunks are copied into a
+    // staging buffer, and consecutive ones share one view of it. Views handed out are never
+    // written again: staging is only ever appended to.
+    let staging = this.staging;
+    if (staging === undefined || staging.length - this.stagingUsed < buf.length) {
+      // Grows geometrically: a connection that sends a few small chunks pays for a small buffer.
+      const bytes = Math.min(STAGING_BYTES, this.frameSizeMax, Math.max(SMALL_CHUNK_BYTES, 2 * (staging?.length ?? 0)));
+      staging = this.staging = Buffer.allocUnsafe(bytes);
+      this.stagingUsed = 0;
+      this.stagingView = undefined;
+    }
+    buf.copy(staging, this.stagingUsed);
+    const last = this.chunks.length - 1;
+    if (this.stagingView !== undefined && last >= 0 && this.chunks[last] === this.stagingView) {
+      this.stagingView = staging.subarray(this.stagingViewStart, this.stagingUsed + buf.length);
+      this.chunks[last] = this.stagingView;
+    } else {
+      this.stagingViewStart = this.stagingUsed;
+      this.stagingView = staging.subarray(this.stagingUsed, this.stagingUsed + buf.length);
+      this.chunks.push(this.stagingView);
+    }
+    this.stagingUsed += buf.length;
   }
 
   /** The next complete frame, or undefined if more bytes are needed. Throws Amqp091DecodeError. */
