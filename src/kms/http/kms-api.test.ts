@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { admin, kmsFixture, principal, type KmsFixture } from '../testing.ts';
-import { KMS_OPERATIONS, KmsApi } from './kms-api.ts';
+import { KMS_OPERATIONS, KmsApi, kmsErrorResponse } from './kms-api.ts';
 
 async function rejectsWith(promise: Promise<unknown>, errorType: string): Promise<string> {
   try {
@@ -146,6 +146,19 @@ describe('KmsApi (KMS JSON 1.1 operations, in-process)', () => {
     await rejectsWith(call('ListKeys', [1, 2]), 'SerializationException');
     await rejectsWith(call('ListKeys', 'text'), 'SerializationException');
     assert.ok(Array.isArray((await call('ListKeys', null)).Keys));
+  });
+
+  it('kmsErrorResponse: AWS errors as they are; anything else a 500 KMSInternalException without detail', async () => {
+    const notFound = await call('DescribeKey', { KeyId: 'alias/none' }).catch((e: unknown) => e);
+    assert.deepEqual(kmsErrorResponse(notFound), {
+      statusCode: 400,
+      errorType: 'NotFoundException',
+      body: { __type: 'NotFoundException', message: 'Alias arn:aws:kms:us-east-1:111122223333:alias/none is not found.' },
+    });
+    const fault = kmsErrorResponse(new Error('EIO: /data/kms/kms-store.sealed'));
+    assert.equal(fault.statusCode, 500);
+    assert.equal(fault.body.__type, 'KMSInternalException');
+    assert.ok(!fault.body.message.includes('EIO'));
   });
 
   it('errors carry the AWS type and status: 400 for client errors', async () => {

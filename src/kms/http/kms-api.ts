@@ -4,6 +4,7 @@
 // body limit, malformed JSON, SigV4 and writing errors to the wire belong to the HTTPS server.
 import { z } from 'zod';
 import type { CallerIdentity } from '../../identity/caller.ts';
+import { AwsApiError } from '../../util/aws-error.ts';
 import { kmsError, lowerFirst, validationError } from '../kms-errors.ts';
 import type { KmsService } from '../kms-service.ts';
 
@@ -286,6 +287,25 @@ export class KmsApi {
     const output = await spec.call(this.kms, caller, value as never);
     return toWire(output) as Record<string, unknown>;
   }
+}
+
+/** The Content-Type of every KMS JSON 1.1 response. */
+export const KMS_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/**
+ * An error as the KMS JSON 1.1 protocol writes it, for the HTTPS server: status, the error type (also
+ * for the `x-amzn-ErrorType` header) and the body `{"__type","message"}`. Anything that is not an
+ * AwsApiError is a fault: KMSInternalException (500) with a fixed message, so no detail leaks.
+ */
+export function kmsErrorResponse(error: unknown): { statusCode: number; errorType: string; body: { __type: string; message: string } } {
+  if (error instanceof AwsApiError) {
+    return { statusCode: error.httpStatus, errorType: error.errorType, body: { __type: error.errorType, message: error.message } };
+  }
+  return {
+    statusCode: 500,
+    errorType: 'KMSInternalException',
+    body: { __type: 'KMSInternalException', message: 'The request was rejected because an internal exception occurred. The request can be retried.' },
+  };
 }
 
 /** Strict base64 (the standard alphabet, as the SDKs send); anything else names the field. */
