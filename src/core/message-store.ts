@@ -15,7 +15,11 @@ export { KeyUnavailableError };
  */
 export type QueueId = string;
 
-/** A message as the core hands it to the store. Every field is confidential and opaque to the store. */
+/**
+ * A message as the core hands it to the store. Every field is confidential and opaque to the store.
+ * The store may read `properties` and `body` until the `append` call settles: do not modify them
+ * before (it does not copy them up front, to keep the write path lean).
+ */
 export interface MessageToStore {
   /** Exchange (AMQP) or destination the message was published to; '' for the default exchange. */
   readonly exchange: string;

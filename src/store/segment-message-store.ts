@@ -332,6 +332,7 @@ export class SegmentMessageStore implements MessageStore {
   #pending: Op[] = [];
   #flushing = false;
   #closed = false;
+  #opened = false;
   #failed: Error | undefined;
   #keyUnavailable = false;
   readonly #unwrapping = new Map<number, Promise<CachedDataKey>>();
@@ -372,6 +373,7 @@ export class SegmentMessageStore implements MessageStore {
       await store.#releaseAll();
       throw error;
     }
+    store.#opened = true;
     const sweepEveryMs = Math.max(10, Math.min(1000, store.#cache.limits.dataKeyCacheAgeMaxMs / 2));
     store.#sweepTimer = setInterval(() => store.#cache.sweep(), sweepEveryMs);
     store.#sweepTimer.unref();
@@ -930,12 +932,12 @@ export class SegmentMessageStore implements MessageStore {
   }
 
   async #chunkPlaintext(chunk: ChunkRef): Promise<Buffer> {
-    // The key is checked on every read, cached plaintext or not: once keys expire and the KMS
-    // refuses, nothing is served.
-    const key = await this.#keyFor(chunk.segment);
     const id = `${chunk.segment.id}:${chunk.offset}`;
     const cached = this.#chunkCache.get(id);
     if (cached !== undefined) {
+      // The key is checked on every read, cached plaintext or not: once keys expire and the KMS
+      // refuses, nothing is served.
+      await this.#keyFor(chunk.segment);
       this.#chunkCache.delete(id);
       this.#chunkCache.set(id, cached);
       return cached;
@@ -945,6 +947,8 @@ export class SegmentMessageStore implements MessageStore {
     const bytes = Buffer.allocUnsafe(chunk.length);
     const { bytesRead } = await fh.read(bytes, 0, chunk.length, chunk.offset);
     if (bytesRead !== chunk.length) throw this.#corruption(CorruptionReason.TRUNCATED, chunk.segment.file, chunk.offset);
+    // Key last, then decrypt at once: no timer can evict (and zero) the key in between.
+    const key = await this.#keyFor(chunk.segment);
     const plaintext = this.#openChunk(key, chunk.segment, chunk.index, chunk.offset, bytes, ChunkKind.DATA);
     this.#cacheChunk(chunk, plaintext);
     return plaintext;
@@ -1530,6 +1534,9 @@ export class SegmentMessageStore implements MessageStore {
   #corruption(reason: CorruptionReason, file: string, offset: number): StoreCorruptionError {
     const error = new StoreCorruptionError(reason, file, offset);
     this.#emit({ type: 'corruption', error });
+    // Fail stop: after stored bytes failed verification the store serves nothing more; a restart
+    // verifies everything again and refuses to open until the damage is dealt with.
+    if (this.#opened) this.#fail(error);
     return error;
   }
 

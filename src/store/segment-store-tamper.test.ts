@@ -258,6 +258,7 @@ describe('SegmentMessageStore tampering', () => {
       assert.equal(error.file, older);
       assert.equal(error.offset, target.start);
       assert.ok(fixture.events.some((e) => e.type === 'corruption'));
+      await assert.rejects(store.read('audit', 0, 10), /failed/, 'the store fails stop');
       await store.close();
     } finally {
       await fixture.dispose();
