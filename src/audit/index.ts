@@ -20,3 +20,10 @@ export {
 } from './verify.ts';
 export { listAuditEvents, type ListAuditEventsOptions, type ListAuditEventsResult, type ListedAuditEvent } from './list.ts';
 export { publicKeyFingerprint, type TrailHead, type DigestFile, type SignatureAlgorithm } from './trail-format.ts';
+export {
+  runAuditVerify,
+  runAuditList,
+  type AuditCommandResult,
+  type AuditVerifyCommandOptions,
+  type AuditListCommandOptions,
+} from './audit-commands.ts';
