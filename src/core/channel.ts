@@ -149,8 +149,10 @@ export class ConsumerChannel implements ConsumerOwner {
   /**
    * basic.qos as RabbitMQ does it: global=false sets the prefetch of consumers created afterwards
    * on this channel, global=true the limit shared by the whole channel; 0 = unlimited.
+   * prefetch-size is not implemented (540), as in RabbitMQ.
    */
-  qos(prefetchCount: number, global: boolean): void {
+  qos(prefetchCount: number, global: boolean, prefetchSize = 0): void {
+    if (prefetchSize !== 0) throw brokerError('NOT_IMPLEMENTED', `prefetch_size!=0 (${prefetchSize})`);
     if (global) this.#channelPrefetch = prefetchCount;
     else this.#consumerPrefetch = prefetchCount;
     this.#wake();

@@ -10,18 +10,29 @@ import type { QueuedMessage } from './queued-message.ts';
 interface PendingAppend {
   readonly entry: AppendEntry;
   readonly queued: QueuedMessage;
-  readonly done: (durable: boolean) => void;
+}
+
+interface BatchDone {
+  readonly durable: Promise<boolean>;
+  readonly resolve: (durable: boolean) => void;
+}
+
+function newBatchDone(): BatchDone {
+  let resolve!: (durable: boolean) => void;
+  const durable = new Promise<boolean>((r) => (resolve = r));
+  return { durable, resolve };
 }
 
 export class Persister {
   #pending: PendingAppend[] = [];
+  /** Settles when the batch now gathering is durable; every append in it shares this promise. */
+  #pendingDone: BatchDone | undefined;
   #appendScheduled = false;
   #appendInFlight: Promise<void> | undefined;
   #removals = new Map<QueueId, number[]>();
   #deliveries = new Map<QueueId, number[]>();
   #opsScheduled = false;
   readonly #opsInFlight = new Set<Promise<unknown>>();
-  readonly #lastAppend = new Map<QueueId, Promise<boolean>>();
 
   constructor(
     readonly store: MessageStore,
@@ -32,24 +43,16 @@ export class Persister {
   /** Appends one queued message; resolves true once durable, false if the store failed. */
   append(queued: QueuedMessage): Promise<boolean> {
     const { message } = queued;
-    const durable = new Promise<boolean>((done) => {
-      this.#pending.push({
-        entry: {
-          queueId: queued.queueId,
-          message: { exchange: message.exchange, routingKey: message.routingKey, properties: message.properties, body: message.body },
-        },
-        queued,
-        done,
-      });
-      this.#scheduleAppend();
+    this.#pending.push({
+      entry: {
+        queueId: queued.queueId,
+        message: { exchange: message.exchange, routingKey: message.routingKey, properties: message.properties, body: message.body },
+      },
+      queued,
     });
-    // Remember each queue's latest append so that deleting the queue can wait for it alone.
-    const queueId = queued.queueId;
-    this.#lastAppend.set(queueId, durable);
-    void durable.then(() => {
-      if (this.#lastAppend.get(queueId) === durable) this.#lastAppend.delete(queueId);
-    });
-    return durable;
+    const done = (this.#pendingDone ??= newBatchDone());
+    this.#scheduleAppend();
+    return done.durable;
   }
 
   #scheduleAppend(): void {
@@ -63,8 +66,10 @@ export class Persister {
 
   #runAppend(): void {
     const batch = this.#pending;
+    const done = this.#pendingDone;
     this.#pending = [];
-    if (batch.length === 0) return;
+    this.#pendingDone = undefined;
+    if (batch.length === 0 || done === undefined) return;
     this.#appendInFlight = this.store.append(batch.map((p) => p.entry)).then(
       (offsets) => {
         batch.forEach((p, i) => {
@@ -72,16 +77,14 @@ export class Persister {
           queued.offset = offsets[i];
           if (queued.removed) this.#queueOp(this.#removals, queued);
           else if (queued.deliveredBeforeStored) this.#queueOp(this.#deliveries, queued);
-          p.done(true);
         });
+        done.resolve(true);
       },
       (error: unknown) => {
         this.onError(error);
-        for (const p of batch) {
-          // The message stays deliverable from memory; it is not durable and is not confirmed.
-          p.queued.stored = false;
-          p.done(false);
-        }
+        // The messages stay deliverable from memory; they are not durable and are not confirmed.
+        for (const p of batch) p.queued.stored = false;
+        done.resolve(false);
       },
     ).finally(() => {
       this.#appendInFlight = undefined;
@@ -127,9 +130,9 @@ export class Persister {
     this.#opsInFlight.add(tracked);
   }
 
-  /** Deletes a queue's stored messages after the appends already issued for it have landed. */
+  /** Deletes a queue's stored messages after the appends already issued (for any queue) have landed. */
   async deleteQueue(queueId: QueueId): Promise<void> {
-    await this.#lastAppend.get(queueId);
+    await (this.#pendingDone?.durable ?? this.#appendInFlight);
     await this.store.deleteQueue(queueId);
   }
 

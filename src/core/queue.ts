@@ -54,7 +54,7 @@ export interface QueueOptions {
   readonly parsed: QueueArguments;
 }
 
-export type OfferResult = 'accepted' | 'rejected';
+export type OfferResult = 'accepted' | 'rejected' | Promise<boolean>;
 
 export class Queue {
   readonly kind = 'queue' as const;
@@ -120,8 +120,11 @@ export class Queue {
     return this.consumers.length;
   }
 
-  /** Routes one message into this queue; 'rejected' when x-overflow=reject-publish* refuses it. */
-  offer(message: CoreMessage, onStored?: (durable: Promise<boolean>) => void): OfferResult {
+  /**
+   * Routes one message into this queue: 'rejected' when x-overflow=reject-publish* refuses it,
+   * 'accepted' when it is held in memory only, or a promise that settles once its append is durable.
+   */
+  offer(message: CoreMessage): OfferResult {
     const { maxLength, maxLengthBytes, overflow } = this.arguments;
     if (overflow !== 'drop-head' && this.#isFull(message.body.length)) {
       if (overflow === 'reject-publish-dlx') {
@@ -130,14 +133,11 @@ export class Queue {
       return 'rejected';
     }
     const queued = this.#newQueued(message, this.storesMessages && message.view.persistent);
-    if (queued.stored) {
-      const durable = this.#host.persister.append(queued);
-      onStored?.(durable);
-    }
+    const result: OfferResult = queued.stored ? this.#host.persister.append(queued) : 'accepted';
     this.#pushReady(queued);
     this.drain();
     if (overflow === 'drop-head' && (maxLength !== undefined || maxLengthBytes !== undefined)) this.#dropHeadOverLimits();
-    return 'accepted';
+    return result;
   }
 
   #isFull(incomingBytes: number): boolean {
@@ -149,9 +149,9 @@ export class Queue {
   }
 
   #newQueued(message: CoreMessage, stored: boolean): QueuedMessage {
-    const now = this.#host.clock.now();
     const ttl = minDefined(this.arguments.messageTtlMs, message.ttlMs);
-    return new QueuedMessage(message, this.id, this.#nextSeq++, ttl === undefined ? Infinity : now + ttl, 0, stored, this.#priorityLevel(message));
+    const expiresAt = ttl === undefined ? Infinity : this.#host.clock.now() + ttl;
+    return new QueuedMessage(message, this.id, this.#nextSeq++, expiresAt, 0, stored, this.#priorityLevel(message));
   }
 
   #priorityLevel(message: CoreMessage): number {
@@ -196,26 +196,24 @@ export class Queue {
    * be delivered at once", docs/ttl.md).
    */
   #shiftLive(expired: QueuedMessage[]): QueuedMessage | undefined {
-    const now = this.#host.clock.now();
     for (;;) {
       const level = this.#headLevel();
       if (level === undefined) return undefined;
       const queued = this.#takeHead(level);
-      if (queued.expiresAt < now) expired.push(queued);
+      if (queued.expiresAt !== Infinity && queued.expiresAt < this.#host.clock.now()) expired.push(queued);
       else return queued;
     }
   }
 
   /** Expires messages at the head of each level whose time has come (heads only, as classic queues). */
   #expireHeads(): void {
-    const now = this.#host.clock.now();
-    const expired: QueuedMessage[] = [];
+    let expired: QueuedMessage[] | undefined;
     for (const level of this.#levels) {
-      for (let head = level.peek(); head !== undefined && head.expiresAt <= now; head = level.peek()) {
-        expired.push(this.#takeHead(level));
+      for (let head = level.peek(); head !== undefined && head.expiresAt !== Infinity && head.expiresAt <= this.#host.clock.now(); head = level.peek()) {
+        (expired ??= []).push(this.#takeHead(level));
       }
     }
-    this.#dispose(expired, 'expired');
+    if (expired !== undefined) this.#dispose(expired, 'expired');
   }
 
   #dropHeadOverLimits(): void {
@@ -248,6 +246,14 @@ export class Queue {
     }
     this.#draining = true;
     const expired: QueuedMessage[] = [];
+    if (this.#readyCount === 0 || this.consumers.length === 0) {
+      this.#draining = false;
+      if (this.#readyCount > 0) {
+        this.#expireHeads();
+        this.#scheduleExpiry();
+      }
+      return;
+    }
     try {
       do {
         this.#drainAgain = false;

@@ -397,16 +397,26 @@ export class Vhost implements QueueHost {
 
   /** Routes and enqueues one message from `exchange` (already checked: exists, not internal). */
   publish(exchange: Exchange, message: CoreMessage): PublishOutcome {
+    // The default exchange's fast path: one queue by name, no Set.
+    if (exchange.name === '') {
+      const queue = this.queues.get(message.routingKey);
+      if (queue === undefined) return { routed: false, confirmation: true };
+      const result = queue.offer(message);
+      return { routed: true, confirmation: result === 'rejected' ? false : result === 'accepted' ? true : result };
+    }
     const queues = this.route(exchange, message.routingKey, message.view.headers);
     if (queues.size === 0) return { routed: false, confirmation: true };
     let rejected = false;
     let durable: Promise<boolean> | undefined;
     let more: Array<Promise<boolean>> | undefined;
-    const onStored = (p: Promise<boolean>): void => {
-      if (durable === undefined) durable = p;
-      else (more ??= [durable]).push(p);
-    };
-    for (const queue of queues) if (queue.offer(message, onStored) === 'rejected') rejected = true;
+    for (const queue of queues) {
+      const result = queue.offer(message);
+      if (result === 'rejected') rejected = true;
+      else if (result !== 'accepted') {
+        if (durable === undefined) durable = result;
+        else (more ??= [durable]).push(result);
+      }
+    }
     if (rejected) return { routed: true, confirmation: false };
     if (more !== undefined) return { routed: true, confirmation: Promise.all(more).then((all) => all.every(Boolean)) };
     return { routed: true, confirmation: durable ?? true };
@@ -441,8 +451,8 @@ export class Vhost implements QueueHost {
       const anyRejected = deaths.some((d) => d.reason === 'rejected');
       for (const target of this.route(dlx, routingKey, headers)) {
         if (!anyRejected && deaths.some((d) => d.queue === target.name)) continue;
-        const result = target.offer(message);
-        void result;
+        // Dead-lettering is at most once (RabbitMQ's default): nothing waits for the append.
+        void target.offer(message);
       }
     }
   }
