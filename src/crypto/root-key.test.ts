@@ -73,6 +73,14 @@ describe('root key (random key file)', () => {
     assert.deepEqual(await readdir(dir), [ROOT_KEY_FILE]);
   });
 
+  it('a temporary file left by a crash mid-write is removed at the next start', async () => {
+    const dir = await freshDir();
+    await openRootKey({ dir });
+    await writeFile(join(dir, `${ROOT_KEY_FILE}.tmp-abc123`), 'partial key');
+    await openRootKey({ dir });
+    assert.deepEqual(await readdir(dir), [ROOT_KEY_FILE]);
+  });
+
   it('destroy() makes the key unusable', async () => {
     const key = await openRootKey({ dir: await freshDir() });
     key.destroy();

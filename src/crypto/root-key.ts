@@ -126,6 +126,7 @@ function sealAad(purpose: string): Buffer {
 export async function openRootKey(options: RootKeyOptions): Promise<RootKey> {
   const { dir, passphrase } = options;
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await removeTemporaryFiles(dir, [ROOT_KEY_FILE, ROOT_KEY_PARAMS_FILE]);
   const keyPath = join(dir, ROOT_KEY_FILE);
   const paramsPath = join(dir, ROOT_KEY_PARAMS_FILE);
   const hasKeyFile = await exists(keyPath);
@@ -163,6 +164,13 @@ export async function openRootKey(options: RootKeyOptions): Promise<RootKey> {
     return hasParams ? openPassphraseKey(paramsPath, passphrase) : createPassphraseKey(dir, paramsPath, passphrase, options.scryptCost);
   }
   return hasKeyFile ? openKeyFile(keyPath) : createKeyFile(dir, keyPath);
+}
+
+/** Removes `<name>.tmp-*` left by a crash mid-write (a root.key temporary file holds the key). */
+export async function removeTemporaryFiles(dir: string, names: readonly string[]): Promise<void> {
+  for (const entry of await readdir(dir)) {
+    if (names.some((name) => entry.startsWith(`${name}.tmp-`))) await unlink(join(dir, entry)).catch(() => undefined);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

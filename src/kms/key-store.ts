@@ -2,8 +2,8 @@
 // rewritten atomically after every change. Each key's material is additionally sealed on its own
 // (purpose names the key and version), so it is never in the clear even inside the store's JSON.
 // What the records mean (states, authorization, rotation) is left to kms-service.ts.
-import { join } from 'node:path';
-import type { RootKey } from '../crypto/root-key.ts';
+import { dirname, join } from 'node:path';
+import { removeTemporaryFiles, type RootKey } from '../crypto/root-key.ts';
 import { readSealedJson, writeSealedJson } from '../crypto/sealed-file.ts';
 
 export const KMS_STORE_FILE = 'kms-store.sealed';
@@ -110,6 +110,7 @@ export class KeyStore {
 
   /** The stored state, or undefined on first start. Throws KmsStoreError if damaged. */
   async load(): Promise<KmsState | undefined> {
+    await removeTemporaryFiles(dirname(this.path), [KMS_STORE_FILE]);
     let state: KmsState | undefined;
     try {
       state = await readSealedJson<KmsState>(this.path, this.rootKey, STORE_PURPOSE);
