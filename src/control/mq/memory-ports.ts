@@ -32,6 +32,10 @@ export class InMemoryBrokerRuntime implements BrokerRuntime {
     public failCreate = false,
   ) {}
 
+  /** Make `reboot` / `delete` reject. */
+  failReboot = false;
+  failDelete = false;
+
   #listenersFor(spec: BrokerSpec): BrokerInstanceEndpoints[] {
     const port = () => this.#nextPort++;
     if (spec.engineType === 'RABBITMQ') return [{ listeners: [{ scheme: 'amqps', port: port() }], consolePort: port() }];
@@ -55,6 +59,7 @@ export class InMemoryBrokerRuntime implements BrokerRuntime {
 
   async reboot(spec: BrokerSpec, report: BrokerReporter): Promise<void> {
     this.calls.push({ action: 'reboot', brokerId: spec.brokerId });
+    if (this.failReboot) throw new Error('cannot restart broker');
     this.specs.set(spec.brokerId, spec);
     this.users.set(spec.brokerId, spec.users);
     this.#reporters.set(spec.brokerId, report);
@@ -63,6 +68,7 @@ export class InMemoryBrokerRuntime implements BrokerRuntime {
 
   async delete(brokerId: string, report: BrokerReporter): Promise<void> {
     this.calls.push({ action: 'delete', brokerId });
+    if (this.failDelete) throw new Error('cannot delete broker');
     this.#reporters.set(brokerId, report);
     this.#endpoints.delete(brokerId);
     if (this.autoComplete) queueMicrotask(() => report({ state: 'DELETED' }));

@@ -225,6 +225,26 @@ describe('brokers', () => {
     assert.equal((await h.call('GET', '/v1/brokers')).brokerSummaries.length, 0);
   });
 
+  it('a failed reboot leaves the broker rebootable, and a failed delete is retried by the next DeleteBroker', async () => {
+    const h = makeHarness();
+    const { brokerId } = await runningBroker(h, activeMqBroker());
+    h.runtime.failReboot = true;
+    await h.fail('POST', `/v1/brokers/${brokerId}/reboot`, { body: {} }, 'InternalServerErrorException');
+    const described = await h.call('GET', `/v1/brokers/${brokerId}`);
+    assert.equal(described.brokerState, 'CRITICAL_ACTION_REQUIRED');
+    assert.equal(described.actionsRequired[0].actionRequiredCode, 'BROKER_REBOOT_FAILED');
+    h.runtime.failReboot = false;
+    await h.call('POST', `/v1/brokers/${brokerId}/reboot`, { body: {} });
+
+    h.runtime.failDelete = true;
+    await h.fail('DELETE', `/v1/brokers/${brokerId}`, {}, 'InternalServerErrorException');
+    assert.equal((await h.call('GET', `/v1/brokers/${brokerId}`)).brokerState, 'DELETION_IN_PROGRESS');
+    assert.deepEqual(await h.api.brokersBeingDeleted(), [brokerId]);
+    h.runtime.failDelete = false;
+    assert.deepEqual(await h.call('DELETE', `/v1/brokers/${brokerId}`), { brokerId });
+    assert.equal(h.runtime.calls.filter((c) => c.action === 'delete').length, 2);
+  });
+
   it('state survives a new MqApi over the same store, and brokerSpecs lists what to restart', async () => {
     const h = makeHarness({ autoComplete: true });
     const { brokerId } = await h.call('POST', '/v1/brokers', { body: activeMqBroker() });

@@ -141,6 +141,8 @@ export class MqApi {
   readonly #deps: MqApiDeps;
   #state: MqStateDocument | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Brokers whose deletion the runtime accepted since this process started. */
+  readonly #deletionsAccepted = new Set<string>();
 
   constructor(deps: MqApiDeps) {
     this.#deps = deps;
@@ -150,15 +152,14 @@ export class MqApi {
   async handle(caller: CallerIdentity, request: MqRequest): Promise<MqResponse> {
     const { route, labels } = matchRoute(request.method, request.rawPath);
     const body = route.method === 'POST' || route.method === 'PUT' ? parseBodyObject(request.body) : {};
-    const result = await this.#exclusive(async (state) => {
-      try {
-        return await this.#dispatch(route.operation, caller, state, labels, request.query, body);
-      } catch (error) {
-        if (error instanceof AwsApiError) throw error;
-        // Never pass an internal message through: it could name a file or carry input.
-        throw new AwsApiError('InternalServerErrorException', 'An internal error occurred. Try again later.', 500);
-      }
-    });
+    let result: unknown;
+    try {
+      result = await this.#exclusive((state) => this.#dispatch(route.operation, caller, state, labels, request.query, body));
+    } catch (error) {
+      if (error instanceof AwsApiError) throw error;
+      // Never pass an internal message through (a port's or the store's): it could name a file or carry input.
+      throw new AwsApiError('InternalServerErrorException', 'An internal error occurred. Try again later.', 500);
+    }
     return route.status === 204 ? { status: 204, body: undefined } : { status: 200, body: result };
   }
 
@@ -187,6 +188,11 @@ export class MqApi {
       }
       await this.#save(state);
     });
+  }
+
+  /** Ids of brokers in DELETION_IN_PROGRESS, for the supervisor to finish deleting after a restart. */
+  async brokersBeingDeleted(): Promise<string[]> {
+    return this.#exclusive(async (state) => state.brokers.filter((b) => b.brokerState === 'DELETION_IN_PROGRESS').map((b) => b.brokerId));
   }
 
   /** Specs of every broker that should be running, for the supervisor to start after a restart. */
@@ -263,14 +269,14 @@ export class MqApi {
     return configuration;
   }
 
-  #dispatch(
+  async #dispatch(
     operation: MqOperation,
     caller: CallerIdentity,
     state: MqStateDocument,
     labels: Readonly<Record<string, string>>,
     query: URLSearchParams,
     body: JsonObject,
-  ): Promise<unknown> | unknown {
+  ): Promise<unknown> {
     const brokerId = labels['broker-id'] ?? '';
     const username = labels['username'] ?? '';
     const configurationId = labels['configuration-id'] ?? '';
@@ -530,10 +536,10 @@ export class MqApi {
       state.configurations.push(configuration);
       current = { id: configuration.id, revision: 1 };
     }
-    const users: UserRecord[] = [];
-    for (const user of parsedUsers) {
-      users.push({ username: user.username, current: { ...user.values, passwordHash: await this.#deps.passwords.hash(user.password) } });
-    }
+    // Hashes run in parallel: a slow hash times up to 250 users would hold every other call.
+    const users: UserRecord[] = await Promise.all(
+      parsedUsers.map(async (user) => ({ username: user.username, current: { ...user.values, passwordHash: await this.#deps.passwords.hash(user.password) } })),
+    );
     const salt = this.#deps.ids.uuid();
     const record: BrokerRecord = {
       brokerId,
@@ -795,15 +801,28 @@ export class MqApi {
     broker.brokerState = 'REBOOT_IN_PROGRESS';
     broker.actionsRequired = [];
     await this.#save(state);
-    await this.#deps.runtime.reboot(this.#spec(state, broker), this.#reporter(broker.brokerId));
+    try {
+      await this.#deps.runtime.reboot(this.#spec(state, broker), this.#reporter(broker.brokerId));
+    } catch {
+      // Leave the broker in a state from which another reboot (or a delete) is possible.
+      broker.brokerState = 'CRITICAL_ACTION_REQUIRED';
+      broker.actionsRequired = [{ actionRequiredCode: 'BROKER_REBOOT_FAILED', actionRequiredInfo: 'The broker could not be restarted. Reboot it again, or delete it.' }];
+      await this.#save(state);
+      throw new AwsApiError('InternalServerErrorException', 'The broker could not be restarted. Try again later.', 500);
+    }
     return {};
   }
 
   async #deleteBroker(state: MqStateDocument, broker: BrokerRecord): Promise<unknown> {
+    // A repeated DeleteBroker is answered the same way; the runtime is asked again only if it
+    // has not accepted the deletion since this process started (after a failure or a restart).
     if (broker.brokerState !== 'DELETION_IN_PROGRESS') {
       broker.brokerState = 'DELETION_IN_PROGRESS';
       await this.#save(state);
+    }
+    if (!this.#deletionsAccepted.has(broker.brokerId)) {
       await this.#deps.runtime.delete(broker.brokerId, this.#reporter(broker.brokerId));
+      this.#deletionsAccepted.add(broker.brokerId);
     }
     return { brokerId: broker.brokerId };
   }
@@ -822,6 +841,7 @@ export class MqApi {
 
   async #createUser(state: MqStateDocument, broker: BrokerRecord, username: string, body: JsonObject): Promise<unknown> {
     this.#checkChangeable(broker);
+    checkNoCredentialUrlsDeep(body);
     checkUsername(username, broker.engineType);
     const password = readString(body, 'password', true);
     checkPassword(password);
@@ -844,6 +864,7 @@ export class MqApi {
 
   async #updateUser(state: MqStateDocument, broker: BrokerRecord, username: string, body: JsonObject): Promise<unknown> {
     this.#checkChangeable(broker);
+    checkNoCredentialUrlsDeep(body);
     const user = this.#findUser(broker, username);
     if (user.pending?.change === 'DELETE') throw badRequest("The user is pending deletion and can't be updated.", 'username');
     const base = user.pending?.values ?? user.current!;
