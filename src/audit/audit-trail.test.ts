@@ -279,3 +279,20 @@ test('passwords, secret access keys, session and grant tokens and message bodies
     await assertValid(dir);
   });
 });
+
+test('an oversized or uncopyable parameter bag is replaced by a note, and the call is still recorded', async () => {
+  await withDir(async (dir) => {
+    const trail = await FileAuditTrail.open({ dir, clock: new FakeClock(START_MS), signingKeyLoader: staticSigningKeyLoader(generateSigningKey()), digestIntervalMs: 0, eventSizeMaxBytes: 4_096 });
+    trail.record(apiEvent('CreateConfiguration', { requestParameters: { name: 'x'.repeat(10_000) } }));
+    const hostile = {};
+    Object.defineProperty(hostile, 'boom', { enumerable: true, get: () => { throw new Error('no'); } });
+    trail.record(apiEvent('UpdateConfiguration', { requestParameters: hostile }));
+    await trail.close();
+    const events = (await listAuditEvents({ dir })).events.map((entry) => entry.event);
+    assert.deepEqual(events.map((event) => event.eventName), ['CreateConfiguration', 'UpdateConfiguration']);
+    assert.equal(events[0]!.requestParameters, undefined);
+    assert.match(String(events[0]!.additionalEventData?.['auditNote']), /over the 4096-byte limit/);
+    assert.match(String(events[1]!.additionalEventData?.['auditNote']), /could not be recorded/);
+    await assertValid(dir);
+  });
+});

@@ -65,6 +65,8 @@ export interface AuditTrailOptions {
   readonly logFileMaxBytes?: number | undefined;
   /** Events waiting to be written; one more puts the trail in the failed state. Default 10,000. */
   readonly queueMaxEvents?: number | undefined;
+  /** Events whose JSON is larger have their parameters replaced by a note. Default 256 KiB. */
+  readonly eventSizeMaxBytes?: number | undefined;
   /** Called once when the trail fails (queue full, disk failing): the composition root stops serving. */
   readonly onFailure?: ((failure: AuditSinkFailure) => void) | undefined;
   /** Default true: `close()` writes a final digest. False leaves the tail for the next open to seal (as a crash would). */
@@ -76,6 +78,7 @@ export interface AuditTrailOptions {
 export const AUDIT_DIGEST_INTERVAL_DEFAULT_MS = 15 * 60_000;
 export const AUDIT_LOG_FILE_MAX_BYTES_DEFAULT = 8 * 1024 * 1024;
 export const AUDIT_QUEUE_MAX_EVENTS_DEFAULT = 10_000;
+export const AUDIT_EVENT_SIZE_MAX_BYTES_DEFAULT = 256 * 1024;
 
 /** The trail on disk cannot be continued (its newest digest or unsealed tail is damaged); run `sealmq audit verify`. */
 export class AuditTrailError extends Error {
@@ -122,6 +125,7 @@ export class FileAuditTrail implements AuditSink {
   readonly #onFailure: ((failure: AuditSinkFailure) => void) | undefined;
   readonly #onSeal: ((head: TrailHead) => void) | undefined;
   readonly #sealOnClose: boolean;
+  readonly #eventSizeMaxBytes: number;
 
   #queue: AuditEvent[] = [];
   #pumpScheduled = false;
@@ -163,6 +167,7 @@ export class FileAuditTrail implements AuditSink {
     this.#onFailure = options.onFailure;
     this.#onSeal = options.onSeal;
     this.#sealOnClose = options.sealOnClose ?? true;
+    this.#eventSizeMaxBytes = options.eventSizeMaxBytes ?? AUDIT_EVENT_SIZE_MAX_BYTES_DEFAULT;
     this.#chain = init.chain;
     this.#sealedChain = init.sealedChain;
     this.#unsealedFiles = init.unsealedFiles;
@@ -305,12 +310,32 @@ export class FileAuditTrail implements AuditSink {
       this.#fail(AuditSinkFailureCode.QUEUE_FULL, `the audit queue is full (${this.#queueMaxEvents} events waiting to be written)`);
       return;
     }
-    this.#queue.push(normalizeAuditEvent(input, new Date(this.#clock.now()).toISOString(), randomUUID()));
+    this.#queue.push(this.#prepare(input));
     this.#recorded++;
     if (!this.#pumpScheduled) {
       this.#pumpScheduled = true;
       void this.#serially(() => this.#writePending()).catch(() => undefined);
     }
+  }
+
+  /**
+   * The event as stored. Parameters too large for one record (CloudTrail's limit is 256 KB) or that
+   * cannot be copied are replaced by a note, so that the call itself is still on the record.
+   */
+  #prepare(input: AuditEventInput): AuditEvent {
+    const eventTime = new Date(this.#clock.now()).toISOString();
+    const eventID = randomUUID();
+    let note: string | undefined;
+    try {
+      const event = normalizeAuditEvent(input, eventTime, eventID);
+      const sizeBytes = Buffer.byteLength(JSON.stringify(event));
+      if (sizeBytes <= this.#eventSizeMaxBytes) return event;
+      note = `parameters omitted: the event was ${sizeBytes} bytes, over the ${this.#eventSizeMaxBytes}-byte limit`;
+    } catch {
+      note = 'parameters omitted: they could not be recorded';
+    }
+    const { requestParameters: _request, responseElements: _response, additionalEventData: _additional, ...rest } = input;
+    return normalizeAuditEvent({ ...rest, additionalEventData: { auditNote: note } }, eventTime, eventID);
   }
 
   async flush(): Promise<void> {

@@ -6,6 +6,7 @@ export {
   AUDIT_DIGEST_INTERVAL_DEFAULT_MS,
   AUDIT_LOG_FILE_MAX_BYTES_DEFAULT,
   AUDIT_QUEUE_MAX_EVENTS_DEFAULT,
+  AUDIT_EVENT_SIZE_MAX_BYTES_DEFAULT,
   type AuditTrailOptions,
   type SealResult,
 } from './audit-trail.ts';
