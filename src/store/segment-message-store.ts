@@ -144,6 +144,8 @@ const DEFAULTS = {
 
 const SEGMENT_CONTEXT_PURPOSE = 'segment';
 const READ_PAGE = 256;
+/** Properties plus body of one message; keeps every chunk far below CHUNK_BYTES_MAX. */
+const MESSAGE_BYTES_MAX = 256 * 1024 * 1024;
 const CHUNK_CACHE_BYTES_MAX = 8 * 1024 * 1024;
 
 interface SegmentState {
@@ -385,6 +387,14 @@ export class SegmentMessageStore implements MessageStore {
 
   append(entries: readonly AppendEntry[]): Promise<number[]> {
     if (entries.length === 0) return this.#checkUsable().then(() => []);
+    for (const { queueId, message } of entries) {
+      const problem =
+        checkStr16('queue id', queueId) ??
+        checkStr16('exchange', message.exchange) ??
+        checkStr16('routing key', message.routingKey) ??
+        (message.properties.length + message.body.length > MESSAGE_BYTES_MAX ? 'message too large for the store' : undefined);
+      if (problem !== undefined) return Promise.reject(new RangeError(problem));
+    }
     // Large appends go in slices (consecutive in the queue of pending ops, so in order) so that one
     // slice always fits one data key's message budget.
     const slice = Math.max(1, Math.min(4096, this.#cache.limits.dataKeyMessagesMax));
@@ -441,20 +451,28 @@ export class SegmentMessageStore implements MessageStore {
   }
 
   remove(queueId: QueueId, offsets: readonly number[]): Promise<number> {
+    const problem = checkStr16('queue id', queueId);
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
     if (offsets.length === 0) return this.#checkUsable().then(() => 0);
     return this.#submit<number>((done) => ({ kind: 'remove', queueId, offsets, done }));
   }
 
   recordDelivery(queueId: QueueId, offsets: readonly number[]): Promise<void> {
+    const problem = checkStr16('queue id', queueId);
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
     if (offsets.length === 0) return this.#checkUsable();
     return this.#submit<void>((done) => ({ kind: 'delivered', queueId, offsets, done }));
   }
 
   purge(queueId: QueueId): Promise<number> {
+    const problem = checkStr16('queue id', queueId);
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
     return this.#submit<number>((done) => ({ kind: 'purge', queueId, done }));
   }
 
   deleteQueue(queueId: QueueId): Promise<void> {
+    const problem = checkStr16('queue id', queueId);
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
     return this.#submit<void>((done) => ({ kind: 'deleteQueue', queueId, done }));
   }
 
@@ -471,6 +489,8 @@ export class SegmentMessageStore implements MessageStore {
   }
 
   putDefinition(definition: Definition): Promise<void> {
+    const problem = checkStr16('definition kind', definition.kind);
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
     const copy: Definition = {
       kind: definition.kind,
       name: definition.name,
@@ -480,6 +500,8 @@ export class SegmentMessageStore implements MessageStore {
   }
 
   deleteDefinition(kind: DefinitionKind, name: string): Promise<boolean> {
+    const problem = checkStr16('definition kind', kind);
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
     return this.#submit<boolean>((done) => ({ kind: 'defDelete', defKind: kind, name, done }));
   }
 
@@ -625,11 +647,19 @@ export class SegmentMessageStore implements MessageStore {
         }
         budgetRecords += budget.records;
         budgetBytes += budget.bytes;
-        const value = this.#applyOp(op, () => chunk, () => {
-          chunkRecords++;
-          if (this.#writer.length >= this.#chunkBytesMax) sealChunk();
-        }, newEntries, relocated);
-        results.push({ op, value });
+        try {
+          const value = this.#applyOp(op, () => chunk, () => {
+            chunkRecords++;
+            if (this.#writer.length >= this.#chunkBytesMax) sealChunk();
+          }, newEntries, relocated);
+          results.push({ op, value });
+        } catch (error) {
+          // A bug: memory may be half-changed. Fail stop; a restart recovers from disk.
+          this.#fail(error as Error);
+          const closed = new StoreClosedError(`message store failed: ${(error as Error).message}`);
+          for (const pending of [...results.map((r) => r.op), ...batch.slice(index)]) pending.done.reject(closed);
+          return;
+        }
         index++;
       }
       sealChunk();
@@ -1094,7 +1124,7 @@ export class SegmentMessageStore implements MessageStore {
     const meta = newest.meta;
     const drops = new Set<number>();
     for (const plaintext of newest.dataChunks.map((c) => c.plaintext)) collectDrops(plaintext, drops);
-    const expected = new Map<number, number>(meta.live.map(([id, length]) => [id, length]));
+    const expected = new Map<number, number>([...meta.live].sort((a, b) => a[0] - b[0]).map(([id, length]) => [id, length]));
     const present = new Set(ids);
 
     // 2. Older live segments, in order, each exactly as long as the META says.
@@ -1610,6 +1640,11 @@ class ProgressClock {
     this.emitted = true;
     return true;
   }
+}
+
+/** Why a string cannot be stored as a str16 field, or undefined when it can. */
+function checkStr16(what: string, value: string): string | undefined {
+  return Buffer.byteLength(value, 'utf8') > 0xffff ? `${what} longer than 65535 bytes` : undefined;
 }
 
 function markLive(segment: SegmentState, entry: IndexEntry): void {

@@ -59,6 +59,29 @@ describe('SegmentMessageStore space', () => {
   });
 });
 
+describe('SegmentMessageStore limits', () => {
+  it('refuses fields it cannot frame with a RangeError and keeps working', async () => {
+    const fixture = await createStoreFixture();
+    try {
+      const store = await fixture.open();
+      const long = 'x'.repeat(70_000);
+      await assert.rejects(store.append([{ queueId: long, message: textMessage('a') }]), RangeError);
+      await assert.rejects(store.append([{ queueId: 'q', message: { ...textMessage('a'), routingKey: long } }]), RangeError);
+      await assert.rejects(store.remove(long, [0]), RangeError);
+      await assert.rejects(store.putDefinition({ kind: long as 'queue', name: 'n', record: {} }), RangeError);
+      await store.append([{ queueId: 'q', message: textMessage('fine') }]);
+      await store.putDefinition({ kind: 'binding', name: long, record: { note: long } });
+      assert.deepEqual((await readQueue(store, 'q')).map(bodyText), ['fine']);
+      await store.close();
+      const reopened = await fixture.open();
+      assert.equal((await reopened.getDefinition('binding', long))?.name, long, 'long names are fine in definitions');
+      await reopened.close();
+    } finally {
+      await fixture.dispose();
+    }
+  });
+});
+
 describe('SegmentMessageStore recovery', () => {
   it('truncates a torn tail (a chunk cut short), reports file and offset, and keeps all earlier messages', async () => {
     const fixture = await createStoreFixture({ progressAfterMs: 0 });
