@@ -110,7 +110,7 @@ export class MemoryMessageStore implements MessageStore {
     this.#checkOpen();
     const queue = this.state.queues.get(queueId);
     if (queue === undefined) return;
-    for (const offset of offsets) {
+    for (const offset of new Set(offsets)) {
       const message = queue.messages.get(offset);
       if (message !== undefined) queue.messages.set(offset, { ...message, deliveryCount: message.deliveryCount + 1 });
     }

@@ -170,7 +170,7 @@ export function runMessageStoreConformance(name: string, options: MessageStoreCo
       await withStore(options, async (store, reopen) => {
         const offsets = await store.append([0, 1].map((i) => ({ queueId: 'q', message: message(String(i)) })));
         await store.recordDelivery('q', [offsets[0]!]);
-        await store.recordDelivery('q', [offsets[0]!, offsets[1]!, 12345]);
+        await store.recordDelivery('q', [offsets[0]!, offsets[1]!, offsets[1]!, 12345]);
         await store.recordDelivery('unknown', [0]);
         const counts = (await store.read('q', 0, 10)).map((m) => m.deliveryCount);
         assert.deepEqual(counts, [2, 1]);

@@ -102,7 +102,10 @@ export interface MessageStore {
    * Unknown or already removed offsets are ignored (idempotent, as redelivered acks can race).
    */
   remove(queueId: QueueId, offsets: readonly number[]): Promise<number>;
-  /** Durably adds one to the delivery count of each live message given (before it is sent). */
+  /**
+   * Durably adds one to the delivery count of each live message given (before it is sent); an
+   * offset listed twice counts once; unknown offsets are ignored.
+   */
   recordDelivery(queueId: QueueId, offsets: readonly number[]): Promise<void>;
   /** Removes every live message of the queue; resolves with how many there were. */
   purge(queueId: QueueId): Promise<number>;
