@@ -601,7 +601,9 @@ describe('KmsService', () => {
       const dk = await kms.serviceOwnedGenerateDataKey({ KeyId, KeySpec: 'AES_256', EncryptionContext: { broker: 'b-1234' } });
       await rejectsWith(kms.decrypt(admin, { CiphertextBlob: dk.CiphertextBlob, EncryptionContext: { broker: 'b-1234' } }), 'InvalidCiphertextException');
       assert.deepEqual((await kms.serviceOwnedDecrypt({ CiphertextBlob: dk.CiphertextBlob, EncryptionContext: { broker: 'b-1234' } })).Plaintext, dk.Plaintext);
+      assert.ok(kms.listServiceOwnedKeys().some((k) => k.KeyId === KeyId && k.OwnerId === 'b-1234'));
       await kms.destroyServiceOwnedKey(KeyId);
+      assert.ok(!kms.listServiceOwnedKeys().some((k) => k.KeyId === KeyId));
       await rejectsWith(kms.serviceOwnedDecrypt({ CiphertextBlob: dk.CiphertextBlob, EncryptionContext: { broker: 'b-1234' } }), 'NotFoundException');
       await rejectsWith(kms.destroyServiceOwnedKey(KeyId), 'NotFoundException');
     });

@@ -955,6 +955,13 @@ export class KmsService {
     return { KeyId: keyId, Arn: this.#keyArn(keyId) };
   }
 
+  /** The service-owned keys and the owner each was made for, so the control plane can reconcile after a crash. */
+  listServiceOwnedKeys(): { KeyId: string; Arn: string; OwnerId: string; CreationDate: Date }[] {
+    return this.#state.keys
+      .filter((k) => k.owner === 'SERVICE')
+      .map((k) => ({ KeyId: k.keyId, Arn: this.#keyArn(k.keyId), OwnerId: k.serviceOwnerId ?? '', CreationDate: new Date(k.creationDateMs) }));
+  }
+
   /** Destroys a service-owned key and its material at once (crypto-shredding); its ciphertexts become unreadable. */
   async destroyServiceOwnedKey(keyId: string): Promise<void> {
     const key = this.#keyById(keyId);
