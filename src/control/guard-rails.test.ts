@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { AwsApiError } from '../util/aws-error.ts';
 import { checkNoCredentialUrl, checkNoPersonalData, containsCredentialUrl, findPersonalData, luhnValid, PersonalDataKind } from './guard-rails.ts';
 
@@ -23,7 +24,7 @@ describe('findPersonalData', () => {
   });
 
   it('leaves ordinary names, versions, dates and ids alone', () => {
-    for (const text of ['orders-prod', 'mq.m5.large', '5.18', '2024-05-01', '2024-05-01-12', 'backup-20240501-1200', 'b-1234abcd-12ab-34cd-56ef-1234567890ab', 'queue-1234567', '4111111111111112', 'v1.2.3', 'team_payments', '1700000000000']) {
+    for (const text of ['orders-prod', 'mq.m5.large', '5.18', '2024-05-01', '2024-05-01-12', 'backup-20240501-1200', 'b-1234abcd-12ab-34cd-56ef-1234567890ab', 'queue-1234567', '4111111111111112', 'v1.2.3', 'team_payments', '1700000000000', '192.168.100.200', '123456789012', 'arn:aws:mq:us-east-1:123456789012:broker:orders:b-1a2b3c4d-1234-4abc-8def-b4266141740a', '2026-01-15T12:00:00.000Z']) {
       assert.equal(findPersonalData(text), undefined, text);
     }
   });
@@ -32,6 +33,28 @@ describe('findPersonalData', () => {
     assert.equal(luhnValid('79927398713'), true);
     assert.equal(luhnValid('79927398710'), false);
     assert.equal(luhnValid('12a4'), false);
+  });
+});
+
+describe('properties', () => {
+  it('broker ids and UUIDs are never taken for personal data', () => {
+    fc.assert(fc.property(fc.uuid(), (uuid) => findPersonalData(`b-${uuid}`) === undefined && findPersonalData(uuid.toUpperCase()) === undefined), { numRuns: 2000 });
+  });
+
+  function withLuhnDigit(body: string): string {
+    for (let d = 0; d <= 9; d++) if (luhnValid(body + d)) return body + d;
+    throw new Error('unreachable');
+  }
+
+  it('any Luhn-valid 13-19 digit number, grouped by 4 with spaces or dashes, is found as a card number', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 12, max: 18 }), fc.constantFrom(' ', '-', ''), fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^\d{18}$/), (bodyLength, separator, first, digits) => {
+        const number = withLuhnDigit(String(first) + digits.slice(0, bodyLength - 1));
+        const grouped = number.match(/.{1,4}/g)!.join(separator);
+        return findPersonalData(`pay_${grouped}_x`) === PersonalDataKind.PaymentCardNumber;
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

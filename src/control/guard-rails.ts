@@ -3,6 +3,8 @@
 // credentials in URLs. This file owns the detectors (e-mail addresses, phone numbers, Luhn-valid
 // payment card numbers, URLs with user:password) and the BadRequestException they raise. The error
 // names the field and the kind of data, never the value. Which fields are checked is the API's call.
+// Detection is best effort (security.md 7.3: PII cannot be detected reliably): it catches the common
+// written forms and leaves UUIDs, ARNs, account ids, versions, dates and IPv4 addresses alone.
 import { AwsApiError } from '../util/aws-error.ts';
 
 /** The kinds of personal data the guard rails refuse. */
@@ -41,6 +43,10 @@ const PHONE_GROUPED = [
 const PHONE_CONTIGUOUS = /(?<!\d)(?:0\d{9,10}|1?[2-9]\d{2}[2-9]\d{6})(?!\d)/;
 // scheme://user:password@host, the credentials being anything but '/', '@' and whitespace.
 const CREDENTIAL_URL = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]*@/;
+
+// UUIDs (broker and configuration ids among them) are ids, not numbers: their digit runs are ignored.
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 function digitsOf(text: string): string {
   return text.replace(/\D/g, '');
@@ -83,6 +89,7 @@ function containsPhoneNumber(text: string): boolean {
   }
   for (const pattern of PHONE_GROUPED) {
     for (const match of text.matchAll(pattern)) {
+      if (DOTTED_QUAD.test(match[0])) continue;
       const count = digitsOf(match[0]).length;
       if (count >= 9 && count <= 12) return true;
     }
@@ -96,8 +103,9 @@ function containsPhoneNumber(text: string): boolean {
  */
 export function findPersonalData(text: string): PersonalDataKind | undefined {
   if (EMAIL.test(text)) return PersonalDataKind.EmailAddress;
-  if (containsCardNumber(text)) return PersonalDataKind.PaymentCardNumber;
-  if (containsPhoneNumber(text)) return PersonalDataKind.PhoneNumber;
+  const withoutIds = text.replace(UUID, ' ');
+  if (containsCardNumber(withoutIds)) return PersonalDataKind.PaymentCardNumber;
+  if (containsPhoneNumber(withoutIds)) return PersonalDataKind.PhoneNumber;
   return undefined;
 }
 
