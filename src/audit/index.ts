@@ -10,7 +10,14 @@ export {
   type AuditTrailOptions,
   type SealResult,
 } from './audit-trail.ts';
-export { fileSigningKeyLoader, staticSigningKeyLoader, generateSigningKey, type AuditSigningKeyLoader } from './signing-key.ts';
+export {
+  fileSigningKeyLoader,
+  sealedFileSigningKeyLoader,
+  staticSigningKeyLoader,
+  generateSigningKey,
+  AUDIT_SIGNING_KEY_PURPOSE,
+  type AuditSigningKeyLoader,
+} from './signing-key.ts';
 export {
   verifyAuditTrail,
   formatVerifyReport,

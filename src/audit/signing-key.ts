@@ -5,6 +5,8 @@
 import { generateKeyPairSync, createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { RootKey } from '../crypto/root-key.ts';
+import { readSealedJson, writeSealedJson } from '../crypto/sealed-file.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { SignatureAlgorithm } from './trail-format.ts';
 
@@ -53,6 +55,27 @@ export function fileSigningKeyLoader(path: string, algorithm: SignatureAlgorithm
       } finally {
         keyPem.fill(0);
       }
+      return privateKey;
+    },
+  };
+}
+
+/** The purpose a sealed signing-key file is bound to, so it cannot be swapped for another sealed file. */
+export const AUDIT_SIGNING_KEY_PURPOSE = 'sealmq/audit-signing-key/v1';
+
+/**
+ * A loader that keeps the private key sealed under the KMS root key (src/crypto/sealed-file.ts) at
+ * `path`, creating it on first use: the key is then never on disk in plaintext.
+ */
+export function sealedFileSigningKeyLoader(path: string, rootKey: RootKey, algorithm: SignatureAlgorithm = 'Ed25519'): AuditSigningKeyLoader {
+  return {
+    async loadSigningKey() {
+      const sealed = await readSealedJson<{ privateKeyPem: string }>(path, rootKey, AUDIT_SIGNING_KEY_PURPOSE);
+      if (sealed !== undefined) return createPrivateKey({ key: sealed.privateKeyPem, format: 'pem' });
+      const privateKey = generateSigningKey(algorithm);
+      await writeSealedJson(path, rootKey, AUDIT_SIGNING_KEY_PURPOSE, {
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      });
       return privateKey;
     },
   };
