@@ -120,7 +120,7 @@ describe('KmsApi (KMS JSON 1.1 operations, in-process)', () => {
     assert.match(await rejectsWith(call('GenerateDataKey', { KeyId: 'x', KeySpec: 'AES_512' }), 'ValidationException'), /'keySpec'.*enum/);
     assert.match(await rejectsWith(call('CreateGrant', { KeyId: 'x', GranteePrincipal: 'a', Operations: ['Destroy'] }), 'ValidationException'), /'operations\.1\.member'/);
     assert.match(await rejectsWith(call('CreateAlias', { AliasName: 'bad name', TargetKeyId: 'x' }), 'ValidationException'), /'aliasName'.*pattern/);
-    assert.match(await rejectsWith(call('Encrypt', { KeyId: 'x', Plaintext: b64('x'), EncryptionContext: { a: 1 } }), 'ValidationException'), /'encryptionContext\.a'/);
+    assert.match(await rejectsWith(call('Encrypt', { KeyId: 'x', Plaintext: b64('x'), EncryptionContext: { a: 1 } }), 'ValidationException'), /'encryptionContext'.*map of strings/);
     assert.match(await rejectsWith(call('TagResource', { KeyId: 'x', Tags: [{ TagKey: '' , TagValue: 'v' }] }), 'ValidationException'), /'tags\.1\.member\.tagKey'/);
     assert.match(await rejectsWith(call('ScheduleKeyDeletion', { KeyId: 'x', PendingWindowInDays: 400 }), 'ValidationException'), /'pendingWindowInDays'/);
     const two = await rejectsWith(call('CreateAlias', {}), 'ValidationException');
@@ -140,6 +140,15 @@ describe('KmsApi (KMS JSON 1.1 operations, in-process)', () => {
     const secret = Buffer.from('top secret plaintext').toString('base64');
     const wrongType = await rejectsWith(call('Encrypt', { KeyId: 7, Plaintext: secret }), 'ValidationException');
     assert.ok(!wrongType.includes(secret));
+  });
+
+  it('Precondition: an encryption context is bound exactly as sent, even a "__proto__" key', async () => {
+    const keyId = ((await call('CreateKey', {})) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+    const enc = await call('Encrypt', JSON.parse(`{"KeyId":"${keyId}","Plaintext":"${b64('x')}","EncryptionContext":{"__proto__":"a"}}`));
+    await rejectsWith(call('Decrypt', { CiphertextBlob: enc.CiphertextBlob }), 'InvalidCiphertextException');
+    await rejectsWith(call('Decrypt', JSON.parse(`{"CiphertextBlob":"${enc.CiphertextBlob}","EncryptionContext":{"__proto__":"b"}}`)), 'InvalidCiphertextException');
+    const dec = await call('Decrypt', JSON.parse(`{"CiphertextBlob":"${enc.CiphertextBlob}","EncryptionContext":{"__proto__":"a"}}`));
+    assert.equal(Buffer.from(dec.Plaintext as string, 'base64').toString(), 'x');
   });
 
   it('a body that is not a JSON object is SerializationException; an absent body is {}', async () => {

@@ -10,7 +10,20 @@ import type { KmsService } from '../kms-service.ts';
 
 const KEY_ID = z.string().min(1).max(2048);
 const GRANT_TOKENS = z.array(z.string().min(1).max(8192)).max(10);
-const CONTEXT = z.record(z.string(), z.string());
+/**
+ * A string-to-string map. Not z.record: it rebuilds the object by assignment, which silently drops a
+ * `__proto__` key, and an encryption context must be bound exactly as the caller sent it.
+ */
+const CONTEXT = z
+  .custom<Record<string, string>>(
+    (value) =>
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Object.values(value as Record<string, unknown>).every((v) => typeof v === 'string'),
+    { message: 'Member must be a map of strings to strings' },
+  )
+  .transform((value) => Object.fromEntries(Object.entries(value)) as Record<string, string>);
 const LIMIT = (max: number) => z.number().int().min(1).max(max);
 const MARKER = z.string().min(1).max(1024);
 const BLOB = z.string();
