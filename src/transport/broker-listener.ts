@@ -1,0 +1,134 @@
+// TCP/TLS listeners for broker protocols: a node:tls server with one of the named policies of
+// tls-policy.ts and the certificate given, a handshake timeout for sockets that never finish TLS, a
+// connection limit, an error handler on every socket, and a graceful close that asks each session to
+// close before cutting what is left. A plain TCP listener exists only when explicitly asked for, and
+// says so loudly in the log. What runs on an accepted socket (a protocol session) is the caller's.
+
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from '../util/logger.ts';
+import { TLS_POLICIES, tlsServerOptions, type TlsPolicy, type TlsPolicyName } from './tls-policy.ts';
+
+/** A session running on an accepted socket, as the listener needs to see it. */
+export interface ListenerSession {
+  /** Closes with the protocol's own "server shutting down" close; resolves when the socket is gone. */
+  close(): Promise<void>;
+}
+
+export interface BrokerListenerTls {
+  /** A named policy (e.g. 'rabbitmq') or a policy object (e.g. tls12Only(TLS_POLICIES.rabbitmq)). */
+  readonly policy: TlsPolicyName | TlsPolicy;
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface BrokerListenerOptions {
+  /** Protocol name for logs, e.g. 'amqps'. */
+  readonly name: string;
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  /** TLS settings; required unless `plainText` is true. */
+  readonly tls?: BrokerListenerTls;
+  /** Explicitly serve unencrypted TCP (logged as a warning at start). Never the default. */
+  readonly plainText?: boolean;
+  /** Sockets over this many are refused at accept (default 1000). */
+  readonly connectionsMax?: number;
+  /** A socket that has not completed TLS within this is closed (default 10 s). */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /** How long close() waits for sessions to close before destroying their sockets (default 5 s). */
+  readonly closeTimeoutMs?: number;
+  readonly logger?: Logger;
+  /** Starts the protocol on an accepted (and, with TLS, handshaken) socket. */
+  readonly onConnection: (socket: Socket) => ListenerSession;
+}
+
+export interface BrokerListener {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  /** Sessions currently running. */
+  readonly connectionCount: number;
+  close(): Promise<void>;
+}
+
+/** Opens a broker protocol listener; resolves once it is listening. */
+export async function startBrokerListener(options: BrokerListenerOptions): Promise<BrokerListener> {
+  const log = options.logger;
+  const sessions = new Map<Socket, ListenerSession>();
+  const connectionsMax = options.connectionsMax ?? 1000;
+  let server: TcpServer | TlsServer;
+
+  const accept = (socket: Socket): void => {
+    socket.on('error', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'socket error'));
+    const session = options.onConnection(socket);
+    sessions.set(socket, session);
+    socket.once('close', () => sessions.delete(socket));
+  };
+
+  if (options.tls !== undefined) {
+    const policy = typeof options.tls.policy === 'string' ? TLS_POLICIES[options.tls.policy] : options.tls.policy;
+    const tlsServer = createTlsServer({
+      ...tlsServerOptions(policy),
+      cert: options.tls.certPem,
+      key: options.tls.keyPem,
+      handshakeTimeout: options.tlsHandshakeTimeoutMs ?? 10_000,
+    });
+    tlsServer.on('secureConnection', (socket: TLSSocket) => accept(socket));
+    // Refused handshakes (old versions, suites outside the policy, plain text, timeouts): the
+    // socket is already destroyed by Node; record why without any peer data.
+    tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'TLS handshake refused'));
+    server = tlsServer;
+  } else if (options.plainText === true) {
+    log?.warn(
+      { listener: options.name, host: options.host, port: options.port },
+      `PLAIN-TEXT LISTENER ENABLED for ${options.name}: credentials and messages on this port travel unencrypted`,
+    );
+    server = createTcpServer((socket) => accept(socket));
+  } else {
+    throw new Error(`listener ${options.name}: TLS settings are required unless plainText is explicitly enabled`);
+  }
+  server.maxConnections = connectionsMax;
+  server.on('drop', () => log?.warn({ listener: options.name, connectionsMax }, 'connection refused: connection limit reached'));
+  server.on('error', (err: NodeJS.ErrnoException) => log?.error({ listener: options.name, code: err.code }, 'listener error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  log?.info({ listener: options.name, host: address.address, port: address.port, tls: options.tls !== undefined }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: address.address,
+    port: address.port,
+    tls: options.tls !== undefined,
+    get connectionCount() {
+      return sessions.size;
+    },
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
+        const all = [...sessions.entries()].map(([socket, session]) => {
+          let timer: NodeJS.Timeout | undefined;
+          const cut = new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              socket.destroy();
+              resolve();
+            }, closeTimeoutMs);
+          });
+          return Promise.race([session.close().catch(() => undefined), cut]).finally(() => clearTimeout(timer));
+        });
+        await Promise.all(all);
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
