@@ -122,3 +122,12 @@ export function matchRoute(method: string, rawPath: string): MatchedRoute {
   if (pathMatched) throw new AwsApiError('BadRequestException', `Method ${method.toUpperCase().replace(/[^A-Z]/g, '')} is not allowed on this resource.`, 400);
   throw new AwsApiError('NotFoundException', 'The requested resource was not found.', 404);
 }
+
+/** The operation a request is for, or undefined; never throws (for audit events of refused calls). */
+export function resolveMqOperation(method: string, rawPath: string): MqOperation | undefined {
+  try {
+    return matchRoute(method, rawPath).route.operation;
+  } catch {
+    return undefined;
+  }
+}
