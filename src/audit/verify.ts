@@ -282,6 +282,9 @@ export async function verifyAuditTrail(options: VerifyAuditTrailOptions): Promis
     add({ kind: 'file-missing', file: HEAD_FILE, message: 'not found; the newest digest cannot be checked against it' });
   }
   if (options.anchor !== undefined) heads.push({ source: 'the anchor given', head: options.anchor });
+  else if (digests.length > 0) {
+    notes.push('no anchor given: deleting the newest digest together with head.json would go unnoticed; pass the head published at each seal');
+  }
   for (const { source, head } of heads) {
     const named = digests.find((info) => info.path === head.digestFile);
     const headSequence = parseDigestFileName(String(head.digestFile).slice(DIGESTS_DIR.length + 1));
@@ -545,6 +548,16 @@ function classifyFileDamage(entry: DigestLogFile, records: readonly LoadedRecord
       firstSequence: from,
       fromTime: lastPresent?.event.eventTime ?? entry.oldestEventTime,
     };
+  }
+  const sequences = parsed.map((record) => record.sequence);
+  const sorted = [...sequences].sort((a, b) => a - b);
+  if (
+    records.length === expected &&
+    parsed.length === expected &&
+    sorted.every((sequence, index) => sequence === entry.firstSequence + index) &&
+    sequences.some((sequence, index) => sequence !== sorted[index])
+  ) {
+    return { kind: 'reordered', ...base, message: `${prefix}: the sealed events are all there, in another order` };
   }
   if (records.length > expected) return { kind: 'inserted', ...base, message: `${prefix}: ${records.length - expected} line(s) more than the ${expected} events sealed` };
   if (records.length < expected) return { kind: 'deleted', ...base, message: `${prefix}: ${expected - records.length} event(s) fewer than the ${expected} sealed` };
