@@ -620,9 +620,15 @@ export class SegmentMessageStore implements MessageStore {
         sealedRecords += chunkRecords;
         sealedBytes += plaintext.length;
         chunk.length = CHUNK_HEADER_BYTES + sealedLength(plaintext.length);
-        // The plaintext buffer itself goes to the read cache; the writer starts a fresh one.
-        this.#cacheChunk(chunk, plaintext);
-        this.#writer.detach(this.#chunkBytesMax + 1024);
+        // A full chunk's buffer goes to the read cache as it is and the writer starts a fresh one; a
+        // small chunk is copied (a view would pin the whole buffer) and the buffer is reused.
+        if (plaintext.length * 2 >= this.#writer.buffer.length) {
+          this.#cacheChunk(chunk, plaintext);
+          this.#writer.detach(this.#chunkBytesMax + 1024);
+        } else {
+          this.#cacheChunk(chunk, Buffer.from(plaintext));
+          this.#writer.reset();
+        }
         sealedChunks.push(chunkHeader, ...sealed);
         fileOffset += chunk.length;
         chunkIndex++;
