@@ -26,6 +26,13 @@ export interface BrokerOptions {
   readonly flowControl?: FlowControlOptions;
   /** How often alarms are sampled, ms (default 1000). */
   readonly alarmCheckIntervalMs?: number;
+  /**
+   * Whether deliveries of stored messages wait until their delivery record is durable (default
+   * true), so that after a crash at any moment every message a client may have seen comes back
+   * with redelivered=true. False sends at once and records in the background (faster consumers,
+   * a short window in which a crash loses the flag). basic.get always records in the background.
+   */
+  readonly awaitDeliveryRecord?: boolean;
   /** Store failures outside a publish (removals, delivery records). No message content is passed. */
   readonly onStoreError?: (error: unknown) => void;
 }
@@ -90,6 +97,7 @@ export class Broker {
       limits: this.limits,
       users: this.users,
       counters: this.counters,
+      awaitDeliveryRecord: options.awaitDeliveryRecord ?? true,
       publishingBlocked: () => this.flow.blocked,
       connectionClosed: (connection) => this.connections.delete(connection),
     };

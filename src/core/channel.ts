@@ -27,9 +27,20 @@ export interface ConnectionContext {
   readonly limits: BrokerLimits;
   readonly users: UserRegistry;
   readonly counters: BrokerCounters;
+  /**
+   * Whether a delivery of a stored message waits until its delivery record is durable before it
+   * goes to the session, so that `redelivered` is right after a crash at any moment.
+   */
+  readonly awaitDeliveryRecord: boolean;
   /** Whether publishing is currently blocked by a resource alarm. */
   publishingBlocked(): boolean;
   connectionClosed(connection: BrokerConnection): void;
+}
+
+interface OutboxEntry {
+  readonly delivery: Delivery;
+  readonly consumer: Consumer;
+  ready: boolean;
 }
 
 interface Unacked {
@@ -112,6 +123,8 @@ export class ConsumerChannel implements ConsumerOwner {
   #paused = false;
   #tx: TxState | undefined;
   #lastQueueName = '';
+  /** Deliveries waiting for their delivery record, in delivery-tag order. */
+  readonly #outbox: OutboxEntry[] = [];
   closed = false;
 
   constructor(connection: BrokerConnection, handler: ChannelHandler) {
@@ -338,6 +351,8 @@ export class ConsumerChannel implements ConsumerOwner {
     if (consumer === undefined) return false;
     this.#consumers.delete(consumerTag);
     consumer.queue.removeConsumer(consumer);
+    // Deliveries the client has not seen yet go back to the queue rather than to a cancelled tag.
+    this.#requeueUnsent(consumer);
     return true;
   }
 
@@ -373,19 +388,57 @@ export class ConsumerChannel implements ConsumerOwner {
     if (redelivered) counters.redelivered++;
   }
 
-  deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean): void {
+  deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean, recorded: Promise<unknown> | undefined): void {
     this.#countDelivery(redelivered);
     const deliveryTag = this.#nextDeliveryTag++;
     if (!consumer.noAck) {
       consumer.unacked++;
       this.#unacked.set(deliveryTag, { queued, queue: consumer.queue, consumer, pendingTx: false });
     }
-    this.#handler.deliver(toDelivery(queued, deliveryTag, consumer.tag, redelivered, 0));
+    const delivery = toDelivery(queued, deliveryTag, consumer.tag, redelivered, 0);
+    const wait = this.#connection.context.awaitDeliveryRecord ? recorded : undefined;
+    if (wait === undefined && this.#outbox.length === 0) {
+      this.#handler.deliver(delivery);
+      return;
+    }
+    // Keep delivery-tag order: a delivery that needs no record still waits behind earlier ones.
+    const entry: OutboxEntry = { delivery, consumer, ready: wait === undefined };
+    this.#outbox.push(entry);
+    if (wait !== undefined) {
+      const release = (): void => {
+        entry.ready = true;
+        this.#flushOutbox();
+      };
+      wait.then(release, release);
+    }
+  }
+
+  #flushOutbox(): void {
+    while (this.#outbox.length > 0 && this.#outbox[0]!.ready) {
+      const { delivery, consumer } = this.#outbox.shift()!;
+      // Not sent if the channel closed, the consumer was cancelled, or the message was requeued meanwhile.
+      if (this.closed || this.#consumers.get(consumer.tag) !== consumer) continue;
+      if (!consumer.noAck && !this.#unacked.has(delivery.deliveryTag)) continue;
+      this.#handler.deliver(delivery);
+    }
+  }
+
+  /** Requeues deliveries still waiting in the outbox for a consumer that is going away. */
+  #requeueUnsent(consumer: Consumer): void {
+    const tags: number[] = [];
+    for (let i = this.#outbox.length - 1; i >= 0; i--) {
+      const entry = this.#outbox[i]!;
+      if (entry.consumer !== consumer) continue;
+      this.#outbox.splice(i, 1);
+      if (!consumer.noAck) tags.push(entry.delivery.deliveryTag);
+    }
+    if (tags.length > 0) this.#apply(tags.reverse(), 'requeue');
   }
 
   consumerCancelled(consumer: Consumer): void {
     if (this.#consumers.get(consumer.tag) !== consumer) return;
     this.#consumers.delete(consumer.tag);
+    this.#requeueUnsent(consumer);
     this.#handler.consumerCancelled(consumer.tag);
   }
 
@@ -536,6 +589,7 @@ export class ConsumerChannel implements ConsumerOwner {
     }
     this.closed = true;
     this.#tx = undefined;
+    this.#outbox.length = 0;
     this.#apply([...this.#unacked.keys()], 'requeue');
     this.#connection.channels.delete(this);
   }

@@ -111,7 +111,7 @@ describe('persistence through the MessageStore', () => {
   it('acknowledged messages are removed from the store, even when acked before the append landed', async () => {
     const state = createMemoryStoreState();
     const store = new GatedStore(state);
-    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock(), awaitDeliveryRecord: false });
     const handler = recordingHandler();
     const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
     await channel.declareQueue({ queue: 'dq', durable: true });
@@ -149,6 +149,75 @@ describe('persistence through the MessageStore', () => {
     const ids = await t.store.queueIds();
     assert.equal(ids.length, 1);
     assert.equal(ids[0]!.includes('secret'), false);
+  });
+});
+
+/** A memory store whose delivery records wait until the test releases them. */
+class GatedRecordStore extends MemoryMessageStore {
+  readonly #waiting: Array<() => void> = [];
+  override async recordDelivery(queueId: string, offsets: readonly number[]): Promise<void> {
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    return super.recordDelivery(queueId, offsets);
+  }
+  release(): void {
+    for (const resolve of this.#waiting.splice(0)) resolve();
+  }
+}
+
+describe('delivery records before sending (awaitDeliveryRecord, the default)', () => {
+  async function setup() {
+    const store = new GatedRecordStore();
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const handler = recordingHandler();
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    await channel.declareQueue({ queue: 'tq' });
+    return { store, broker, handler, channel };
+  }
+
+  it('a stored message reaches the consumer only once its delivery is durably recorded, in tag order', async () => {
+    const { store, handler, channel } = await setup();
+    await channel.publish(message('', 'dq', 'stored-1', { persistent: true })).confirmation;
+    await channel.publish(message('', 'dq', 'stored-2', { persistent: true })).confirmation;
+    channel.consume({ queue: 'dq' });
+    channel.consume({ queue: 'tq' });
+    channel.publish(message('', 'tq', 'memory-only'));
+    await flush();
+    assert.deepEqual(handler.bodies(), []);
+    store.release();
+    await flush();
+    assert.deepEqual(handler.bodies(), ['stored-1', 'stored-2', 'memory-only']);
+    assert.deepEqual(handler.deliveries.map((d) => d.deliveryTag), [1, 2, 3]);
+  });
+
+  it('deliveries not yet sent when their consumer is cancelled go back to the queue', async () => {
+    const { store, handler, channel } = await setup();
+    await channel.publish(message('', 'dq', 'm', { persistent: true })).confirmation;
+    const tag = channel.consume({ queue: 'dq' });
+    await flush();
+    channel.cancel(tag);
+    store.release();
+    await flush();
+    assert.deepEqual(handler.deliveries, []);
+    assert.equal(channel.unackedCount, 0);
+    const again = channel.get({ queue: 'dq', noAck: true })!;
+    assert.deepEqual([text(again), again.redelivered], ['m', true]);
+  });
+
+  it('a message recorded as delivered comes back redelivered after a crash before any ack', async () => {
+    const state = createMemoryStoreState();
+    const broker = await Broker.open({ store: new MemoryMessageStore(state), codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const handler = recordingHandler();
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    await channel.publish(message('', 'dq', 'seen', { persistent: true })).confirmation;
+    channel.consume({ queue: 'dq' });
+    await flush();
+    assert.deepEqual(handler.bodies(), ['seen']);
+    // No settle: the state as it is the moment the client has the message.
+    const r = await reopen(state);
+    const d = r.channel.get({ queue: 'dq', noAck: true })!;
+    assert.deepEqual([text(d), d.redelivered], ['seen', true]);
   });
 });
 

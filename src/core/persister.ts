@@ -32,6 +32,7 @@ export class Persister {
   #removals = new Map<QueueId, number[]>();
   #deliveries = new Map<QueueId, number[]>();
   #opsScheduled = false;
+  #opsDone: BatchDone | undefined;
   readonly #opsInFlight = new Set<Promise<unknown>>();
 
   constructor(
@@ -51,6 +52,7 @@ export class Persister {
       queued,
     });
     const done = (this.#pendingDone ??= newBatchDone());
+    queued.appended = done.durable;
     this.#scheduleAppend();
     return done.durable;
   }
@@ -76,7 +78,7 @@ export class Persister {
           const queued = p.queued;
           queued.offset = offsets[i];
           if (queued.removed) this.#queueOp(this.#removals, queued);
-          else if (queued.deliveredBeforeStored) this.#queueOp(this.#deliveries, queued);
+          else if (queued.deliveredBeforeStored) queued.recorded = this.#queueOp(this.#deliveries, queued);
         });
         done.resolve(true);
       },
@@ -99,35 +101,50 @@ export class Persister {
     if (queued.offset !== undefined) this.#queueOp(this.#removals, queued);
   }
 
-  /** Records a delivery so that `redelivered` survives a restart. */
-  recordDelivery(queued: QueuedMessage): void {
-    if (!queued.stored || queued.removed) return;
-    if (queued.offset === undefined) queued.deliveredBeforeStored = true;
-    else this.#queueOp(this.#deliveries, queued);
+  /**
+   * Records a delivery so that `redelivered` survives a restart. Returns a promise that settles
+   * once the record is durable (after the message's own append, if that is still in flight), or
+   * undefined when there is nothing to record (an in-memory message).
+   */
+  recordDelivery(queued: QueuedMessage): Promise<unknown> | undefined {
+    if (!queued.stored || queued.removed) return undefined;
+    if (queued.offset !== undefined) return this.#queueOp(this.#deliveries, queued);
+    queued.deliveredBeforeStored = true;
+    // The append's own handler (registered first) sets `recorded` before this runs.
+    return queued.appended?.then(() => queued.recorded);
   }
 
-  #queueOp(map: Map<QueueId, number[]>, queued: QueuedMessage): void {
+  /** Adds an offset to the next batch of removals or delivery records; resolves when that batch has settled. */
+  #queueOp(map: Map<QueueId, number[]>, queued: QueuedMessage): Promise<unknown> {
     let offsets = map.get(queued.queueId);
     if (offsets === undefined) map.set(queued.queueId, (offsets = []));
     offsets.push(queued.offset!);
-    if (this.#opsScheduled) return;
-    this.#opsScheduled = true;
-    queueMicrotask(() => this.#runOps());
+    const done = (this.#opsDone ??= newBatchDone());
+    if (!this.#opsScheduled) {
+      this.#opsScheduled = true;
+      queueMicrotask(() => this.#runOps());
+    }
+    return done.durable;
   }
 
   #runOps(): void {
     this.#opsScheduled = false;
     const deliveries = this.#deliveries;
     const removals = this.#removals;
+    const done = this.#opsDone;
     this.#deliveries = new Map();
     this.#removals = new Map();
-    for (const [queueId, offsets] of deliveries) this.#track(this.store.recordDelivery(queueId, offsets));
-    for (const [queueId, offsets] of removals) this.#track(this.store.remove(queueId, offsets));
+    this.#opsDone = undefined;
+    const calls: Array<Promise<unknown>> = [];
+    for (const [queueId, offsets] of deliveries) calls.push(this.#track(this.store.recordDelivery(queueId, offsets)));
+    for (const [queueId, offsets] of removals) calls.push(this.#track(this.store.remove(queueId, offsets)));
+    void Promise.all(calls).then(() => done?.resolve(true));
   }
 
-  #track(promise: Promise<unknown>): void {
+  #track(promise: Promise<unknown>): Promise<unknown> {
     const tracked = promise.catch((error: unknown) => this.onError(error)).finally(() => this.#opsInFlight.delete(tracked));
     this.#opsInFlight.add(tracked);
+    return tracked;
   }
 
   /** Deletes a queue's stored messages after the appends already issued (for any queue) have landed. */

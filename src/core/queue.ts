@@ -19,7 +19,11 @@ export type DeathReason = 'rejected' | 'expired' | 'maxlen';
 export interface ConsumerOwner {
   /** Whether this consumer may take one more message now (prefetch, flow). */
   canDeliver(consumer: Consumer): boolean;
-  deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean): void;
+  /**
+   * Hands a message to a consumer. `recorded`, when given, settles once the delivery is durably
+   * recorded in the store; a channel that must not send before that waits for it.
+   */
+  deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean, recorded: Promise<unknown> | undefined): void;
   /** The queue went away (deleted or expired): the consumer is gone (consumer cancel notify). */
   consumerCancelled(consumer: Consumer): void;
 }
@@ -277,13 +281,14 @@ export class Queue {
   #deliver(consumer: Consumer, queued: QueuedMessage): void {
     const redelivered = queued.deliveryCount > 0;
     queued.deliveryCount++;
+    let recorded: Promise<unknown> | undefined;
     if (consumer.noAck) {
       this.#host.persister.remove(queued);
     } else {
       this.unackedCount++;
-      this.#host.persister.recordDelivery(queued);
+      recorded = this.#host.persister.recordDelivery(queued);
     }
-    consumer.owner.deliver(consumer, queued, redelivered);
+    consumer.owner.deliver(consumer, queued, redelivered, recorded);
   }
 
   /**
