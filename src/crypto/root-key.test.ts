@@ -47,6 +47,18 @@ describe('root key (random key file)', () => {
     assert.notDeepEqual(key.seal(Buffer.from('x'), 'p'), key.seal(Buffer.from('x'), 'p'));
   });
 
+  it('the key is the last 32 bytes of root.key; files in the first layout (key before checksum) still open', async () => {
+    const dir = await freshDir();
+    const key = await openRootKey({ dir });
+    const sealed = key.seal(Buffer.from('layout'), 'p');
+    const bytes = await readFile(join(dir, ROOT_KEY_FILE));
+    assert.equal(bytes.length, 72);
+    const { createHash } = await import('node:crypto');
+    assert.deepEqual(bytes.subarray(8, 40), createHash('sha256').update(bytes.subarray(0, 8)).update(bytes.subarray(-32)).digest());
+    await writeFile(join(dir, ROOT_KEY_FILE), Buffer.concat([bytes.subarray(0, 8), bytes.subarray(40), bytes.subarray(8, 40)]));
+    assert.equal((await openRootKey({ dir })).open(sealed, 'p').toString(), 'layout');
+  });
+
   it('a damaged root.key is ROOT_KEY_DAMAGED', async () => {
     const dir = await freshDir();
     await openRootKey({ dir });

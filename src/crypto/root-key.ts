@@ -4,7 +4,8 @@
 // What is sealed (the key store's JSON) and where it is written is left to sealed-file.ts and src/kms.
 //
 // Files in <dir>:
-//   root.key        random mode: 'SMQROOT1' (8) | plaintextRootKey (32) | SHA-256(magic | key) (32), mode 0600
+//   root.key        random mode: 'SMQROOT1' (8) | SHA-256(magic | key) (32) | plaintextRootKey (32), mode 0600
+//                   (files from before 2026-11-29 have key and checksum the other way round; still read)
 //   root-key.json   passphrase mode: {"version":1,"kdf":"scrypt","N","r","p","salt","verifier"}; no key
 //
 // Sealed blob: 0x01 (version) | nonce (12) | GCM tag (16) | ciphertext; AAD = 0x01 | UTF-8(purpose).
@@ -191,7 +192,7 @@ async function holdsSealedData(dir: string): Promise<boolean> {
 async function createKeyFile(dir: string, keyPath: string): Promise<RootKey> {
   const plaintextRootKey = randomBytes(ROOT_KEY_BYTES);
   const checksum = keyFileChecksum(plaintextRootKey);
-  const contents = Buffer.concat([ROOT_KEY_MAGIC, plaintextRootKey, checksum]);
+  const contents = Buffer.concat([ROOT_KEY_MAGIC, checksum, plaintextRootKey]);
   try {
     // Exclusive: if another process created the key first, use that one rather than replace it.
     if (!(await writeFileExclusive(dir, keyPath, contents))) return openKeyFile(keyPath);
@@ -209,12 +210,11 @@ async function openKeyFile(keyPath: string): Promise<RootKey> {
     if (contents.length !== expectedLength || !contents.subarray(0, ROOT_KEY_MAGIC.length).equals(ROOT_KEY_MAGIC)) {
       throw new RootKeyError('ROOT_KEY_DAMAGED', `root key file ${keyPath} is damaged (wrong length or header)`);
     }
-    const plaintextRootKey = contents.subarray(ROOT_KEY_MAGIC.length, ROOT_KEY_MAGIC.length + ROOT_KEY_BYTES);
-    const checksum = contents.subarray(ROOT_KEY_MAGIC.length + ROOT_KEY_BYTES);
-    if (!timingSafeEqual(checksum, keyFileChecksum(plaintextRootKey))) {
-      throw new RootKeyError('ROOT_KEY_DAMAGED', `root key file ${keyPath} is damaged (checksum mismatch)`);
-    }
-    return new RootKey(plaintextRootKey);
+    const first = contents.subarray(ROOT_KEY_MAGIC.length, ROOT_KEY_MAGIC.length + 32);
+    const second = contents.subarray(ROOT_KEY_MAGIC.length + 32);
+    if (timingSafeEqual(first, keyFileChecksum(second))) return new RootKey(second);
+    if (timingSafeEqual(second, keyFileChecksum(first))) return new RootKey(first); // the first layout
+    throw new RootKeyError('ROOT_KEY_DAMAGED', `root key file ${keyPath} is damaged (checksum mismatch)`);
   } finally {
     contents.fill(0);
   }

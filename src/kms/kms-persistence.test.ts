@@ -188,7 +188,7 @@ describe('KMS persistence', () => {
           const params = JSON.parse(await readFile(join(f.dir, ROOT_KEY_PARAMS_FILE), 'utf8'));
           rootKeyBytes = scryptSync(passphrase, Buffer.from(params.salt, 'base64'), 32, { N: params.N, r: params.r, p: params.p });
         } else {
-          rootKeyBytes = (await readFile(join(f.dir, ROOT_KEY_FILE))).subarray(8, 40);
+          rootKeyBytes = (await readFile(join(f.dir, ROOT_KEY_FILE))).subarray(-32);
         }
         const files = await allFiles(f.dir);
         assert.ok(files.some((p) => p.endsWith(KMS_STORE_FILE)));
