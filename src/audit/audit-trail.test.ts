@@ -133,6 +133,9 @@ test('a tampered unsealed tail refuses to open rather than continue a broken cha
     await rm(path);
     await appendFile(path, `${lines[1]}\n`); // the first event deleted
     await assert.rejects(FileAuditTrail.open({ dir, clock, signingKeyLoader: loader, digestIntervalMs: 0 }), AuditTrailError);
+    await rm(path);
+    await appendFile(path, `${lines[0]}\n${lines[1]!.replace('DeleteBroker', 'DescribeBroker')}\n`); // the last event edited
+    await assert.rejects(FileAuditTrail.open({ dir, clock, signingKeyLoader: loader, digestIntervalMs: 0 }), AuditTrailError);
   });
 });
 

@@ -36,6 +36,7 @@ import {
   digestFileName,
   digestSigningString,
   encodeEventLine,
+  eventRecordIntact,
   logFileName,
   nodeDigestName,
   parseDigestFileName,
@@ -230,34 +231,44 @@ export class FileAuditTrail implements AuditSink {
     const unsealedFiles: string[] = [];
     const repairs: { file: string; bytesRemoved: number }[] = [];
     let chain = sealedChain;
-    for (const name of logNames) {
-      if ((parseLogFileName(name) ?? 0) <= sealedChain.sequence) continue;
+    const tailNames = logNames.filter((name) => (parseLogFileName(name) ?? 0) > sealedChain.sequence);
+    const emptyFiles: string[] = [];
+    let tornTail: { path: string; file: string; keepBytes: number; bytesRemoved: number } | undefined;
+    for (const [index, name] of tailNames.entries()) {
       const file = `${LOGS_DIR}/${name}`;
       const path = join(dir, file);
       const bytes = await readFile(path);
-      const lastNewline = bytes.lastIndexOf(0x0a);
-      const completeLength = lastNewline + 1;
+      const completeLength = bytes.lastIndexOf(0x0a) + 1;
       if (completeLength < bytes.length) {
-        // A write torn by a crash: never acknowledged by flush(), so cutting it loses nothing promised.
-        await truncate(path, completeLength);
-        repairs.push({ file, bytesRemoved: bytes.length - completeLength });
+        // A write torn by a crash can only be at the very end; anywhere else it is damage.
+        if (index !== tailNames.length - 1) throw new AuditTrailError(`the unsealed audit log ${file} ends with a partial line`);
+        tornTail = { path, file, keepBytes: completeLength, bytesRemoved: bytes.length - completeLength };
       }
       const text = bytes.subarray(0, completeLength).toString('utf8');
       const lines = text.length === 0 ? [] : text.slice(0, -1).split('\n');
-      if (lines.length === 0) {
-        await unlink(path);
-        continue;
-      }
       for (const line of lines) {
         const record = parseEventLine(line);
-        if (record === undefined || record.sequence !== chain.sequence + 1 || record.previousHash !== chain.eventHash) {
+        if (
+          record === undefined ||
+          record.sequence !== chain.sequence + 1 ||
+          record.previousHash !== chain.eventHash ||
+          !eventRecordIntact(record)
+        ) {
           throw new AuditTrailError(`the unsealed audit log ${file} does not continue the hash chain after sequence ${chain.sequence}`);
         }
         chain = { sequence: record.sequence, eventHash: record.eventHash };
         intervalStartMs ??= Date.parse(record.event.eventTime);
       }
-      unsealedFiles.push(file);
+      if (lines.length === 0) emptyFiles.push(path);
+      else unsealedFiles.push(file);
     }
+    // Only once the whole tail checks out: cut the torn line (never acknowledged by flush(), so
+    // nothing promised is lost; the repair is recorded below) and drop files left without events.
+    if (tornTail !== undefined) {
+      await truncate(tornTail.path, tornTail.keepBytes);
+      repairs.push({ file: tornTail.file, bytesRemoved: tornTail.bytesRemoved });
+    }
+    for (const path of emptyFiles) await unlink(path);
 
     const trail = new FileAuditTrail(options, {
       privateKey,
