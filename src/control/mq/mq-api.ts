@@ -516,6 +516,10 @@ export class MqApi {
           throw badRequest('You are not allowed to use the KMS key: the broker needs kms:DescribeKey and kms:CreateGrant on it.', 'kmsKeyId');
       }
     }
+    // Hashes run in parallel: a slow hash times up to 250 users would hold every other call.
+    const users: UserRecord[] = await Promise.all(
+      parsedUsers.map(async (user) => ({ username: user.username, current: { ...user.values, passwordHash: await this.#deps.passwords.hash(user.password) } })),
+    );
     const uuid = this.#deps.ids.uuid();
     const brokerId = `b-${uuid}`;
     const brokerArn = this.#brokerArn(brokerName, brokerId);
@@ -536,10 +540,6 @@ export class MqApi {
       state.configurations.push(configuration);
       current = { id: configuration.id, revision: 1 };
     }
-    // Hashes run in parallel: a slow hash times up to 250 users would hold every other call.
-    const users: UserRecord[] = await Promise.all(
-      parsedUsers.map(async (user) => ({ username: user.username, current: { ...user.values, passwordHash: await this.#deps.passwords.hash(user.password) } })),
-    );
     const salt = this.#deps.ids.uuid();
     const record: BrokerRecord = {
       brokerId,
