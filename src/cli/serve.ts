@@ -1,0 +1,222 @@
+// `sealmq serve`: the composition root. It is the only place that builds concrete components and
+// wires them: config -> logger -> data directory -> root key -> certificates -> principals (admin
+// and DATA/credentials on first start) -> KMS -> APIs -> HTTPS server -> DATA/endpoints.json.
+// What each component does is its own module's business; how the command line reads is main.ts's.
+//
+// DATA/ (mode 0700)
+//   sealmq.json       data-directory format version
+//   kms/              root key and KMS key store (src/kms, src/crypto/root-key.ts)
+//   tls/              ca.pem (trust this), ca.key, server.pem, server.key
+//   identity/         principals.sealed (sealed under the root key)
+//   credentials       the administrator's access key, AWS shared-credentials format (0600)
+//   endpoints.json    written when ready: the URL of every listener; removed at shutdown
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openRootKey, type RootKey } from '../crypto/root-key.ts';
+import { ApiServer } from '../control/api-server.ts';
+import { writeCredentialsFile } from '../identity/access-keys.ts';
+import { IDENTITY_SIGNING_NAME, IDENTITY_TARGET_PREFIX, IdentityApi } from '../identity/identity-api.ts';
+import { PrincipalStore, type ResolvedAccessKey } from '../identity/principal-store.ts';
+import { SigV4Verifier } from '../identity/sigv4.ts';
+import { KmsApi } from '../kms/http/kms-api.ts';
+import { KmsService } from '../kms/kms-service.ts';
+import { ensureCertificates, loadUserCertificate, namesForHost, watchCertificate, type CertificateWatcher, type ServerCertificate } from '../transport/certificates.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+import type { Config } from '../util/config.ts';
+import type { Logger } from '../util/logger.ts';
+
+export const DATA_DIR_FORMAT_VERSION = 1;
+export const ENDPOINTS_FILE = 'endpoints.json';
+export const CREDENTIALS_FILE = 'credentials';
+
+/** What DATA/endpoints.json holds; scripts and tests wait for it. */
+export interface EndpointsFile {
+  /** The control-plane HTTPS endpoint (AWS KMS JSON API on POST /, Amazon MQ API under /v1/, GET /health). */
+  api: string;
+  /** The CA certificate clients trust; absent when the user supplied the server certificate. */
+  caFile?: string;
+  /** The administrator's credentials file (AWS shared-credentials format). */
+  credentialsFile: string;
+  region: string;
+  accountId: string;
+  pid: number;
+}
+
+/** A started SealMQ. */
+export interface RunningSealMQ {
+  readonly endpoints: EndpointsFile;
+  /** Set on first start only: the administrator's new access key id. */
+  readonly createdAdministrator?: string;
+  /** Stops listeners and the KMS; removes endpoints.json. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export class DataDirError extends Error {
+  readonly code = 'DATA_DIR_UNUSABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirError';
+  }
+}
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  /** SEALMQ_ROOT_PASSPHRASE: when set, the root key is derived from it (and written nowhere). */
+  rootPassphrase?: string;
+  /** Poll interval of the certificate watcher. */
+  certificateWatchIntervalMs?: number;
+}
+
+/** Starts everything; on failure closes what was started and rethrows. */
+export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ> {
+  const { config, logger } = options;
+  const dataDir = config.dataDir;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'error while shutting down');
+      }
+    }
+  };
+
+  try {
+    await prepareDataDir(dataDir);
+    const endpointsPath = join(dataDir, ENDPOINTS_FILE);
+    await rm(endpointsPath, { force: true });
+
+    const rootKey: RootKey = await openRootKey({ dir: join(dataDir, 'kms'), ...(options.rootPassphrase !== undefined ? { passphrase: options.rootPassphrase } : {}) });
+    cleanups.push(() => rootKey.destroy());
+    logger.info({ mode: options.rootPassphrase !== undefined ? 'passphrase' : 'key file' }, 'root key open');
+
+    const certificate: ServerCertificate =
+      config.tls.certFile !== undefined && config.tls.keyFile !== undefined
+        ? await loadUserCertificate(config.tls.certFile, config.tls.keyFile)
+        : await ensureCertificates({
+            dir: join(dataDir, 'tls'),
+            ...namesForHost(config.host),
+            renewBeforeDays: config.tls.serverCertRenewBeforeDays,
+            logger: logger.child({ component: 'tls' }),
+          });
+
+    const principals = await PrincipalStore.open({ dir: join(dataDir, 'identity'), rootKey, accountId: config.accountId, logger: logger.child({ component: 'identity' }) });
+    const credentialsFile = join(dataDir, CREDENTIALS_FILE);
+    const administrator = await principals.ensureAdministrator((key) => writeCredentialsFile(credentialsFile, key));
+    if (administrator !== undefined) logger.info({ principal: administrator.arn, accessKeyId: administrator.accessKeyId, credentialsFile }, 'created the administrator principal');
+
+    const kms = await KmsService.open({ dir: join(dataDir, 'kms'), rootKey, accountId: config.accountId, region: config.region, logger: logger.child({ component: 'kms' }) });
+    cleanups.push(() => kms.close());
+
+    const verifier = new SigV4Verifier<ResolvedAccessKey>({ region: config.region, lookup: (id) => principals.lookupAccessKey(id) });
+    const startedAt = Date.now();
+    const api = await ApiServer.start({
+      host: config.host,
+      port: config.apiPort,
+      certificate,
+      limits: {
+        bodyMaxBytes: config.limits.apiBodyMaxBytes,
+        headersTimeoutMs: config.limits.apiHeadersTimeoutMs,
+        requestTimeoutMs: config.limits.apiRequestTimeoutMs,
+        keepAliveTimeoutMs: config.limits.apiKeepAliveTimeoutMs,
+        connectionsMax: config.limits.apiConnectionsMax,
+      },
+      verifier,
+      jsonServices: [
+        { targetPrefix: 'TrentService', signingName: 'kms', api: new KmsApi(kms) },
+        { targetPrefix: IDENTITY_TARGET_PREFIX, signingName: IDENTITY_SIGNING_NAME, api: new IdentityApi(principals, config.accountId) },
+      ],
+      health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+      logger: logger.child({ component: 'api' }),
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        throw new ListenError(`port ${config.apiPort} on ${config.host} is already in use (setting apiPort: --api-port or SEALMQ_API_PORT; 0 picks a free port)`);
+      }
+      if (error.code === 'EACCES') throw new ListenError(`no permission to listen on ${config.host}:${config.apiPort} (setting apiPort; ports below 1024 need privileges)`);
+      if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') throw new ListenError(`cannot listen on ${config.host}: no such local address (setting host)`);
+      throw error;
+    });
+    cleanups.push(() => api.close());
+
+    const watcher: CertificateWatcher = watchCertificate(certificate, (next) => api.setCertificate(next), {
+      ...(options.certificateWatchIntervalMs !== undefined ? { intervalMs: options.certificateWatchIntervalMs } : {}),
+      logger: logger.child({ component: 'tls' }),
+    });
+    cleanups.push(() => watcher.close());
+
+    const endpoints: EndpointsFile = {
+      api: api.url,
+      ...(certificate.caFile !== undefined ? { caFile: certificate.caFile } : {}),
+      credentialsFile,
+      region: config.region,
+      accountId: config.accountId,
+      pid: process.pid,
+    };
+    await writeFileAtomic(endpointsPath, JSON.stringify(endpoints, null, 2) + '\n', 0o644);
+    cleanups.push(() => rm(endpointsPath, { force: true }));
+    logger.info({ ...endpoints }, 'SealMQ is ready');
+
+    let closing: Promise<void> | undefined;
+    return {
+      endpoints,
+      ...(administrator !== undefined ? { createdAdministrator: administrator.accessKeyId } : {}),
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+export class ListenError extends Error {
+  readonly code = 'LISTEN_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+/** Creates the data directory (0700) or checks an existing one, and its format version. */
+async function prepareDataDir(dataDir: string): Promise<void> {
+  try {
+    const info = await stat(dataDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (info === undefined) {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await chmod(dataDir, 0o700);
+    } else if (!info.isDirectory()) {
+      throw new DataDirError(`data directory ${dataDir} is not a directory (setting dataDir: --data-dir or SEALMQ_DATA_DIR)`);
+    }
+  } catch (error) {
+    if (error instanceof DataDirError) throw error;
+    throw new DataDirError(`cannot create the data directory ${dataDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (setting dataDir)`);
+  }
+  const versionFile = join(dataDir, 'sealmq.json');
+  let text: string | undefined;
+  try {
+    text = await readFile(versionFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataDirError(`cannot read ${versionFile}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  if (text === undefined) {
+    try {
+      await writeFileAtomic(versionFile, JSON.stringify({ formatVersion: DATA_DIR_FORMAT_VERSION, createdAt: new Date().toISOString() }, null, 2) + '\n', 0o644);
+    } catch (error) {
+      throw new DataDirError(`cannot write to the data directory ${dataDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    return;
+  }
+  let version: unknown;
+  try {
+    version = (JSON.parse(text) as { formatVersion?: unknown }).formatVersion;
+  } catch {
+    throw new DataDirError(`${versionFile} is damaged (not JSON)`);
+  }
+  if (version !== DATA_DIR_FORMAT_VERSION) {
+    throw new DataDirError(`${dataDir} has data-directory format ${String(version)}; this SealMQ reads format ${DATA_DIR_FORMAT_VERSION}`);
+  }
+}
