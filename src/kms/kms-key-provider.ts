@@ -15,6 +15,11 @@ import type { CallerIdentity } from '../identity/caller.ts';
 import { KmsError } from './kms-errors.ts';
 import type { KmsService } from './kms-service.ts';
 
+/** The `kms:ViaService` value for calls the Amazon MQ control plane and brokers make (alias/aws/mq's policy requires it). */
+export function mqViaService(region: string): string {
+  return `mq.${region}.amazonaws.com`;
+}
+
 export interface KmsKeyProviderOptions {
   /** `kms:ViaService` for the key policy, e.g. `mq.us-east-1.amazonaws.com` (needed for alias/aws/mq). */
   viaService?: string;
