@@ -9,7 +9,7 @@
 // the newest digest together with head.json is caught only against an anchor kept elsewhere
 // (`anchor`); and without a pinned public key a trail re-signed with a new key verifies.
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   DIGESTS_DIR,
@@ -120,6 +120,7 @@ export async function verifyAuditTrail(options: VerifyAuditTrailOptions): Promis
   const findings: AuditFinding[] = [];
   const notes: string[] = [];
   const add = (finding: AuditFinding) => findings.push(finding);
+  if (!(await stat(dir)).isDirectory()) throw new Error(`${dir} is not a directory`);
 
   // Public keys, by fingerprint.
   const keys = new Map<string, KeyObject>();
