@@ -148,6 +148,19 @@ describe('routing', () => {
     assert.deepEqual(drainAll(channel, 'q'), { q: ['through'] });
   });
 
+  it('CC and BCC headers add routing keys; BCC is removed from what queues receive', async () => {
+    const { channel } = await openTestBroker();
+    await queues(channel, 'main', 'copy', 'blind');
+    channel.publish(message('', 'main', 'm', { headers: { CC: ['copy'], BCC: ['blind'], keep: 1 } }));
+    for (const name of ['main', 'copy', 'blind']) {
+      const d = channel.get({ queue: name, noAck: true })!;
+      assert.equal(text(d), 'm', name);
+      assert.equal(d.view.headers!.BCC, undefined);
+      assert.deepEqual(d.view.headers!.CC, ['copy']);
+      assert.equal(new TextDecoder().decode(d.properties).includes('blind'), false);
+    }
+  });
+
   it('publishing to a missing exchange is NOT_FOUND, a channel error', async () => {
     const { channel } = await openTestBroker();
     assert.throws(

@@ -396,15 +396,33 @@ export class Vhost implements QueueHost {
   }
 
   /** Routes and enqueues one message from `exchange` (already checked: exists, not internal). */
-  publish(exchange: Exchange, message: CoreMessage): PublishOutcome {
+  publish(exchange: Exchange, published: CoreMessage): PublishOutcome {
+    let message = published;
+    const headers = message.view.headers;
+    let extraKeys: string[] | undefined;
+    if (headers !== undefined && (Array.isArray(headers.CC) || Array.isArray(headers.BCC))) {
+      // Sender-selected distribution (RabbitMQ extension): CC and BCC add routing keys; BCC is
+      // removed from the message before any queue sees it.
+      const keys = (value: HeaderValue): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+      extraKeys = [...keys(headers.CC), ...keys(headers.BCC)];
+      if (headers.BCC !== undefined) {
+        const { BCC: _bcc, ...rest } = headers;
+        message = {
+          ...message,
+          properties: this.#context.codec.rewrite(message.properties, { headers: rest, expiration: message.view.expiration }),
+          view: { ...message.view, headers: rest },
+        };
+      }
+    }
     // The default exchange's fast path: one queue by name, no Set.
-    if (exchange.name === '') {
+    if (exchange.name === '' && extraKeys === undefined) {
       const queue = this.queues.get(message.routingKey);
       if (queue === undefined) return { routed: false, confirmation: true };
       const result = queue.offer(message);
       return { routed: true, confirmation: result === 'rejected' ? false : result === 'accepted' ? true : result };
     }
     const queues = this.route(exchange, message.routingKey, message.view.headers);
+    for (const key of extraKeys ?? []) this.route(exchange, key, message.view.headers, queues);
     if (queues.size === 0) return { routed: false, confirmation: true };
     let rejected = false;
     let durable: Promise<boolean> | undefined;
