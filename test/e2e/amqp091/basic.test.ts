@@ -18,7 +18,7 @@ after(async () => {
 describe('amqplib over TLS', () => {
   it('connects, announces RabbitMQ capabilities, and refuses a wrong password with 403', async () => {
     const conn = await amqplib.connect(env.url, { ca: [env.caPem] });
-    const caps = conn.connection.serverProperties.capabilities as Record<string, boolean>;
+    const caps = conn.connection.serverProperties.capabilities as unknown as Record<string, boolean>;
     for (const cap of ['publisher_confirms', 'exchange_exchange_bindings', 'basic.nack', 'consumer_cancel_notify', 'connection.blocked', 'authentication_failure_close', 'per_consumer_qos', 'consumer_priorities']) {
       assert.equal(caps[cap], true, cap);
     }
