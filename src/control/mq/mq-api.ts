@@ -94,6 +94,16 @@ export interface MqResponse {
   body: unknown;
 }
 
+/** The error types of the Amazon MQ model (aws-apis.md 1.8). */
+const MQ_ERROR_TYPES = new Set([
+  'BadRequestException',
+  'UnauthorizedException',
+  'ForbiddenException',
+  'NotFoundException',
+  'ConflictException',
+  'InternalServerErrorException',
+]);
+
 const USERS_PER_BROKER_MAX = 250;
 const SECURITY_GROUPS_MAX = 5;
 
@@ -156,8 +166,10 @@ export class MqApi {
     try {
       result = await this.#exclusive((state) => this.#dispatch(route.operation, caller, state, labels, request.query, body));
     } catch (error) {
-      if (error instanceof AwsApiError) throw error;
-      // Never pass an internal message through (a port's or the store's): it could name a file or carry input.
+      // Only Amazon MQ's own error types reach the caller; another service's (a KMS exception from a
+      // port) or an internal error becomes InternalServerErrorException, whose message names nothing.
+      if (error instanceof AwsApiError && MQ_ERROR_TYPES.has(error.errorType)) throw error;
+      this.#deps.onInternalError?.(error, route.operation);
       throw new AwsApiError('InternalServerErrorException', 'An internal error occurred. Try again later.', 500);
     }
     return route.status === 204 ? { status: 204, body: undefined } : { status: 200, body: result };
@@ -524,7 +536,7 @@ export class MqApi {
     const brokerId = `b-${uuid}`;
     const brokerArn = this.#brokerArn(brokerName, brokerId);
     if (keyArnForCustomer !== undefined) {
-      const grant = await this.#deps.keys.createBrokerGrant(keyArnForCustomer, brokerId);
+      const grant = await this.#deps.keys.createBrokerGrant(keyArnForCustomer, brokerId, caller);
       encryption = { kind: 'CUSTOMER_MANAGED', keyArn: keyArnForCustomer, grantId: grant.grantId };
     } else if (!useAwsOwnedKey) {
       encryption = { kind: 'SERVICE_MANAGED', keyArn: (await this.#deps.keys.ensureServiceManagedKey()).keyArn };

@@ -140,9 +140,10 @@ export interface EncryptionKeys {
   createServiceOwnedKey(brokerId: string): Promise<{ readonly keyArn: string }>;
   /**
    * A grant named `mq_grant` on `keyArn` for the broker's principal, constrained by
-   * EncryptionContextSubset {"aws:mq:broker-id": brokerId}.
+   * EncryptionContextSubset {"aws:mq:broker-id": brokerId}, made as `caller` (Amazon MQ makes it
+   * with the creator's permissions). May throw a BadRequestException naming `kmsKeyId`.
    */
-  createBrokerGrant(keyArn: string, brokerId: string): Promise<{ readonly grantId: string }>;
+  createBrokerGrant(keyArn: string, brokerId: string, caller: CallerIdentity): Promise<{ readonly grantId: string }>;
 }
 
 /** Turns a broker user's password into a salted slow hash (identity/ owns the algorithm). */
@@ -177,4 +178,9 @@ export interface MqApiDeps {
   readonly runtime: BrokerRuntime;
   readonly keys: EncryptionKeys;
   readonly passwords: PasswordHasher;
+  /**
+   * Told of an unexpected error that the caller sees only as InternalServerErrorException, for the
+   * operator's log. The error may carry input; log its type and message, never request bodies.
+   */
+  readonly onInternalError?: (error: unknown, operation: string) => void;
 }
