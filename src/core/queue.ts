@@ -81,6 +81,7 @@ export class Queue {
   #nextSeq = 0;
   #roundRobin = 0;
   #hadConsumer = false;
+  #mixedPriorities = false;
   #draining = false;
   #drainAgain = false;
   #expiryTimer: TimerHandle | undefined;
@@ -301,6 +302,18 @@ export class Queue {
       return active !== undefined && active.owner.canDeliver(active) ? active : undefined;
     }
     const n = this.consumers.length;
+    if (!this.#mixedPriorities) {
+      // The common case: everyone has the same priority, so the first able one in turn wins.
+      for (let k = 0; k < n; k++) {
+        const index = (this.#roundRobin + k) % n;
+        const consumer = this.consumers[index]!;
+        if (consumer.owner.canDeliver(consumer)) {
+          this.#roundRobin = (index + 1) % n;
+          return consumer;
+        }
+      }
+      return undefined;
+    }
     let best: Consumer | undefined;
     let bestIndex = -1;
     for (let k = 0; k < n; k++) {
@@ -363,8 +376,14 @@ export class Queue {
     this.#dispose([...messages], 'rejected');
   }
 
+  #updatePriorities(): void {
+    const first = this.consumers[0]?.priority;
+    this.#mixedPriorities = this.consumers.some((c) => c.priority !== first);
+  }
+
   addConsumer(consumer: Consumer): void {
     this.consumers.push(consumer);
+    this.#updatePriorities();
     this.#hadConsumer = true;
     this.touch();
     this.drain();
@@ -374,6 +393,7 @@ export class Queue {
     const index = this.consumers.indexOf(consumer);
     if (index < 0) return;
     this.consumers.splice(index, 1);
+    this.#updatePriorities();
     if (this.#roundRobin > index) this.#roundRobin--;
     this.touch();
     if (this.autoDelete && this.#hadConsumer && this.consumers.length === 0) {
