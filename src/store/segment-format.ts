@@ -254,6 +254,23 @@ export class RecordWriter {
     this.length = this.buffer.writeUIntBE(value, this.length, 6);
   }
   str16(value: string): void {
+    // Short ASCII strings (queue ids, exchanges, routing keys) are copied in JS: cheaper than a
+    // native call per field on the append path.
+    if (value.length <= 64) {
+      this.#reserve(2 + value.length);
+      const start = this.length + 2;
+      let i = 0;
+      for (; i < value.length; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        this.buffer[start + i] = code;
+      }
+      if (i === value.length) {
+        this.buffer.writeUInt16BE(value.length, this.length);
+        this.length = start + value.length;
+        return;
+      }
+    }
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > 0xffff) throw new RangeError('string too long for the store (65535 bytes)');
     this.#reserve(2 + bytes);

@@ -187,17 +187,20 @@ interface IndexEntry {
 
 class QueueState {
   nextOffset = 0;
-  /** In offset order; removed entries are skipped and compacted away from time to time. */
+  /**
+   * In offset order; removed entries stay (flagged) until more than half are removed, then the
+   * array is rebuilt. Lookups by offset are binary searches: no per-message hash map.
+   */
   entries: IndexEntry[] = [];
   removedCount = 0;
-  readonly live = new Map<number, IndexEntry>();
+  liveCount = 0;
   liveBodyBytes = 0;
 
   constructor(readonly id: string) {}
 
   add(entry: IndexEntry): void {
     this.entries.push(entry);
-    this.live.set(entry.offset, entry);
+    this.liveCount++;
     this.liveBodyBytes += entry.bodyBytes;
   }
 
@@ -208,14 +211,31 @@ class QueueState {
       this.add(entry);
       return;
     }
-    this.entries.splice(this.lowerBound(entry.offset), 0, entry);
-    this.live.set(entry.offset, entry);
+    const at = this.lowerBound(entry.offset);
+    if (this.entries[at]?.offset === entry.offset) {
+      // Only a removed entry can sit there (callers look up live ones first): replace it.
+      this.entries[at] = entry;
+      this.removedCount--;
+    } else {
+      this.entries.splice(at, 0, entry);
+    }
+    this.liveCount++;
     this.liveBodyBytes += entry.bodyBytes;
+  }
+
+  getLive(offset: number): IndexEntry | undefined {
+    const entry = this.entries[this.lowerBound(offset)];
+    return entry !== undefined && entry.offset === offset && !entry.removed ? entry : undefined;
+  }
+
+  /** A snapshot of the live entries, in offset order. */
+  liveEntries(): IndexEntry[] {
+    return this.entries.filter((e) => !e.removed);
   }
 
   removeEntry(entry: IndexEntry): void {
     entry.removed = true;
-    this.live.delete(entry.offset);
+    this.liveCount--;
     this.liveBodyBytes -= entry.bodyBytes;
     this.removedCount++;
     if (this.removedCount > 1024 && this.removedCount * 2 > this.entries.length) {
@@ -234,6 +254,30 @@ class QueueState {
       else hi = mid;
     }
     return lo;
+  }
+}
+
+/** The state of one write round: what goes into the active segment before one fdatasync. */
+class Round {
+  readonly sealedChunks: Buffer[] = [];
+  readonly ops: Op[] = [];
+  readonly values: unknown[] = [];
+  readonly newEntries: IndexEntry[] = [];
+  readonly relocated: { entry: IndexEntry; chunk: ChunkRef; recordPos: number; from: SegmentState }[] = [];
+  fileOffset: number;
+  chunkIndex: number;
+  chunk: ChunkRef;
+  chunkRecords = 0;
+  sealedRecords = 0;
+  sealedBytes = 0;
+
+  constructor(
+    readonly segment: SegmentState,
+    readonly key: CachedDataKey,
+  ) {
+    this.fileOffset = segment.end;
+    this.chunkIndex = segment.chunkCount;
+    this.chunk = { segment, offset: segment.end, index: segment.chunkCount, length: 0 };
   }
 }
 
@@ -485,7 +529,7 @@ export class SegmentMessageStore implements MessageStore {
     await this.#checkUsable();
     const queue = this.#queues.get(queueId);
     if (queue === undefined) return { messageCount: 0, bodyBytes: 0, nextOffset: 0 };
-    return { messageCount: queue.live.size, bodyBytes: queue.liveBodyBytes, nextOffset: queue.nextOffset };
+    return { messageCount: queue.liveCount, bodyBytes: queue.liveBodyBytes, nextOffset: queue.nextOffset };
   }
 
   putDefinition(definition: Definition): Promise<void> {
@@ -597,44 +641,10 @@ export class SegmentMessageStore implements MessageStore {
         return;
       }
       const segment = this.#active;
-      const sealedChunks: Buffer[] = [];
-      const results: { op: Op; value: unknown }[] = [];
-      const newEntries: IndexEntry[] = [];
-      const relocated: { entry: IndexEntry; chunk: ChunkRef; recordPos: number; from: SegmentState }[] = [];
-      let fileOffset = segment.end;
-      let chunkIndex = segment.chunkCount;
-      let chunk: ChunkRef = { segment, offset: fileOffset, index: chunkIndex, length: 0 };
-      let chunkRecords = 0;
+      const round = new Round(segment, key);
+      this.#writer.reset();
       let budgetRecords = 0;
       let budgetBytes = 0;
-      let sealedRecords = 0;
-      let sealedBytes = 0;
-      this.#writer.reset();
-
-      const sealChunk = (): void => {
-        if (this.#writer.length === 0 && chunkRecords === 0) return;
-        const plaintext = this.#writer.buffer.subarray(0, this.#writer.length);
-        const chunkHeader = encodeChunkHeader(ChunkKind.DATA, sealedLength(plaintext.length));
-        const aad = chunkAad({ brokerId: this.#options.brokerId, segmentId: segment.id, chunkIndex, fileOffset, chunkHeader });
-        const sealed = this.#cipher.sealParts(key.plaintextDataKey, chunkNonce(chunkIndex), aad, plaintext);
-        sealedRecords += chunkRecords;
-        sealedBytes += plaintext.length;
-        chunk.length = CHUNK_HEADER_BYTES + sealedLength(plaintext.length);
-        // A full chunk's buffer goes to the read cache as it is and the writer starts a fresh one; a
-        // small chunk is copied (a view would pin the whole buffer) and the buffer is reused.
-        if (plaintext.length * 2 >= this.#writer.buffer.length) {
-          this.#cacheChunk(chunk, plaintext);
-          this.#writer.detach(this.#chunkBytesMax + 1024);
-        } else {
-          this.#cacheChunk(chunk, Buffer.from(plaintext));
-          this.#writer.reset();
-        }
-        sealedChunks.push(chunkHeader, ...sealed);
-        fileOffset += chunk.length;
-        chunkIndex++;
-        chunk = { segment, offset: fileOffset, index: chunkIndex, length: 0 };
-        chunkRecords = 0;
-      };
 
       while (index < batch.length) {
         const op = batch[index]!;
@@ -654,40 +664,37 @@ export class SegmentMessageStore implements MessageStore {
         budgetRecords += budget.records;
         budgetBytes += budget.bytes;
         try {
-          const value = this.#applyOp(op, () => chunk, () => {
-            chunkRecords++;
-            if (this.#writer.length >= this.#chunkBytesMax) sealChunk();
-          }, newEntries, relocated);
-          results.push({ op, value });
+          round.ops.push(op);
+          round.values.push(this.#applyOp(op, round));
         } catch (error) {
           // A bug: memory may be half-changed. Fail stop; a restart recovers from disk.
           this.#fail(error as Error);
           const closed = new StoreClosedError(`message store failed: ${(error as Error).message}`);
-          for (const pending of [...results.map((r) => r.op), ...batch.slice(index)]) pending.done.reject(closed);
+          for (const pending of [...round.ops, ...batch.slice(index + 1)]) pending.done.reject(closed);
           return;
         }
         index++;
       }
-      sealChunk();
+      this.#sealChunk(round);
       // Counted against the key's limits once per round; `#fits` checked the upper bounds.
-      this.#cache.recordEncryption(key, sealedRecords, sealedBytes);
+      this.#cache.recordEncryption(key, round.sealedRecords, round.sealedBytes);
 
-      if (sealedChunks.length > 0) {
+      if (round.sealedChunks.length > 0) {
         try {
           const fh = segment.fh!;
-          await writeAllAt(fh, sealedChunks, segment.end);
+          await writeAllAt(fh, round.sealedChunks, segment.end);
           await fh.datasync();
         } catch (error) {
           this.#fail(error as Error);
-          for (const { op } of results) op.done.reject(new StoreClosedError(`message store failed: ${(error as Error).message}`));
-          for (const op of batch.slice(index)) op.done.reject(new StoreClosedError('message store failed'));
+          const closed = new StoreClosedError(`message store failed: ${(error as Error).message}`);
+          for (const op of [...round.ops, ...batch.slice(index)]) op.done.reject(closed);
           return;
         }
-        segment.end = fileOffset;
-        segment.chunkCount = chunkIndex;
+        segment.end = round.fileOffset;
+        segment.chunkCount = round.chunkIndex;
       }
-      for (const entry of newEntries) entry.visible = true;
-      for (const move of relocated) {
+      for (const entry of round.newEntries) entry.visible = true;
+      for (const move of round.relocated) {
         if (move.entry.removed) {
           // Removed while its copy was being written: the copy is dead on arrival.
           markDead(move.chunk.segment, move.entry);
@@ -697,22 +704,58 @@ export class SegmentMessageStore implements MessageStore {
         move.entry.recordPos = move.recordPos;
         markDead(move.from, move.entry);
       }
-      for (const { op, value } of results) {
+      for (let i = 0; i < round.ops.length; i++) {
+        const op = round.ops[i]!;
         if (op.kind === 'drop') await this.#unlinkDropped(op.segment);
-        (op.done as Settle<unknown>).resolve(value);
+        (op.done as Settle<unknown>).resolve(round.values[i]);
       }
       this.#scheduleCompaction();
     }
   }
 
+  /** Seals the round's open chunk (if it has records) under the round's key. */
+  #sealChunk(round: Round): void {
+    const w = this.#writer;
+    if (w.length === 0 && round.chunkRecords === 0) return;
+    const { segment, chunk } = round;
+    const plaintext = w.buffer.subarray(0, w.length);
+    const chunkHeader = encodeChunkHeader(ChunkKind.DATA, sealedLength(plaintext.length));
+    const aad = chunkAad({
+      brokerId: this.#options.brokerId,
+      segmentId: segment.id,
+      chunkIndex: round.chunkIndex,
+      fileOffset: round.fileOffset,
+      chunkHeader,
+    });
+    const sealed = this.#cipher.sealParts(round.key.plaintextDataKey, chunkNonce(round.chunkIndex), aad, plaintext);
+    round.sealedRecords += round.chunkRecords;
+    round.sealedBytes += plaintext.length;
+    chunk.length = CHUNK_HEADER_BYTES + sealedLength(plaintext.length);
+    // A full chunk's buffer goes to the read cache as it is and the writer starts a fresh one; a
+    // small chunk is copied (a view would pin the whole buffer) and the buffer is reused. The
+    // sealed pieces never alias the writer's buffer.
+    if (plaintext.length * 2 >= w.buffer.length) {
+      this.#cacheChunk(chunk, plaintext);
+      w.detach(this.#chunkBytesMax + 1024);
+    } else {
+      this.#cacheChunk(chunk, Buffer.from(plaintext));
+      w.reset();
+    }
+    round.sealedChunks.push(chunkHeader, ...sealed);
+    round.fileOffset += chunk.length;
+    round.chunkIndex++;
+    round.chunk = { segment, offset: round.fileOffset, index: round.chunkIndex, length: 0 };
+    round.chunkRecords = 0;
+  }
+
+  /** Called after each record is encoded: closes the chunk once it is full. */
+  #recordDone(round: Round): void {
+    round.chunkRecords++;
+    if (this.#writer.length >= this.#chunkBytesMax) this.#sealChunk(round);
+  }
+
   /** Applies one op to memory and encodes its records. Returns the op's result. */
-  #applyOp(
-    op: Op,
-    currentChunk: () => ChunkRef,
-    recordDone: () => void,
-    newEntries: IndexEntry[],
-    relocated: { entry: IndexEntry; chunk: ChunkRef; recordPos: number; from: SegmentState }[],
-  ): unknown {
+  #applyOp(op: Op, round: Round): unknown {
     const w = this.#writer;
     const active = this.#active;
     const killed = (entry: IndexEntry): void => {
@@ -730,7 +773,7 @@ export class SegmentMessageStore implements MessageStore {
             this.#queues.set(queueId, queue);
           }
           const offset = queue.nextOffset++;
-          const chunk = currentChunk();
+          const chunk = round.chunk;
           const recordPos = w.length;
           w.u8(RecordType.MESSAGE);
           w.str16(queueId);
@@ -751,9 +794,9 @@ export class SegmentMessageStore implements MessageStore {
           };
           queue.add(entry);
           markLive(active, entry);
-          newEntries.push(entry);
+          round.newEntries.push(entry);
           offsets.push(offset);
-          recordDone();
+          this.#recordDone(round);
         }
         return offsets;
       }
@@ -763,7 +806,7 @@ export class SegmentMessageStore implements MessageStore {
         if (queue === undefined) return op.kind === 'remove' ? 0 : undefined;
         const hitSet = new Set<IndexEntry>();
         for (const offset of op.offsets) {
-          const entry = queue.live.get(offset);
+          const entry = queue.getLive(offset);
           if (entry !== undefined) hitSet.add(entry);
         }
         const hit = [...hitSet];
@@ -781,13 +824,13 @@ export class SegmentMessageStore implements MessageStore {
             if (entry.chunk.segment !== active) active.deps.add(entry.chunk.segment.id);
           }
         }
-        recordDone();
+        this.#recordDone(round);
         return op.kind === 'remove' ? hit.length : undefined;
       }
       case 'purge': {
         const queue = this.#queues.get(op.queueId);
         if (queue === undefined) return 0;
-        const victims = [...queue.live.values()];
+        const victims = queue.liveEntries();
         w.u8(RecordType.PURGE);
         w.str16(op.queueId);
         w.u48(queue.nextOffset);
@@ -795,7 +838,7 @@ export class SegmentMessageStore implements MessageStore {
           queue.removeEntry(entry);
           killed(entry);
         }
-        recordDone();
+        this.#recordDone(round);
         return victims.length;
       }
       case 'deleteQueue': {
@@ -803,12 +846,12 @@ export class SegmentMessageStore implements MessageStore {
         if (queue === undefined) return undefined;
         w.u8(RecordType.DELETE_QUEUE);
         w.str16(op.queueId);
-        for (const entry of [...queue.live.values()]) {
+        for (const entry of queue.liveEntries()) {
           queue.removeEntry(entry);
           killed(entry);
         }
         this.#queues.delete(op.queueId);
-        recordDone();
+        this.#recordDone(round);
         return undefined;
       }
       case 'defPut': {
@@ -818,7 +861,7 @@ export class SegmentMessageStore implements MessageStore {
         w.text32(definition.name);
         w.text32(JSON.stringify(definition.record));
         this.#definitions.set(definitionKey(definition.kind, definition.name), definition);
-        recordDone();
+        this.#recordDone(round);
         return undefined;
       }
       case 'defDelete': {
@@ -827,19 +870,19 @@ export class SegmentMessageStore implements MessageStore {
         w.u8(RecordType.DEF_DELETE);
         w.str16(op.defKind);
         w.text32(op.name);
-        recordDone();
+        this.#recordDone(round);
         return true;
       }
       case 'drop': {
         w.u8(RecordType.DROP_SEGMENT);
         w.u48(op.segment.id);
-        recordDone();
+        this.#recordDone(round);
         return undefined;
       }
       case 'relocate': {
         for (const move of op.moves) {
           if (move.entry.removed) continue;
-          const chunk = currentChunk();
+          const chunk = round.chunk;
           const recordPos = w.length;
           // The copy is a RELOCATED record carrying the current delivery count.
           const record = Buffer.from(move.record);
@@ -850,9 +893,9 @@ export class SegmentMessageStore implements MessageStore {
           const from = move.entry.chunk.segment;
           // The copy supersedes the original: this segment must outlive the original's.
           if (from !== active) active.deps.add(from.id);
-          relocated.push({ entry: move.entry, chunk, recordPos, from });
+          round.relocated.push({ entry: move.entry, chunk, recordPos, from });
           markLive(active, move.entry);
-          recordDone();
+          this.#recordDone(round);
         }
         return undefined;
       }
@@ -1156,7 +1199,7 @@ export class SegmentMessageStore implements MessageStore {
     for (const [id, queue] of this.#queues) {
       const next = metaQueues.get(id);
       if (next === undefined) {
-        for (const entry of [...queue.live.values()]) {
+        for (const entry of queue.liveEntries()) {
           queue.removeEntry(entry);
           markDead(entry.chunk.segment, entry);
         }
@@ -1207,7 +1250,7 @@ export class SegmentMessageStore implements MessageStore {
     }
     await this.#startSegment();
     let messages = 0;
-    for (const queue of this.#queues.values()) messages += queue.live.size;
+    for (const queue of this.#queues.values()) messages += queue.liveCount;
     this.#emitRecoverySummary(started, this.#segments.size - 1, bytesDone, tornBytesDropped, staleSegmentsRemoved, progress, messages);
   }
 
@@ -1339,7 +1382,7 @@ export class SegmentMessageStore implements MessageStore {
               queue = new QueueState(queueId);
               this.#queues.set(queueId, queue);
             }
-            const existing = queue.live.get(offset);
+            const existing = queue.getLive(offset);
             if (existing !== undefined) {
               // Precondition: only compaction writes a record for a live offset, as RELOCATED.
               if (type !== RecordType.RELOCATED) fail();
@@ -1366,7 +1409,7 @@ export class SegmentMessageStore implements MessageStore {
             const queue = this.#queues.get(queueId);
             for (let i = 0; i < count; i++) {
               const offset = reader.u48();
-              const entry = queue?.live.get(offset);
+              const entry = queue?.getLive(offset);
               if (queue === undefined || entry === undefined) continue;
               if (type === RecordType.REMOVE) {
                 queue.removeEntry(entry);
@@ -1383,7 +1426,7 @@ export class SegmentMessageStore implements MessageStore {
             const upTo = reader.u48();
             const queue = this.#queues.get(queueId);
             if (queue === undefined) break;
-            for (const entry of [...queue.live.values()]) {
+            for (const entry of queue.liveEntries()) {
               if (entry.offset >= upTo) continue;
               queue.removeEntry(entry);
               killed(entry);
@@ -1395,7 +1438,7 @@ export class SegmentMessageStore implements MessageStore {
             const queueId = reader.str16();
             const queue = this.#queues.get(queueId);
             if (queue === undefined) break;
-            for (const entry of [...queue.live.values()]) {
+            for (const entry of queue.liveEntries()) {
               queue.removeEntry(entry);
               killed(entry);
             }
@@ -1521,7 +1564,7 @@ export class SegmentMessageStore implements MessageStore {
       const liveEntries: { queue: QueueState; entry: IndexEntry }[] = [];
       let liveBytes = 0;
       for (const queue of this.#queues.values()) {
-        for (const entry of queue.live.values()) {
+        for (const entry of queue.liveEntries()) {
           if (entry.chunk.segment === segment && entry.visible) {
             liveEntries.push({ queue, entry });
             liveBytes += entry.bodyBytes + 64;
