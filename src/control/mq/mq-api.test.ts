@@ -391,6 +391,15 @@ describe('users', () => {
     assert.deepEqual(h.runtime.users.get(brokerId)!.map((u) => u.username), ['rabbit-admin']);
   });
 
+  it('CreateBroker with many users keeps their order and hashes every password', async () => {
+    const h = makeHarness();
+    const users = Array.from({ length: 7 }, (_, i) => ({ username: `user-${i}`, password: `${PASSWORD}-${i}` }));
+    const { brokerId } = await h.call('POST', '/v1/brokers', { body: activeMqBroker({ users }) });
+    assert.deepEqual((await h.call('GET', `/v1/brokers/${brokerId}`)).users.map((u: { username: string }) => u.username), users.map((u) => u.username));
+    assert.equal(h.passwords.hashed, 7);
+    assert.ok(h.runtime.specs.get(brokerId)!.users.every((u) => u.passwordHash.startsWith('fake$')));
+  });
+
   it('ListUsers pages', async () => {
     const h = makeHarness();
     const { brokerId } = await runningBroker(h, activeMqBroker());

@@ -105,6 +105,20 @@ const MQ_ERROR_TYPES = new Set([
 ]);
 
 const USERS_PER_BROKER_MAX = 250;
+const HASH_CONCURRENCY = 2;
+
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 const SECURITY_GROUPS_MAX = 5;
 
 /** Echoes an id from a path only when it is plain and short. */
@@ -528,10 +542,12 @@ export class MqApi {
           throw badRequest('You are not allowed to use the KMS key: the broker needs kms:DescribeKey and kms:CreateGrant on it.', 'kmsKeyId');
       }
     }
-    // Hashes run in parallel: a slow hash times up to 250 users would hold every other call.
-    const users: UserRecord[] = await Promise.all(
-      parsedUsers.map(async (user) => ({ username: user.username, current: { ...user.values, passwordHash: await this.#deps.passwords.hash(user.password) } })),
-    );
+    // Two hashes at a time: a slow hash times up to 250 users would hold every other call, and
+    // more at once would only queue on the thread pool (and its memory) that file I/O needs too.
+    const users: UserRecord[] = await mapWithConcurrency(parsedUsers, HASH_CONCURRENCY, async (user) => ({
+      username: user.username,
+      current: { ...user.values, passwordHash: await this.#deps.passwords.hash(user.password) },
+    }));
     const uuid = this.#deps.ids.uuid();
     const brokerId = `b-${uuid}`;
     const brokerArn = this.#brokerArn(brokerName, brokerId);
