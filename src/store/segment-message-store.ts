@@ -383,6 +383,7 @@ export class SegmentMessageStore implements MessageStore {
   #keyUnavailable = false;
   readonly #unwrapping = new Map<number, Promise<CachedDataKey>>();
   readonly #chunkCache = new Map<string, Buffer>();
+  readonly #chunkLoads = new Map<string, Promise<Buffer>>();
   #chunkCacheBytes = 0;
   readonly #writer = new RecordWriter(256 * 1024);
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -1021,6 +1022,16 @@ export class SegmentMessageStore implements MessageStore {
       this.#chunkCache.set(id, cached);
       return cached;
     }
+    // Concurrent readers of the same chunk (consumers of different queues) share one load.
+    let loading = this.#chunkLoads.get(id);
+    if (loading === undefined) {
+      loading = this.#loadChunk(chunk).finally(() => this.#chunkLoads.delete(id));
+      this.#chunkLoads.set(id, loading);
+    }
+    return loading;
+  }
+
+  async #loadChunk(chunk: ChunkRef): Promise<Buffer> {
     const fh = chunk.segment.fh;
     if (fh === undefined) throw new StoreClosedError();
     const bytes = Buffer.allocUnsafe(chunk.length);
