@@ -81,6 +81,7 @@ describe('brokers', () => {
     h.runtime.failCreate = true;
     const { brokerId } = await h.call('POST', '/v1/brokers', { body: activeMqBroker() });
     assert.equal((await h.call('GET', `/v1/brokers/${brokerId}`)).brokerState, 'CREATION_FAILED');
+    assert.deepEqual(h.internalErrors, ['CreateBroker']);
     h.runtime.failCreate = false;
     const later = await h.call('POST', '/v1/brokers', { body: activeMqBroker({ brokerName: 'other' }) });
     h.runtime.report(later.brokerId, { state: 'CREATION_FAILED', reason: 'no port' });

@@ -251,7 +251,7 @@ export class MqApi {
 
   #reporter(brokerId: string): BrokerReporter {
     return (report) => {
-      this.reportBrokerState(brokerId, report).catch(() => undefined);
+      this.reportBrokerState(brokerId, report).catch((error: unknown) => this.#deps.onInternalError?.(error, 'ReportBrokerState'));
     };
   }
 
@@ -481,7 +481,9 @@ export class MqApi {
     if (encryptionInput !== undefined) {
       useAwsOwnedKey = readBoolean(encryptionInput, 'useAwsOwnedKey', true);
       kmsKeyId = readString(encryptionInput, 'kmsKeyId');
-      if (kmsKeyId !== undefined && kmsKeyId.trim() === '') throw badRequest('The [kmsKeyId] parameter must not be empty.', 'kmsKeyId');
+      if (kmsKeyId !== undefined && (kmsKeyId.trim() === '' || kmsKeyId.length > 2048)) {
+        throw badRequest('The [kmsKeyId] parameter must be a key ID, key ARN, alias name or alias ARN of 1 to 2048 characters.', 'kmsKeyId');
+      }
       if (useAwsOwnedKey && kmsKeyId !== undefined) {
         throw badRequest('A KMS key can be specified only when [useAwsOwnedKey] is false.', 'kmsKeyId');
       }
@@ -601,7 +603,8 @@ export class MqApi {
     await this.#save(state);
     try {
       await this.#deps.runtime.create(this.#spec(state, record), this.#reporter(brokerId));
-    } catch {
+    } catch (error) {
+      this.#deps.onInternalError?.(error, 'CreateBroker');
       record.brokerState = 'CREATION_FAILED';
       await this.#save(state);
     }
@@ -831,7 +834,8 @@ export class MqApi {
     await this.#save(state);
     try {
       await this.#deps.runtime.reboot(this.#spec(state, broker), this.#reporter(broker.brokerId));
-    } catch {
+    } catch (error) {
+      this.#deps.onInternalError?.(error, 'RebootBroker');
       // Leave the broker in a state from which another reboot (or a delete) is possible.
       broker.brokerState = 'CRITICAL_ACTION_REQUIRED';
       broker.actionsRequired = [{ actionRequiredCode: 'BROKER_REBOOT_FAILED', actionRequiredInfo: 'The broker could not be restarted. Reboot it again, or delete it.' }];

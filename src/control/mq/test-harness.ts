@@ -31,7 +31,19 @@ export function makeHarness(options: { autoComplete?: boolean } = {}) {
   const keys = new InMemoryEncryptionKeys(REGION, ACCOUNT);
   const clock = new SettableClock();
   const passwords = new FakePasswordHasher();
-  const api = new MqApi({ accountId: ACCOUNT, region: REGION, host: 'localhost', clock, ids: new SequentialIds(), store, runtime, keys, passwords });
+  const internalErrors: string[] = [];
+  const api = new MqApi({
+    accountId: ACCOUNT,
+    region: REGION,
+    host: 'localhost',
+    clock,
+    ids: new SequentialIds(),
+    store,
+    runtime,
+    keys,
+    passwords,
+    onInternalError: (_error, operation) => internalErrors.push(operation),
+  });
   const transcript: string[] = [];
 
   function queryOf(query: CallOptions['query']): URLSearchParams {
@@ -78,7 +90,7 @@ export function makeHarness(options: { autoComplete?: boolean } = {}) {
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
   }
 
-  return { api, store, runtime, keys, clock, passwords, transcript, call, fail, send, settle };
+  return { api, store, runtime, keys, clock, passwords, transcript, internalErrors, call, fail, send, settle };
 }
 
 export type Harness = ReturnType<typeof makeHarness>;
