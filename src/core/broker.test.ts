@@ -62,7 +62,10 @@ describe('broker and vhosts', () => {
     await t.channel.declareQueue({ queue: 'dq', durable: true });
     await t.channel.publish(message('', 'dq', 'm', { persistent: true })).confirmation;
     t.channel.get({ queue: 'dq' });
+    await t.channel.declareQueue({ queue: 'ttl', args: { 'x-message-ttl': 1000, 'x-expires': 5000 } });
+    t.channel.publish(message('', 'ttl', 'x'));
     await t.broker.close();
+    assert.equal(t.clock.pendingTimers, 0);
     assert.equal(t.connection.closed, true);
     assert.throws(() => t.broker.connect({ vhost: '/', user: null }), (e) => e instanceof BrokerError && e.code === 'CONNECTION_FORCED');
     const r = await openTestBroker({ state: t.state });

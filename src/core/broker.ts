@@ -242,6 +242,7 @@ export class Broker {
     this.#closed = true;
     if (this.#alarmTimer !== undefined) this.clock.clearTimeout(this.#alarmTimer);
     for (const connection of [...this.connections]) await connection.close();
+    for (const vhost of this.vhosts.values()) for (const queue of vhost.queues.values()) queue.stopTimers();
     await this.settle();
   }
 }

@@ -446,6 +446,15 @@ export class Queue {
     }, due - this.#host.clock.now());
   }
 
+  /** Stops the TTL and x-expires timers (broker shutdown); the queue stays as it is. */
+  stopTimers(): void {
+    if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
+    if (this.#unusedTimer !== undefined) this.#host.clock.clearTimeout(this.#unusedTimer);
+    this.#expiryTimer = undefined;
+    this.#unusedTimer = undefined;
+    this.#expiryDueMs = Infinity;
+  }
+
   /** Marks the queue deleted, stops its timers and cancels its consumers; returns the ready count. */
   close(): number {
     if (this.deleted) return 0;
