@@ -167,6 +167,11 @@ describe('brokers', () => {
     assert.equal(described.autoMinorVersionUpgrade, true);
     assert.deepEqual(described.securityGroups, ['sg-1']);
 
+    // Asking for the current value again withdraws a pending change.
+    await h.call('PUT', `/v1/brokers/${brokerId}`, { body: { hostInstanceType: 'mq.m5.large' } });
+    assert.equal((await h.call('GET', `/v1/brokers/${brokerId}`)).pendingHostInstanceType, undefined);
+    await h.call('PUT', `/v1/brokers/${brokerId}`, { body: { hostInstanceType: 'mq.m5.xlarge' } });
+
     await h.call('POST', `/v1/brokers/${brokerId}/reboot`, { body: {} });
     described = await h.call('GET', `/v1/brokers/${brokerId}`);
     assert.equal(described.brokerState, 'REBOOT_IN_PROGRESS');

@@ -727,12 +727,14 @@ export class MqApi {
         throw badRequest(`Downgrading broker engine version from [${broker.engineVersion}] to [${version}] is not supported.`, 'engineVersion');
       }
       if (version !== broker.engineVersion) pending.engineVersion = version;
+      else delete pending.engineVersion;
       response['engineVersion'] = version;
     }
     const hostInstanceType = readString(body, 'hostInstanceType');
     if (hostInstanceType !== undefined) {
       this.#instanceOption(engineType, hostInstanceType, broker.storageType, broker.deploymentMode);
       if (hostInstanceType !== broker.hostInstanceType) pending.hostInstanceType = hostInstanceType;
+      else delete pending.hostInstanceType;
       response['hostInstanceType'] = hostInstanceType;
     }
     const authText = readString(body, 'authenticationStrategy');
@@ -750,6 +752,7 @@ export class MqApi {
         throw badRequest('The [ldapServerMetadata] parameter is required when the authentication strategy is [LDAP].', 'ldapServerMetadata');
       }
       if (strategy !== broker.authenticationStrategy) pending.authenticationStrategy = strategy;
+      else delete pending.authenticationStrategy;
       response['authenticationStrategy'] = strategy;
     }
     const configurationInput = readObject(body, 'configuration');
