@@ -19,6 +19,7 @@
 // before those writes. Recovery reports every truncation it makes; a monotonic anchor outside the
 // data directory (e.g. the KMS or the control plane) is the fix, not done here (TODO(#3)).
 
+import { writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -683,7 +684,9 @@ export class SegmentMessageStore implements MessageStore {
       if (round.sealedChunks.length > 0) {
         try {
           const fh = segment.fh!;
-          await writeAllAt(fh, round.sealedChunks, segment.end);
+          // The write only copies into the page cache: done synchronously, it saves a thread-pool
+          // round trip per group commit; the fdatasync that makes it durable runs off the loop.
+          writeAllAtSync(fh.fd, round.sealedChunks, segment.end);
           await fh.datasync();
         } catch (error) {
           this.#fail(error as Error);
@@ -1809,6 +1812,26 @@ async function writeAllAt(fh: FileHandle, buffers: Buffer[], position: number): 
   let pending = buffers;
   while (pending.length > 0) {
     const { bytesWritten } = await fh.writev(pending, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (skip >= buffer.length) {
+        skip -= buffer.length;
+        continue;
+      }
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+    pending = rest;
+  }
+}
+
+function writeAllAtSync(fd: number, buffers: Buffer[], position: number): void {
+  let at = position;
+  let pending = buffers;
+  while (pending.length > 0) {
+    const bytesWritten = writevSync(fd, pending.slice(0, 1024), at);
     at += bytesWritten;
     let skip = bytesWritten;
     const rest: Buffer[] = [];
