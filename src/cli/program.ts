@@ -98,12 +98,45 @@ async function serveCommand(flags: Record<string, string | undefined>, io: CliIo
   });
   const logger = createLogger({ level: config.logLevel, base: { service: 'sealmq' } });
   const passphrase = io.env.SEALMQ_ROOT_PASSPHRASE;
-  let running: RunningSealMQ;
+
+  // Signals are taken from the start: a SIGTERM that arrives while starting stops SealMQ as soon as
+  // it is up, instead of killing it half-way (endpoints.json is visible a moment before start returns).
+  let running: RunningSealMQ | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running!
+      .close()
+      .then(() => {
+        logger.info('stopped');
+        io.exit(EXIT_OK);
+      })
+      .catch((error: Error) => {
+        io.stderr(`sealmq: error while shutting down: ${error.message}\n`);
+        io.exit(EXIT_FAILURE);
+      });
+  };
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      io.stderr(`sealmq: ${signal} again, exiting at once\n`);
+      io.exit(EXIT_FAILURE);
+      return;
+    }
+    stopping = true;
+    if (running !== undefined) shutdown(signal);
+  };
+  io.onSignal('SIGINT', () => onSignal('SIGINT'));
+  io.onSignal('SIGTERM', () => onSignal('SIGTERM'));
+
   try {
-    running = await startSealMQ({ config, logger, ...(passphrase !== undefined && passphrase !== '' ? { rootPassphrase: passphrase } : passphrase === '' ? { rootPassphrase: '' } : {}) });
+    running = await startSealMQ({ config, logger, ...(passphrase !== undefined ? { rootPassphrase: passphrase } : {}) });
   } catch (error) {
     logger.flush?.();
     throw error;
+  }
+  if (stopping) {
+    shutdown('signal during start');
+    return;
   }
   const { endpoints } = running;
   const lines = [
@@ -120,29 +153,6 @@ async function serveCommand(flags: Record<string, string | undefined>, io: CliIo
     '',
   ];
   io.stderr(lines.join('\n'));
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      io.stderr(`sealmq: ${signal} again, exiting at once\n`);
-      io.exit(EXIT_FAILURE);
-      return;
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    running
-      .close()
-      .then(() => {
-        logger.info('stopped');
-        io.exit(EXIT_OK);
-      })
-      .catch((error: Error) => {
-        io.stderr(`sealmq: error while shutting down: ${error.message}\n`);
-        io.exit(EXIT_FAILURE);
-      });
-  };
-  io.onSignal('SIGINT', () => stop('SIGINT'));
-  io.onSignal('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** Operating errors are told in one line; anything else is a bug and keeps its stack. */
