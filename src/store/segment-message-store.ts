@@ -429,6 +429,15 @@ export class SegmentMessageStore implements MessageStore {
     return store;
   }
 
+  /**
+   * Deletes a closed store's files, and with them every wrapped data key: what DeleteBroker does to
+   * make the broker's data unrecoverable (crypto-shredding; the KMS side retires grants and keys).
+   */
+  static async destroy(dataDir: string): Promise<void> {
+    await rm(join(dataDir, SEGMENTS_DIR), { recursive: true, force: true });
+    await rm(join(dataDir, FORMAT_FILE), { force: true });
+  }
+
   // ---- MessageStore ------------------------------------------------------------------------------
 
   append(entries: readonly AppendEntry[]): Promise<number[]> {

@@ -6,11 +6,12 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KeyUnavailableError } from '../crypto/key-provider.ts';
+import { SegmentMessageStore } from './segment-message-store.ts';
 import { bodyText, createStoreFixture, readQueue, segmentFiles, textMessage } from '../../test/store/store-fixture.ts';
 
 describe('SegmentMessageStore space', () => {
   it('deletes segments (and their wrapped data keys) once every message in them is acknowledged', async () => {
-    const fixture = await createStoreFixture({ segmentBytesMax: 16 * 1024 });
+    const fixture = await createStoreFixture({ segmentBytesMax: 16 * 1024, progressAfterMs: 0 });
     try {
       const store = await fixture.open();
       const offsets: number[] = [];
@@ -21,6 +22,10 @@ describe('SegmentMessageStore space', () => {
       await store.remove('q', offsets);
       await store.settle();
       assert.equal(store.stats().segments, 1, 'only the active segment is left');
+      const deleted = fixture.events
+        .filter((e) => e.type === 'compaction-summary')
+        .reduce((sum, e) => sum + (e.type === 'compaction-summary' ? e.segmentsDeleted : 0), 0);
+      assert.ok(deleted >= 2, `compaction summaries report the deleted segments (${deleted})`);
       assert.deepEqual(await segmentFiles(fixture.dataDir), [`${String(store.stats().activeSegmentId).padStart(20, '0')}.seg`]);
       await store.close();
       const reopened = await fixture.open();
@@ -53,6 +58,23 @@ describe('SegmentMessageStore space', () => {
       assert.equal(again[0]!.deliveryCount, 1, 'the delivery count moved with it');
       assert.equal(again[0]!.offset, stuck[0]);
       await store.close();
+    } finally {
+      await fixture.dispose();
+    }
+  });
+});
+
+describe('SegmentMessageStore destroy', () => {
+  it('removes every segment file (and so every wrapped data key); a new store there starts empty', async () => {
+    const fixture = await createStoreFixture();
+    try {
+      const store = await fixture.open();
+      await store.append([{ queueId: 'q', message: textMessage('gone') }]);
+      await store.close();
+      await SegmentMessageStore.destroy(fixture.dataDir);
+      const fresh = await fixture.open();
+      assert.deepEqual(await fresh.queueIds(), []);
+      await fresh.close();
     } finally {
       await fixture.dispose();
     }
