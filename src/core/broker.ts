@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { BrokerConnection, type ConnectionContext, type ConnectionUser } from './channel.ts';
-import { brokerError } from './errors.ts';
+import { AuditEventSource, AuditEventType, type AuditSink } from './audit-sink.ts';
+import { BrokerError, brokerError } from './errors.ts';
 import { FlowControl, type FlowControlOptions } from './flow-control.ts';
 import { DefinitionKind, type JsonValue, type MessageStore } from './message-store.ts';
 import { Persister } from './persister.ts';
@@ -33,6 +34,14 @@ export interface BrokerOptions {
    * a short window in which a crash loses the flag). basic.get always records in the background.
    */
   readonly awaitDeliveryRecord?: boolean;
+  /**
+   * Where broker-user events go (AuthenticationFailed, ConnectionOpened, ConnectionRefused,
+   * ConnectionClosed, PermissionRefused). They name the user, vhost, permission and resource
+   * kind, never a queue, exchange or routing key (those are confidential like message content).
+   */
+  readonly audit?: AuditSink;
+  /** Put in each audit event's additionalEventData (e.g. the Amazon MQ broker id). */
+  readonly brokerId?: string;
   /** Store failures outside a publish (removals, delivery records). No message content is passed. */
   readonly onStoreError?: (error: unknown) => void;
 }
@@ -45,6 +54,14 @@ export interface QueueStatsEntry {
   readonly readyBytes: number;
   readonly unacked: number;
   readonly consumers: number;
+}
+
+/** Where a client connects from, for audit events; sessions fill in what they know. */
+export interface ClientInfo {
+  readonly sourceIPAddress?: string | undefined;
+  /** e.g. the AMQP client-properties product and version. */
+  readonly userAgent?: string | undefined;
+  readonly connectionId?: string | undefined;
 }
 
 /** The default vhost every new broker has. */
@@ -63,11 +80,13 @@ export class Broker {
   readonly #vhostContext: VhostContext;
   readonly #connectionContext: ConnectionContext;
   readonly #alarmCheckIntervalMs: number;
+  readonly #options: BrokerOptions;
   #definitionWrites: Promise<unknown> = Promise.resolve();
   #alarmTimer: TimerHandle | undefined;
   #closed = false;
 
   private constructor(options: BrokerOptions) {
+    this.#options = options;
     this.store = options.store;
     this.clock = options.clock ?? systemClock();
     this.limits = { ...defaultBrokerLimits, ...options.limits };
@@ -99,7 +118,16 @@ export class Broker {
       counters: this.counters,
       awaitDeliveryRecord: options.awaitDeliveryRecord ?? true,
       publishingBlocked: () => this.flow.blocked,
-      connectionClosed: (connection) => this.connections.delete(connection),
+      connectionClosed: (connection) => {
+        this.connections.delete(connection);
+        this.#audit('ConnectionClosed', connection.user, connection.client, { vhost: connection.vhost.name });
+      },
+      permissionRefused: (connection, permission, kind) =>
+        this.#audit('PermissionRefused', connection.user, connection.client, {
+          vhost: connection.vhost.name,
+          errorCode: 'ACCESS_REFUSED',
+          data: { permission, resourceType: kind },
+        }),
     };
   }
 
@@ -186,8 +214,33 @@ export class Broker {
   }
 
   /** PLAIN/AMQPLAIN credentials check; ACCESS_REFUSED (connection scope) when refused. */
-  authenticate(username: string, password: string): Promise<BrokerUser> {
-    return this.users.authenticate(username, password);
+  async authenticate(username: string, password: string, client: ClientInfo = {}): Promise<BrokerUser> {
+    try {
+      return await this.users.authenticate(username, password);
+    } catch (error) {
+      if (error instanceof BrokerError) this.#audit('AuthenticationFailed', username, client, { errorCode: error.code });
+      throw error;
+    }
+  }
+
+  #audit(eventName: string, userName: string | null, client: ClientInfo, extra: { vhost?: string; errorCode?: string; data?: Record<string, unknown> } = {}): void {
+    // In-process (trusted) connections are not broker users: nothing to audit.
+    if (userName === null) return;
+    this.#options.audit?.record({
+      eventSource: AuditEventSource.BROKER,
+      eventName,
+      eventType: AuditEventType.BrokerUserEvent,
+      userIdentity: { type: 'BrokerUser', userName },
+      sourceIPAddress: client.sourceIPAddress,
+      userAgent: client.userAgent,
+      errorCode: extra.errorCode,
+      additionalEventData: {
+        ...(this.#options.brokerId === undefined ? {} : { brokerId: this.#options.brokerId }),
+        ...(extra.vhost === undefined ? {} : { vhost: extra.vhost }),
+        ...(client.connectionId === undefined ? {} : { connectionId: client.connectionId }),
+        ...extra.data,
+      },
+    });
   }
 
   /**
@@ -195,14 +248,22 @@ export class Broker {
    * null for trusted in-process callers. NOT_ALLOWED (530) for a missing vhost or one the user
    * has no permissions on, as RabbitMQ.
    */
-  connect(options: { vhost: string; user: ConnectionUser; connectionId?: string }): BrokerConnection {
+  connect(options: { vhost: string; user: ConnectionUser; connectionId?: string; client?: ClientInfo }): BrokerConnection {
     if (this.#closed) throw brokerError('CONNECTION_FORCED', 'broker is shutting down');
-    const vhost = this.vhosts.get(options.vhost);
-    if (vhost === undefined) throw brokerError('NOT_ALLOWED', `vhost '${options.vhost}' not found`);
-    if (options.user !== null) this.users.checkVhostAccess(options.user, options.vhost);
-    const connection = new BrokerConnection(options.connectionId ?? randomUUID(), vhost, options.user, this.#connectionContext);
-    this.connections.add(connection);
-    return connection;
+    const id = options.connectionId ?? randomUUID();
+    const client: ClientInfo = { ...options.client, connectionId: id };
+    try {
+      const vhost = this.vhosts.get(options.vhost);
+      if (vhost === undefined) throw brokerError('NOT_ALLOWED', `vhost '${options.vhost}' not found`);
+      if (options.user !== null) this.users.checkVhostAccess(options.user, options.vhost);
+      const connection = new BrokerConnection(id, vhost, options.user, this.#connectionContext, client);
+      this.connections.add(connection);
+      this.#audit('ConnectionOpened', options.user, client, { vhost: options.vhost });
+      return connection;
+    } catch (error) {
+      if (error instanceof BrokerError) this.#audit('ConnectionRefused', options.user, client, { vhost: options.vhost, errorCode: error.code });
+      throw error;
+    }
   }
 
   /** Per-queue depths for metrics and management: ready, unacknowledged, consumers. */

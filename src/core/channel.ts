@@ -35,6 +35,8 @@ export interface ConnectionContext {
   /** Whether publishing is currently blocked by a resource alarm. */
   publishingBlocked(): boolean;
   connectionClosed(connection: BrokerConnection): void;
+  /** A permission check failed (for the audit trail). */
+  permissionRefused(connection: BrokerConnection, permission: Permission, kind: 'queue' | 'exchange'): void;
 }
 
 interface OutboxEntry {
@@ -86,6 +88,8 @@ export class BrokerConnection {
     readonly vhost: Vhost,
     readonly user: ConnectionUser,
     readonly context: ConnectionContext,
+    /** Where the client connects from (audit events). */
+    readonly client: { readonly sourceIPAddress?: string | undefined; readonly userAgent?: string | undefined; readonly connectionId?: string | undefined } = {},
   ) {}
 
   openChannel(handler: ChannelHandler): ConsumerChannel {
@@ -143,7 +147,13 @@ export class ConsumerChannel implements ConsumerOwner {
 
   #check(permission: Permission, kind: 'queue' | 'exchange', name: string): void {
     const user = this.#connection.user;
-    if (user !== null) this.#connection.context.users.check(user, this.#vhost.name, permission, kind, name);
+    if (user === null) return;
+    try {
+      this.#connection.context.users.check(user, this.#vhost.name, permission, kind, name);
+    } catch (error) {
+      this.#connection.context.permissionRefused(this.#connection, permission, kind);
+      throw error;
+    }
   }
 
   #connectionId(): string {
