@@ -42,6 +42,8 @@ export interface BrokerOptions {
   readonly audit?: AuditSink;
   /** Put in each audit event's additionalEventData (e.g. the Amazon MQ broker id). */
   readonly brokerId?: string;
+  /** Called during `open` after each durable queue's messages are recovered (progress output). */
+  readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
   /** Store failures outside a publish (removals, delivery records). No message content is passed. */
   readonly onStoreError?: (error: unknown) => void;
 }
@@ -54,6 +56,12 @@ export interface QueueStatsEntry {
   readonly readyBytes: number;
   readonly unacked: number;
   readonly consumers: number;
+}
+
+export interface RecoveryProgress {
+  readonly queuesRecovered: number;
+  readonly queuesTotal: number;
+  readonly messagesRecovered: number;
 }
 
 /** Where a client connects from, for audit events; sessions fill in what they know. */
@@ -162,7 +170,9 @@ export class Broker {
       }
     }
     for (const record of await records(DefinitionKind.BINDING)) this.vhosts.get(String(record.vhost))?.restoreBinding(record);
-    for (const queueId of await store.queueIds()) {
+    const storedIds = await store.queueIds();
+    const progress = { queuesRecovered: 0, queuesTotal: storedIds.filter((id) => queuesById.has(id)).length, messagesRecovered: 0 };
+    for (const queueId of storedIds) {
       const queue = queuesById.get(queueId);
       if (queue === undefined) {
         await store.deleteQueue(queueId);
@@ -177,7 +187,10 @@ export class Broker {
           ttlMs = undefined;
         }
         queue.restore(stored, { exchange: stored.exchange, routingKey: stored.routingKey, properties: stored.properties, body: stored.body, view, ttlMs });
+        progress.messagesRecovered++;
       }
+      progress.queuesRecovered++;
+      this.#options.onRecoveryProgress?.({ ...progress });
     }
     for (const queue of queuesById.values()) {
       queue.drain();

@@ -2,7 +2,7 @@
 // MessageStore, authenticate, connect to a vhost, open channels and drive them. Internals (queues,
 // exchanges, vhosts, the persister) stay behind these exports.
 
-export { Broker, DEFAULT_VHOST, type BrokerOptions, type QueueStatsEntry } from './broker.ts';
+export { Broker, DEFAULT_VHOST, type BrokerOptions, type ClientInfo, type QueueStatsEntry, type RecoveryProgress } from './broker.ts';
 export {
   BrokerConnection,
   ConsumerChannel,

@@ -266,6 +266,20 @@ describe('recovery', () => {
     ]);
   });
 
+  it('reports recovery progress per queue', async () => {
+    const t = await openTestBroker();
+    for (const name of ['a', 'b']) {
+      await t.channel.declareQueue({ queue: name, durable: true });
+      t.channel.publish(message('', name, 'm', { persistent: true }));
+    }
+    t.channel.publish(message('', 'b', 'm2', { persistent: true }));
+    await t.broker.settle();
+    const seen: unknown[] = [];
+    await Broker.open({ store: new MemoryMessageStore(t.state), codec: jsonPropertiesCodec, clock: new FakeClock(), onRecoveryProgress: (p) => seen.push(p) });
+    assert.equal(seen.length, 2);
+    assert.deepEqual(seen[1], { queuesRecovered: 2, queuesTotal: 2, messagesRecovered: 3 });
+  });
+
   it('never-delivered messages recover with redelivered=false', async () => {
     const t = await openTestBroker();
     await t.channel.declareQueue({ queue: 'dq', durable: true });
