@@ -3,7 +3,8 @@
 // during segment rotation, drops and relocations too). After each recovery: every acknowledged
 // append that was not removed is present exactly once at its acknowledged offset, every
 // acknowledged removal is gone, nothing appears that was never written, nothing earlier vanishes,
-// and each producer's messages keep their order within the queue.
+// each producer's messages keep their order within the queue, and every acknowledged delivery
+// record survives (redelivered stays true).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -23,10 +24,22 @@ interface RoundLog {
   readonly appended: Map<string, { queueId: string; offset: number }>;
   readonly removeIssued: Set<string>;
   readonly removed: Set<string>;
+  readonly deliveriesIssued: Map<string, number>;
+  readonly deliveriesAcked: Map<string, number>;
+}
+
+function bump(map: Map<string, number>, id: string): void {
+  map.set(id, (map.get(id) ?? 0) + 1);
 }
 
 function runChild(dataDir: string, masterKey: Buffer, round: number, seed: number, killAfterMs: number): Promise<RoundLog> {
-  const log: RoundLog = { appended: new Map(), removeIssued: new Set(), removed: new Set() };
+  const log: RoundLog = {
+    appended: new Map(),
+    removeIssued: new Set(),
+    removed: new Set(),
+    deliveriesIssued: new Map(),
+    deliveriesAcked: new Map(),
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WRITER], {
       env: {
@@ -52,6 +65,8 @@ function runChild(dataDir: string, masterKey: Buffer, round: number, seed: numbe
         else if (kind === 'A') log.appended.set(c!, { queueId: a!, offset: Number(b) });
         else if (kind === 'r') log.removeIssued.add(a!);
         else if (kind === 'R') log.removed.add(a!);
+        else if (kind === 'd') bump(log.deliveriesIssued, a!);
+        else if (kind === 'D') bump(log.deliveriesAcked, a!);
       }
     });
     child.on('error', reject);
@@ -70,9 +85,12 @@ describe('SegmentMessageStore crash safety', () => {
     const keyProvider = new TestKeyProvider(['test-key'], masterKey);
     // What was present after the previous recovery: id -> queue and offset.
     let previous = new Map<string, { queueId: string; offset: number }>();
+    // Delivery counts after the previous recovery; each round may only add to them.
+    let previousCounts = new Map<string, number>();
     let totalAcked = 0;
     let totalTorn = 0;
     let totalRemoved = 0;
+    let totalRedelivered = 0;
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         const seed = (Math.random() * 0x7fffffff) | 1;
@@ -93,6 +111,7 @@ describe('SegmentMessageStore crash safety', () => {
           },
         });
         const present = new Map<string, { queueId: string; offset: number }>();
+        const counts = new Map<string, number>();
         for (const queueId of QUEUES) {
           const lastSeq = new Map<string, number>();
           for await (const message of store.iterate(queueId)) {
@@ -100,6 +119,7 @@ describe('SegmentMessageStore crash safety', () => {
             assert.ok(Buffer.from(message.body).toString().startsWith(id), `${context}: body and headers belong together`);
             assert.ok(!present.has(id), `${context}: ${id} present twice`);
             present.set(id, { queueId, offset: message.offset });
+            counts.set(id, message.deliveryCount);
             const [r, p, s] = id.split('.').map(Number) as [number, number, number];
             assert.ok(r <= round, `${context}: ${id} was never written`);
             const producerKey = `${r}.${p}`;
@@ -120,11 +140,20 @@ describe('SegmentMessageStore crash safety', () => {
           const r = Number(id.split('.')[0]);
           assert.ok(r === round || previous.has(id), `${context}: ${id} came back`);
         }
+        for (const [id, count] of counts) {
+          const before = previousCounts.get(id) ?? 0;
+          const acked = log.deliveriesAcked.get(id) ?? 0;
+          const issued = log.deliveriesIssued.get(id) ?? 0;
+          assert.ok(count >= before + acked, `${context}: acknowledged deliveries of ${id} forgotten (${count} < ${before} + ${acked})`);
+          assert.ok(count <= before + issued, `${context}: ${id} counted deliveries that never happened`);
+          totalRedelivered += count > 0 ? 1 : 0;
+        }
         previous = present;
+        previousCounts = counts;
         await store.close();
       }
       assert.ok(totalAcked > ROUNDS * 20, `the writer got work done (${totalAcked} acknowledged appends)`);
-      t.diagnostic(`${totalAcked} acknowledged appends, ${totalRemoved} acknowledged removals, ${totalTorn} torn tails truncated`);
+      t.diagnostic(`${totalAcked} acknowledged appends, ${totalRemoved} acknowledged removals, ${totalRedelivered} redelivered-flag checks, ${totalTorn} torn tails truncated`);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

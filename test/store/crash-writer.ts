@@ -4,7 +4,7 @@
 //
 // Env: CRASH_DATA_DIR, CRASH_MASTER_KEY (hex), CRASH_ROUND, CRASH_SEED.
 // Output lines: `READY`, `A <queue> <offset> <id>` (append acknowledged), `r <id>` (remove issued),
-// `R <id>` (remove acknowledged).
+// `R <id>` (remove acknowledged), `d <id>` / `D <id>` (delivery recorded: issued / acknowledged).
 
 import { writeSync } from 'node:fs';
 import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
@@ -57,7 +57,14 @@ async function janitor(): Promise<void> {
     let removedAny = false;
     for (const queueId of CRASH_QUEUES) {
       const page = await store.read(queueId, 0, 40);
-      const victims = page.filter(() => random() < 0.6);
+      // Deliveries first (as a broker records them before sending), then removals.
+      const delivered = page.filter(() => random() < 0.3);
+      if (delivered.length > 0) {
+        for (const m of delivered) say(`d ${Buffer.from(m.properties).toString()}`);
+        await store.recordDelivery(queueId, delivered.map((m) => m.offset));
+        for (const m of delivered) say(`D ${Buffer.from(m.properties).toString()}`);
+      }
+      const victims = page.filter(() => random() < 0.5);
       if (victims.length === 0) continue;
       for (const m of victims) say(`r ${Buffer.from(m.properties).toString()}`);
       await store.remove(queueId, victims.map((m) => m.offset));
