@@ -129,6 +129,8 @@ export class ConsumerChannel implements ConsumerOwner {
   #lastQueueName = '';
   /** Deliveries waiting for their delivery record, in delivery-tag order. */
   readonly #outbox: OutboxEntry[] = [];
+  /** Delivery tags in the outbox: the client has not seen them, so no `multiple` settles them. */
+  readonly #unsent = new Set<number>();
   closed = false;
 
   constructor(connection: BrokerConnection, handler: ChannelHandler) {
@@ -414,6 +416,7 @@ export class ConsumerChannel implements ConsumerOwner {
     // Keep delivery-tag order: a delivery that needs no record still waits behind earlier ones.
     const entry: OutboxEntry = { delivery, consumer, ready: wait === undefined };
     this.#outbox.push(entry);
+    this.#unsent.add(deliveryTag);
     if (wait !== undefined) {
       const release = (): void => {
         entry.ready = true;
@@ -426,6 +429,7 @@ export class ConsumerChannel implements ConsumerOwner {
   #flushOutbox(): void {
     while (this.#outbox.length > 0 && this.#outbox[0]!.ready) {
       const { delivery, consumer } = this.#outbox.shift()!;
+      this.#unsent.delete(delivery.deliveryTag);
       // Not sent if the channel closed, the consumer was cancelled, or the message was requeued meanwhile.
       if (this.closed || this.#consumers.get(consumer.tag) !== consumer) continue;
       if (!consumer.noAck && !this.#unacked.has(delivery.deliveryTag)) continue;
@@ -440,6 +444,7 @@ export class ConsumerChannel implements ConsumerOwner {
       const entry = this.#outbox[i]!;
       if (entry.consumer !== consumer) continue;
       this.#outbox.splice(i, 1);
+      this.#unsent.delete(entry.delivery.deliveryTag);
       if (!consumer.noAck) tags.push(entry.delivery.deliveryTag);
     }
     if (tags.length > 0) this.#apply(tags.reverse(), 'requeue');
@@ -459,16 +464,16 @@ export class ConsumerChannel implements ConsumerOwner {
    * with `multiple` every tag up to it; tag 0 with `multiple` means all. Unknown tag: 406.
    */
   #collect(deliveryTag: number, multiple: boolean): number[] {
-    if (multiple && deliveryTag === 0) return [...this.#unacked].filter(([, u]) => !u.pendingTx).map(([tag]) => tag);
+    if (multiple && deliveryTag === 0) return [...this.#unacked].filter(([tag, u]) => !u.pendingTx && !this.#unsent.has(tag)).map(([tag]) => tag);
     const entry = this.#unacked.get(deliveryTag);
-    if (entry === undefined || entry.pendingTx) {
+    if (entry === undefined || entry.pendingTx || this.#unsent.has(deliveryTag)) {
       throw brokerError('PRECONDITION_FAILED', `unknown delivery tag ${deliveryTag}`);
     }
     if (!multiple) return [deliveryTag];
     const tags: number[] = [];
     for (const [tag, u] of this.#unacked) {
       if (tag > deliveryTag) break;
-      if (!u.pendingTx) tags.push(tag);
+      if (!u.pendingTx && !this.#unsent.has(tag)) tags.push(tag);
     }
     return tags;
   }
@@ -600,6 +605,7 @@ export class ConsumerChannel implements ConsumerOwner {
     this.closed = true;
     this.#tx = undefined;
     this.#outbox.length = 0;
+    this.#unsent.clear();
     this.#apply([...this.#unacked.keys()], 'requeue');
     this.#connection.channels.delete(this);
   }

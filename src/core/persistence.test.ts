@@ -190,6 +190,24 @@ describe('delivery records before sending (awaitDeliveryRecord, the default)', (
     assert.deepEqual(handler.deliveries.map((d) => d.deliveryTag), [1, 2, 3]);
   });
 
+  it('acks with multiple never settle deliveries the client has not been sent yet', async () => {
+    const { store, handler, channel } = await setup();
+    await channel.publish(message('', 'dq', 'waiting', { persistent: true })).confirmation;
+    channel.publish(message('', 'tq', 'got'));
+    channel.consume({ queue: 'dq' });
+    await flush();
+    const got = channel.get({ queue: 'tq' })!;
+    assert.equal(got.deliveryTag, 2);
+    channel.ack(got.deliveryTag, true);
+    channel.ack(0, true);
+    assert.throws(() => channel.ack(1), (e) => e instanceof Error && /unknown delivery tag 1/.test((e as { replyText?: string }).replyText ?? ''));
+    store.release();
+    await flush();
+    assert.deepEqual(handler.bodies(), ['waiting']);
+    channel.ack(1);
+    assert.equal(channel.unackedCount, 0);
+  });
+
   it('deliveries not yet sent when their consumer is cancelled go back to the queue', async () => {
     const { store, handler, channel } = await setup();
     await channel.publish(message('', 'dq', 'm', { persistent: true })).confirmation;
@@ -254,6 +272,7 @@ describe('recovery', () => {
     t.channel.publish(message('', 'dq', 'transient'));
     await t.broker.settle();
     t.channel.consume({ queue: 'dq' });
+    await flush(); // the deliveries are recorded, then sent
     t.channel.ack(1); // m1 acknowledged
     await t.broker.settle(); // m2..m4 and transient delivered, unacknowledged: the "crash" happens now
 
