@@ -585,6 +585,16 @@ export class SegmentMessageStore implements MessageStore {
     await this.#releaseAll();
   }
 
+  /**
+   * The broker's periodic key check: resolves while the active data key is usable (cached, or
+   * unwrapped again by the KMS once the cache age has passed); otherwise rejects with
+   * KeyUnavailableError and reports `key-unavailable`, even when no client is using the store.
+   */
+  async checkKeys(): Promise<void> {
+    await this.#checkUsable();
+    await this.#keyFor(this.#active);
+  }
+
   /** Waits until no write is pending or running and compaction is idle (tests, shutdown). */
   async settle(): Promise<void> {
     await this.#waitIdle();

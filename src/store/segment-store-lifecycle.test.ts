@@ -191,7 +191,9 @@ describe('SegmentMessageStore data keys', () => {
       // Within the cache age the broker keeps serving (as AWS documents for data keys in use).
       assert.equal((await readQueue(store, 'q')).length, 5);
       await store.append([{ queueId: 'q', message: textMessage('m5') }]);
+      await store.checkKeys();
       clock.now += 60_000;
+      await assert.rejects(store.checkKeys(), KeyUnavailableError, 'the periodic check notices without client traffic');
       await assert.rejects(store.append([{ queueId: 'q', message: textMessage('refused') }]), KeyUnavailableError);
       await assert.rejects(store.read('q', 0, 10), KeyUnavailableError);
       await assert.rejects(store.remove('q', [0]), KeyUnavailableError);
