@@ -74,7 +74,33 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
       key: options.tls.keyPem,
       handshakeTimeout: options.tlsHandshakeTimeoutMs ?? 10_000,
     });
-    tlsServer.on('secureConnection', (socket: TLSSocket) => accept(socket));
+    // Node's own handshakeTimeout starts only once a ClientHello arrives; a socket that connects
+    // and sends nothing would stay forever. Time every accepted socket until its handshake ends,
+    // keyed by the peer's address and port (the TLS socket wraps the TCP socket of that peer).
+    const handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 10_000;
+    const pending = new Map<string, NodeJS.Timeout>();
+    const peerKey = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+    tlsServer.on('connection', (raw: Socket) => {
+      raw.on('error', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'socket error before TLS'));
+      const key = peerKey(raw);
+      const timer = setTimeout(() => {
+        pending.delete(key);
+        log?.debug({ listener: options.name }, 'TLS handshake timeout');
+        raw.destroy();
+      }, handshakeTimeoutMs);
+      timer.unref();
+      pending.set(key, timer);
+      raw.once('close', () => {
+        clearTimeout(timer);
+        if (pending.get(key) === timer) pending.delete(key);
+      });
+    });
+    tlsServer.on('secureConnection', (socket: TLSSocket) => {
+      const key = peerKey(socket);
+      clearTimeout(pending.get(key));
+      pending.delete(key);
+      accept(socket);
+    });
     // Refused handshakes (old versions, suites outside the policy, plain text, timeouts): the
     // socket is already destroyed by Node; record why without any peer data.
     tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'TLS handshake refused'));

@@ -247,7 +247,8 @@ export class Amqp091Session {
               break;
           }
         } catch (err) {
-          const method = frame.type === 'method' ? frame.method : undefined;
+          // Content frames belong to the basic.publish they follow.
+          const method = frame.type === 'method' ? frame.method : frame.type === 'header' || frame.type === 'body' ? BASIC_PUBLISH : undefined;
           this.#fail(err, frame.type === 'heartbeat' || frame.type === 'protocol-header' ? 0 : frame.channel, method);
         }
       }
