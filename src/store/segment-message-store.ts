@@ -10,9 +10,18 @@
 // one AES-256-GCM operation per chunk (a group commit writes one or more chunks); a chunk holds the
 // records of many operations and any one message is read by decrypting and verifying its chunk.
 // The index (queue -> offset -> chunk and position) lives in memory and is rebuilt at start by
-// replaying the live segments. Every start opens a new segment whose first chunk (META) names the
-// live older segments with their exact lengths, the queue table and all definitions, so older
-// segments can never grow, shrink or vanish unseen, and definitions never pin old segments.
+// replaying the live segments. A new segment starts at every open (a segment is never appended to
+// after a crash, so no nonce can repeat) and whenever the data key reaches its age, message or byte
+// limit or the segment its size; its first chunk (META) names the live older segments with their
+// exact lengths, the queue table and all definitions, so older segments can never grow, shrink or
+// vanish unseen, and definitions never pin old segments. Queues have no files of their own: queue
+// ids, like everything else, exist only inside ciphertext.
+//
+// Space: a segment is deleted (after a durable DROP record) once nothing in it is live and every
+// older segment whose messages its records remove, count or supersede is gone, so that no
+// removal can be lost while the message it removed still exists. Live messages left in a sparse
+// older segment are copied forward (RELOCATED) so that one unacknowledged message cannot pin the
+// log.
 //
 // Rollback (the one thing files alone cannot show): removing the newest segment, or cutting it at a
 // chunk boundary, yields an older state that is valid in every byte, indistinguishable from a crash
