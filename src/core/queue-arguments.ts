@@ -24,6 +24,14 @@ export interface QueueArguments {
   readonly deadLetterRoutingKey: string | undefined;
   readonly singleActiveConsumer: boolean;
   readonly maxPriority: number | undefined;
+  /**
+   * 'quorum' is accepted for client compatibility and kept in the queue's definition; such a queue
+   * must be durable, not exclusive and not auto-delete, and honours x-delivery-limit, but is
+   * otherwise held like a classic queue (one node: there is no replication to do).
+   */
+  readonly queueType: 'classic' | 'quorum';
+  /** Quorum queues: deliveries after which a requeued message is dead-lettered (reason delivery_limit). */
+  readonly deliveryLimit: number | undefined;
 }
 
 /** Arguments compared on redeclare. */
@@ -38,6 +46,7 @@ const equivalenceArguments = [
   'x-overflow',
   'x-queue-type',
   'x-single-active-consumer',
+  'x-delivery-limit',
 ] as const;
 
 const TTL_MAX_MS = 2 ** 32 - 1;
@@ -70,8 +79,8 @@ export function parseQueueArguments(args: HeaderTable, queueDescription: string)
   if (overflowValue !== 'drop-head' && overflowValue !== 'reject-publish' && overflowValue !== 'reject-publish-dlx') {
     throw invalid('x-overflow', queueDescription, `{unacceptable_value,${overflowValue}}`);
   }
-  const queueType = stringArgument(args, 'x-queue-type', queueDescription);
-  if (queueType !== undefined && queueType !== 'classic') {
+  const queueType = stringArgument(args, 'x-queue-type', queueDescription) ?? 'classic';
+  if (queueType !== 'classic' && queueType !== 'quorum') {
     throw invalid('x-queue-type', queueDescription, `queue type '${queueType}' is not supported`);
   }
   const deadLetterExchange = stringArgument(args, 'x-dead-letter-exchange', queueDescription);
@@ -93,6 +102,8 @@ export function parseQueueArguments(args: HeaderTable, queueDescription: string)
     deadLetterRoutingKey,
     singleActiveConsumer: sac === true,
     maxPriority: integerArgument(args, 'x-max-priority', queueDescription, 1, 255),
+    queueType,
+    deliveryLimit: queueType === 'quorum' ? integerArgument(args, 'x-delivery-limit', queueDescription, 0, Number.MAX_SAFE_INTEGER) : undefined,
   };
 }
 

@@ -57,7 +57,7 @@ describe('queue declaration', () => {
       { 'x-max-priority': 0 },
       { 'x-dead-letter-routing-key': 'rk' },
       { 'x-single-active-consumer': 'yes' },
-      { 'x-queue-type': 'quorum' },
+      { 'x-queue-type': 'stream' },
     ];
     for (const args of bad) {
       await assert.rejects(channel.declareQueue({ queue: 'bad', args }), (e) => code(e) === 'PRECONDITION_FAILED', JSON.stringify(args));
@@ -132,6 +132,30 @@ describe('queue declaration', () => {
     await channel.bindQueue({ queue: '', exchange: 'amq.direct', routingKey: '' });
     channel.publish(message('amq.direct', queue, 'by-name'));
     assert.deepEqual(getAll(channel, ''), ['by-name']);
+  });
+});
+
+describe('quorum queues (accepted for compatibility)', () => {
+  it('must be durable, not exclusive and not auto-delete', async () => {
+    const { channel } = await openTestBroker();
+    const args = { 'x-queue-type': 'quorum' };
+    await assert.rejects(channel.declareQueue({ queue: 'q', args }), (e) => code(e) === 'PRECONDITION_FAILED');
+    await assert.rejects(channel.declareQueue({ queue: 'q', durable: true, exclusive: true, args }), (e) => code(e) === 'PRECONDITION_FAILED');
+    await assert.rejects(channel.declareQueue({ queue: 'q', durable: true, autoDelete: true, args }), (e) => code(e) === 'PRECONDITION_FAILED');
+    await channel.declareQueue({ queue: 'q', durable: true, args });
+    await assert.rejects(channel.declareQueue({ queue: 'q', durable: true }), (e) => code(e) === 'PRECONDITION_FAILED');
+  });
+
+  it('dead-letter a message requeued more often than x-delivery-limit (reason delivery_limit)', async () => {
+    const { channel } = await openTestBroker();
+    await channel.declareQueue({ queue: 'dead' });
+    await channel.declareQueue({ queue: 'q', durable: true, args: { 'x-queue-type': 'quorum', 'x-delivery-limit': 2, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'dead' } });
+    channel.publish(message('', 'q', 'poison'));
+    for (let i = 0; i < 3; i++) channel.reject(channel.get({ queue: 'q' })!.deliveryTag, true);
+    assert.equal(channel.get({ queue: 'q' }), undefined);
+    const dead = channel.get({ queue: 'dead', noAck: true })!;
+    assert.equal(text(dead), 'poison');
+    assert.equal((dead.view.headers!['x-death'] as HeaderTable[])[0]!.reason, 'delivery_limit');
   });
 });
 

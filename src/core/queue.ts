@@ -13,7 +13,7 @@ import type { QueueArguments } from './queue-arguments.ts';
 import { QueuedMessage, type CoreMessage } from './queued-message.ts';
 import type { HeaderTable } from './types.ts';
 
-export type DeathReason = 'rejected' | 'expired' | 'maxlen';
+export type DeathReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
 
 /** The channel side of a consumer, as the queue sees it. */
 export interface ConsumerOwner {
@@ -360,12 +360,19 @@ export class Queue {
   /** Requeues unacknowledged messages at their original positions, marked redelivered. */
   requeue(messages: readonly QueuedMessage[]): void {
     if (this.deleted || messages.length === 0) return;
+    const limit = this.arguments.deliveryLimit;
+    let overLimit: QueuedMessage[] | undefined;
     for (const queued of messages) {
       this.unackedCount--;
+      if (limit !== undefined && queued.deliveryCount > limit) {
+        (overLimit ??= []).push(queued);
+        continue;
+      }
       this.#levels[queued.priority]!.insertBySeq(queued);
       this.#readyCount++;
       this.#readyBytes += queued.bodyBytes;
     }
+    if (overLimit !== undefined) this.#dispose(overLimit, 'delivery_limit');
     this.drain();
   }
 

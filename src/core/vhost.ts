@@ -306,6 +306,10 @@ export class Vhost implements QueueHost {
       return { queue: name, messageCount: existing.messageCount, consumerCount: existing.consumerCount };
     }
     const parsed = parseQueueArguments(args, description);
+    if (parsed.queueType === 'quorum' && (!durable || exclusive || autoDelete)) {
+      const field = !durable ? 'non-durable' : exclusive ? 'exclusive' : 'auto-delete';
+      throw brokerError('PRECONDITION_FAILED', `invalid property '${field}' for ${description}`);
+    }
     const { queuesMax } = this.#context.limits;
     if (queuesMax > 0 && this.#context.queueCount() >= queuesMax) {
       throw brokerError('PRECONDITION_FAILED', `cannot declare ${description}: queue limit (${queuesMax}) is reached`);
