@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startBrokerListener } from './broker-listener.ts';
+import { ensureCertificates, type ServerCertificate } from './certificates.ts';
+
+let cert: ServerCertificate;
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sealmq-listener-'));
+  cert = await ensureCertificates({ dir, ipAddresses: ['127.0.0.1'] });
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function tlsClient(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca: [cert.caPem!] }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+describe('broker listener', () => {
+  it('runs a session per TLS socket and closes them gracefully on close()', async () => {
+    const closedSessions: number[] = [];
+    let n = 0;
+    const listener = await startBrokerListener({
+      name: 'test',
+      host: '127.0.0.1',
+      port: 0,
+      tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+      onConnection: (socket) => {
+        const id = ++n;
+        socket.write('hello');
+        return {
+          close: async () => {
+            closedSessions.push(id);
+            socket.end('bye');
+            await new Promise((r) => socket.once('close', r));
+          },
+        };
+      },
+    });
+    const a = await tlsClient(listener.port);
+    const b = await tlsClient(listener.port);
+    const received: string[] = [];
+    a.on('data', (d: Buffer) => received.push(d.toString()));
+    b.on('data', () => undefined);
+    a.on('end', () => a.end());
+    b.on('end', () => b.end());
+    while (listener.connectionCount < 2) await new Promise((r) => setImmediate(r));
+    await listener.close();
+    assert.deepEqual(closedSessions.sort(), [1, 2]);
+    assert.ok(received.join('').endsWith('bye'));
+  });
+
+  it('cuts sessions that do not close within the close timeout', async () => {
+    const listener = await startBrokerListener({
+      name: 'test',
+      host: '127.0.0.1',
+      port: 0,
+      tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+      closeTimeoutMs: 100,
+      onConnection: () => ({ close: () => new Promise<void>(() => undefined) }),
+    });
+    const a = await tlsClient(listener.port);
+    a.on('error', () => undefined);
+    while (listener.connectionCount < 1) await new Promise((r) => setImmediate(r));
+    await listener.close();
+    await new Promise((r) => a.once('close', r));
+  });
+
+  it('refuses connections over connectionsMax and survives peers that reset', async () => {
+    const listener = await startBrokerListener({
+      name: 'test',
+      host: '127.0.0.1',
+      port: 0,
+      plainText: true,
+      connectionsMax: 1,
+      onConnection: (socket) => ({ close: async () => void socket.destroy() }),
+    });
+    const first = netConnect({ host: '127.0.0.1', port: listener.port });
+    first.on('error', () => undefined);
+    while (listener.connectionCount < 1) await new Promise((r) => setImmediate(r));
+    const second = netConnect({ host: '127.0.0.1', port: listener.port });
+    second.on('error', () => undefined);
+    await new Promise((r) => second.once('close', r));
+    first.resetAndDestroy();
+    await listener.close();
+  });
+});
