@@ -1,7 +1,12 @@
 // The `sealmq` command line: commands, options, help text, and how a failure is told to the user
 // (one line naming the problem, a non-zero exit code; never a stack trace for an operating error).
 // Building and running the components is serve.ts's; this file only reads the command line.
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { runAuditList, runAuditVerify, type AuditCommandResult } from '../audit/audit-commands.ts';
+import { writeCredentialsFile } from '../identity/access-keys.ts';
+import { CliError, IdentityClient } from './identity-client.ts';
 import { ConfigError, loadConfig } from '../util/config.ts';
 import { createLogger } from '../util/logger.ts';
 import { startSealMQ, type RunningSealMQ } from './serve.ts';
@@ -38,8 +43,8 @@ Getting started:
 Settings come from a JSON file (--config), SEALMQ_* environment variables, then flags (flags win).
 Run 'sealmq serve --help' for every option.`;
 
-/** Builds the `sealmq` program. */
-export function buildProgram(io: CliIo): Command {
+/** Builds the `sealmq` program. `state.serving` is set when `serve` started (the process then keeps running). */
+export function buildProgram(io: CliIo, state: { serving: boolean } = { serving: false }): Command {
   const program = new Command();
   program
     .name('sealmq')
@@ -73,12 +78,169 @@ Environment:
 Logs are JSON lines on stdout; the ready message goes to stderr. Stop with Ctrl-C (SIGINT) or SIGTERM.`,
     )
     .action(async (flags: Record<string, string | undefined>) => {
+      state.serving = true;
       await serveCommand(flags, io);
     });
 
-  // TODO(issue 5): `sealmq principal create|list|delete` and `sealmq access-key create|delete`,
-  // over the SealMQIdentity API of a running server (src/identity/identity-api.ts).
+  addIdentityCommands(program, io);
+  addAuditCommands(program, io);
   return program;
+}
+
+interface ClientFlags {
+  dataDir?: string;
+  endpointUrl?: string;
+  caBundle?: string;
+  credentialsFile?: string;
+  profile?: string;
+}
+
+function withClientOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory of the running SealMQ (env SEALMQ_DATA_DIR, default ./data)')
+    .option('--endpoint-url <url>', 'API endpoint (default: from DATA/endpoints.json)')
+    .option('--ca-bundle <file>', 'CA to trust (default: DATA/tls/ca.pem)')
+    .option('--credentials-file <file>', 'AWS shared-credentials file (default: DATA/credentials)')
+    .option('--profile <name>', 'profile in the credentials file (default: default)');
+}
+
+function dataDirOf(flags: { dataDir?: string }, io: CliIo): string {
+  return resolve(flags.dataDir ?? io.env.SEALMQ_DATA_DIR ?? './data');
+}
+
+async function identityCall(flags: ClientFlags, io: CliIo, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const client = await IdentityClient.connect({
+    dataDir: dataDirOf(flags, io),
+    ...(flags.endpointUrl !== undefined ? { endpointUrl: flags.endpointUrl } : {}),
+    ...(flags.caBundle !== undefined ? { caFile: resolve(flags.caBundle) } : {}),
+    ...(flags.credentialsFile !== undefined ? { credentialsFile: resolve(flags.credentialsFile) } : {}),
+    ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
+  });
+  return client.call(operation, input);
+}
+
+function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function readPolicyFiles(files: readonly string[]): Promise<unknown[]> {
+  const policies: unknown[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(resolve(file), 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read the policy file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      policies.push(JSON.parse(text));
+    } catch {
+      throw new CliError(`the policy file ${file} is not valid JSON`);
+    }
+  }
+  return policies;
+}
+
+/** `sealmq principal ...` and `sealmq access-key ...`, against a running server. */
+function addIdentityCommands(program: Command, io: CliIo): void {
+  const principal = program.command('principal').description('API principals (IAM-style users) of a running SealMQ');
+  withClientOptions(principal.command('create <name>'))
+    .description('create a principal with identity policies and an access key (its secret is shown once)')
+    .option('--policy-file <file>', 'IAM policy document (JSON) to attach; repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--no-access-key', 'do not create an access key')
+    .option('--credentials-out <file>', 'also write the new key as an AWS shared-credentials file (mode 0600)')
+    .action(async (name: string, flags: ClientFlags & { policyFile: string[]; accessKey: boolean; credentialsOut?: string }) => {
+      const policies = await readPolicyFiles(flags.policyFile);
+      const out = await identityCall(flags, io, 'CreatePrincipal', { Name: name, Policies: policies, CreateAccessKey: flags.accessKey });
+      const key = out.AccessKey as { AccessKeyId: string; SecretAccessKey: string } | undefined;
+      if (flags.credentialsOut !== undefined && key !== undefined) {
+        await writeCredentialsFile(resolve(flags.credentialsOut), { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey });
+      }
+      printJson(io, out);
+      if (key !== undefined) io.stderr('The secret access key is shown only now; keep it safe.\n');
+    });
+  withClientOptions(principal.command('list'))
+    .description('list principals and their access key ids (never secrets)')
+    .action(async (flags: ClientFlags) => printJson(io, await identityCall(flags, io, 'ListPrincipals', {})));
+  withClientOptions(principal.command('delete <name>'))
+    .description('delete a principal and its access keys')
+    .action(async (name: string, flags: ClientFlags) => {
+      await identityCall(flags, io, 'DeletePrincipal', { Name: name });
+      io.stderr(`deleted principal ${name}\n`);
+    });
+
+  const accessKey = program.command('access-key').description('access keys of API principals on a running SealMQ');
+  withClientOptions(accessKey.command('create <principal>'))
+    .description('create an access key for a principal (its secret is shown once)')
+    .option('--credentials-out <file>', 'also write it as an AWS shared-credentials file (mode 0600)')
+    .action(async (name: string, flags: ClientFlags & { credentialsOut?: string }) => {
+      const out = await identityCall(flags, io, 'CreateAccessKey', { Name: name });
+      const key = out.AccessKey as { AccessKeyId: string; SecretAccessKey: string };
+      if (flags.credentialsOut !== undefined) await writeCredentialsFile(resolve(flags.credentialsOut), { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey });
+      printJson(io, out);
+      io.stderr('The secret access key is shown only now; keep it safe.\n');
+    });
+  withClientOptions(accessKey.command('delete <accessKeyId>'))
+    .description('delete an access key; requests signed with it are refused at once')
+    .action(async (accessKeyId: string, flags: ClientFlags) => {
+      await identityCall(flags, io, 'DeleteAccessKey', { AccessKeyId: accessKeyId });
+      io.stderr(`deleted access key ${accessKeyId}\n`);
+    });
+}
+
+/** `sealmq audit verify|list`: offline checks of DATA/audit (src/audit does the work). */
+function addAuditCommands(program: Command, io: CliIo): void {
+  const audit = program.command('audit').description('the audit trail: verify its integrity, list events');
+  const finish = (result: AuditCommandResult) => {
+    if (result.output !== '') (result.exitCode === 2 ? io.stderr : io.stdout)(`${result.output}\n`);
+    io.exit(result.exitCode);
+  };
+  audit
+    .command('verify')
+    .description('check every audit log file against its signed digests and hash chain (exit 0 valid, 1 findings, 2 unusable)')
+    .option('--data-dir <dir>', 'data directory (env SEALMQ_DATA_DIR, default ./data)')
+    .option('--dir <dir>', 'the trail directory (default DATA/audit)')
+    .option('--public-key <file>', 'PEM public key kept outside the trail')
+    .option('--anchor <file>', 'a trail head (JSON) kept outside the trail')
+    .option('--from <time>', 'ISO 8601 start')
+    .option('--to <time>', 'ISO 8601 end')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: { dataDir?: string; dir?: string; publicKey?: string; anchor?: string; from?: string; to?: string; json?: boolean }) => {
+      finish(
+        await runAuditVerify({
+          dir: flags.dir !== undefined ? resolve(flags.dir) : join(dataDirOf(flags, io), 'audit'),
+          publicKeyFile: flags.publicKey,
+          anchorFile: flags.anchor,
+          from: flags.from,
+          to: flags.to,
+          json: flags.json,
+        }),
+      );
+    });
+  audit
+    .command('list')
+    .description('list audit events, oldest first')
+    .option('--data-dir <dir>', 'data directory (env SEALMQ_DATA_DIR, default ./data)')
+    .option('--dir <dir>', 'the trail directory (default DATA/audit)')
+    .option('--since <time>', 'ISO 8601 start')
+    .option('--until <time>', 'ISO 8601 end')
+    .option('--event-name <name>', 'only this event name')
+    .option('--limit <n>', 'at most this many events')
+    .option('--json', 'one JSON event per line')
+    .action(async (flags: { dataDir?: string; dir?: string; since?: string; until?: string; eventName?: string; limit?: string; json?: boolean }) => {
+      const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliError('--limit must be a positive integer');
+      finish(
+        await runAuditList({
+          dir: flags.dir !== undefined ? resolve(flags.dir) : join(dataDirOf(flags, io), 'audit'),
+          since: flags.since,
+          until: flags.until,
+          eventName: flags.eventName,
+          limit,
+          json: flags.json,
+        }),
+      );
+    });
 }
 
 async function serveCommand(flags: Record<string, string | undefined>, io: CliIo): Promise<void> {
@@ -159,7 +321,7 @@ async function serveCommand(flags: Record<string, string | undefined>, io: CliIo
 export function describeError(error: unknown): { message: string; code: number; isBug: boolean } {
   if (error instanceof ConfigError) return { message: error.message, code: EXIT_USAGE, isBug: false };
   if (error instanceof Error) {
-    const known = ['RootKeyError', 'SealedFileError', 'CertificateError', 'PrincipalError', 'KmsStoreError', 'DataDirError', 'ListenError'];
+    const known = ['RootKeyError', 'SealedFileError', 'CertificateError', 'PrincipalError', 'KmsStoreError', 'DataDirError', 'ListenError', 'CliError', 'RemoteApiError'];
     if (known.includes(error.name)) {
       const hint = error.name === 'SealedFileError' || error.name === 'KmsStoreError' ? ' (nothing was changed; SealMQ never replaces damaged data)' : '';
       return { message: `${error.message}${hint}`, code: EXIT_FAILURE, isBug: false };
@@ -172,10 +334,22 @@ export function describeError(error: unknown): { message: string; code: number; 
 }
 
 /** Runs the CLI with `argv` (process.argv shape). */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<void> {
-  const program = buildProgram(io);
+export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<void> {
+  let exited = false;
+  const io: CliIo = {
+    ...rawIo,
+    exit: (code) => {
+      if (exited) return;
+      exited = true;
+      rawIo.exit(code);
+    },
+  };
+  const state = { serving: false };
+  const program = buildProgram(io, state);
   try {
     await program.parseAsync([...argv]);
+    // One-shot commands end here (an idle keep-alive socket must not hold the process).
+    if (!state.serving) io.exit(EXIT_OK);
   } catch (error) {
     if (error instanceof CommanderError) {
       io.exit(error.exitCode === 0 ? EXIT_OK : EXIT_USAGE);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -25,6 +25,17 @@ async function rejectsWith(call: Promise<unknown>, name: string): Promise<string
     return e.message ?? '';
   }
   assert.fail(`expected ${name}, but the call succeeded`);
+}
+
+function runSealmq(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'sealmq.js'), ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 function getHealth(server: RunningServer): Promise<{ status: number; body: string; protocol: string | null }> {
@@ -157,6 +168,37 @@ describe('sealmq serve', () => {
     await server.restart({ args: [] });
   });
 
+  it('`sealmq principal create` and `access-key delete` manage principals of the running server', async () => {
+    const policyFile = join(server.dataDir, '..', 'lister-policy.json');
+    await writeFile(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:ListKeys', Resource: '*' }] }));
+    const credentialsOut = join(server.dataDir, '..', 'lister-credentials');
+    const created = await runSealmq(['principal', 'create', 'lister', '--data-dir', server.dataDir, '--policy-file', policyFile, '--credentials-out', credentialsOut]);
+    assert.equal(created.code, 0, created.stderr);
+    const out = JSON.parse(created.stdout) as { Principal: { Arn: string }; AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
+    assert.equal(out.Principal.Arn, `arn:aws:iam::${server.accountId}:user/lister`);
+    assert.equal((await stat(credentialsOut)).mode & 0o777, 0o600);
+    const lister = { accessKeyId: out.AccessKey.AccessKeyId, secretAccessKey: out.AccessKey.SecretAccessKey };
+    const kms = kmsClient(server, lister, { maxAttempts: 1 });
+    try {
+      assert.ok(Array.isArray((await kms.send(new ListKeysCommand({}))).Keys), 'its policy allows kms:ListKeys');
+      await rejectsWith(kms.send(new CreateKeyCommand({})), 'AccessDeniedException');
+
+      const listed = await runSealmq(['principal', 'list', '--data-dir', server.dataDir]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.ok(listed.stdout.includes(lister.accessKeyId));
+      assert.ok(!listed.stdout.includes(lister.secretAccessKey), 'list never shows a secret');
+
+      const deleted = await runSealmq(['access-key', 'delete', lister.accessKeyId, '--data-dir', server.dataDir]);
+      assert.equal(deleted.code, 0, deleted.stderr);
+      await rejectsWith(kms.send(new ListKeysCommand({})), 'UnrecognizedClientException');
+    } finally {
+      kms.destroy();
+    }
+    const denied = await runSealmq(['principal', 'create', 'x', '--data-dir', server.dataDir, '--credentials-file', credentialsOut]);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /^sealmq: UnrecognizedClientException: /);
+  });
+
   it('SIGTERM stops cleanly and removes endpoints.json', async () => {
     await server.stop();
     assert.ok(!existsSync(join(server.dataDir, 'endpoints.json')));
@@ -182,6 +224,12 @@ describe('sealmq serve: refusing to start', () => {
     assert.match(env.output, /invalid setting apiPort \(SEALMQ_API_PORT\): expected an integer 0\.\.65535/);
     assert.doesNotMatch(flag.output + env.output, /^\s+at /m);
     assert.ok(!existsSync(dataDir));
+  });
+
+  it('`sealmq principal list` without a running server says how to start it', async () => {
+    const result = await runSealmq(['principal', 'list', '--data-dir', join(import.meta.dirname, 'no-such-data')]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /SealMQ is not running with data directory .*no-such-data.*sealmq serve/);
   });
 
   it('a wrong root passphrase is a clear error, not a fresh KMS', async () => {
