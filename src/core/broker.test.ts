@@ -37,6 +37,24 @@ describe('broker and vhosts', () => {
     assert.equal(t.broker.users.getPermissions('u', 'gone'), undefined);
   });
 
+  it('tells the session when the broker closes a connection itself (user or vhost deleted, shutdown)', async () => {
+    const t = await openTestBroker();
+    await t.broker.users.addUser('u', 'u-password-123');
+    await t.broker.users.setPermissions('u', '/', { configure: '.*', write: '.*', read: '.*' });
+    await t.broker.addVhost('v');
+    const reasons: string[] = [];
+    const byUser = t.broker.connect({ vhost: '/', user: 'u', onForcedClose: (e) => reasons.push(`${e.code} ${e.replyText}`) });
+    const inVhost = t.broker.connect({ vhost: 'v', user: null, onForcedClose: (e) => reasons.push(e.code) });
+    const other = t.broker.connect({ vhost: '/', user: null, onForcedClose: (e) => reasons.push(`shutdown ${e.replyCode}`) });
+    await t.broker.deleteUser('u');
+    assert.equal(byUser.closed, true);
+    await t.broker.deleteVhost('v');
+    assert.equal(inVhost.closed, true);
+    await t.broker.close();
+    assert.equal(other.closed, true);
+    assert.deepEqual(reasons, ["CONNECTION_FORCED CONNECTION_FORCED - user 'u' was deleted", 'CONNECTION_FORCED', 'shutdown 320']);
+  });
+
   it('deleting an exchange removes the exchange-to-exchange bindings pointing at it', async () => {
     const t = await openTestBroker();
     await t.channel.declareExchange({ exchange: 'inner', type: 'fanout' });

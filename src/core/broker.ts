@@ -219,7 +219,7 @@ export class Broker {
   async deleteVhost(name: string): Promise<void> {
     const vhost = this.vhosts.get(name);
     if (vhost === undefined) return;
-    for (const connection of [...this.connections]) if (connection.vhost === vhost) await connection.close();
+    for (const connection of [...this.connections]) if (connection.vhost === vhost) await connection.forceClose(`vhost '${name}' is deleted`);
     this.vhosts.delete(name);
     await vhost.destroy();
     await this.users.clearVhost(name);
@@ -261,7 +261,23 @@ export class Broker {
    * null for trusted in-process callers. NOT_ALLOWED (530) for a missing vhost or one the user
    * has no permissions on, as RabbitMQ.
    */
-  connect(options: { vhost: string; user: ConnectionUser; connectionId?: string; client?: ClientInfo }): BrokerConnection {
+  /** Deletes a broker user and closes its connections (CONNECTION_FORCED), as RabbitMQ does. */
+  async deleteUser(name: string): Promise<void> {
+    await this.users.deleteUser(name);
+    for (const connection of [...this.connections]) if (connection.user === name) await connection.forceClose(`user '${name}' was deleted`);
+  }
+
+  /**
+   * connection.open: binds a connection to a vhost (see the checks below). `onForcedClose` is
+   * called when the broker later closes it by itself (vhost or user deleted, shutdown).
+   */
+  connect(options: {
+    vhost: string;
+    user: ConnectionUser;
+    connectionId?: string;
+    client?: ClientInfo;
+    onForcedClose?: (reason: BrokerError) => void;
+  }): BrokerConnection {
     if (this.#closed) throw brokerError('CONNECTION_FORCED', 'broker is shutting down');
     const id = options.connectionId ?? randomUUID();
     const client: ClientInfo = { ...options.client, connectionId: id };
@@ -269,7 +285,7 @@ export class Broker {
       const vhost = this.vhosts.get(options.vhost);
       if (vhost === undefined) throw brokerError('NOT_ALLOWED', `vhost '${options.vhost}' not found`);
       if (options.user !== null) this.users.checkVhostAccess(options.user, options.vhost);
-      const connection = new BrokerConnection(id, vhost, options.user, this.#connectionContext, client);
+      const connection = new BrokerConnection(id, vhost, options.user, this.#connectionContext, client, options.onForcedClose);
       this.connections.add(connection);
       this.#audit('ConnectionOpened', options.user, client, { vhost: options.vhost });
       return connection;
@@ -315,7 +331,7 @@ export class Broker {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#alarmTimer !== undefined) this.clock.clearTimeout(this.#alarmTimer);
-    for (const connection of [...this.connections]) await connection.close();
+    for (const connection of [...this.connections]) await connection.forceClose('broker shutdown');
     for (const vhost of this.vhosts.values()) for (const queue of vhost.queues.values()) queue.stopTimers();
     await this.settle();
   }

@@ -6,7 +6,7 @@
 // method frames into these calls and BrokerErrors into channel.close/connection.close.
 
 import { randomBytes } from 'node:crypto';
-import { brokerError, describeResource } from './errors.ts';
+import { brokerError, describeResource, type BrokerError } from './errors.ts';
 import type { Consumer, ConsumerOwner, Queue } from './queue.ts';
 import { parseExpiration } from './queue-arguments.ts';
 import type { CoreMessage, QueuedMessage } from './queued-message.ts';
@@ -90,7 +90,19 @@ export class BrokerConnection {
     readonly context: ConnectionContext,
     /** Where the client connects from (audit events). */
     readonly client: { readonly sourceIPAddress?: string | undefined; readonly userAgent?: string | undefined; readonly connectionId?: string | undefined } = {},
+    /** Told when the broker closes this connection itself (session: connection.close 320). */
+    readonly onForcedClose: ((reason: BrokerError) => void) | undefined = undefined,
   ) {}
+
+  /**
+   * Closes the connection from the broker's side (vhost or user deleted, broker shutting down):
+   * the session is told first, with a CONNECTION_FORCED error to send to the client.
+   */
+  async forceClose(replyText: string): Promise<void> {
+    if (this.closed) return;
+    this.onForcedClose?.(brokerError('CONNECTION_FORCED', replyText));
+    await this.close();
+  }
 
   openChannel(handler: ChannelHandler): ConsumerChannel {
     if (this.closed) throw brokerError('CHANNEL_ERROR', 'connection is closed');
@@ -536,7 +548,11 @@ export class ConsumerChannel implements ConsumerOwner {
 
   /** Capacity was freed: let the queues of this channel's consumers deliver again. */
   #wake(): void {
-    if (this.closed || this.#paused) return;
+    if (this.closed || this.#paused || this.#consumers.size === 0) return;
+    if (this.#consumers.size === 1) {
+      for (const consumer of this.#consumers.values()) consumer.queue.drain();
+      return;
+    }
     const queues = new Set<Queue>();
     for (const consumer of this.#consumers.values()) queues.add(consumer.queue);
     for (const queue of queues) queue.drain();
