@@ -28,6 +28,8 @@ function internalsFor(mode: Mode): SegmentMessageStoreInternals {
 
 interface RunResult {
   appendsPerSec: number;
+  /** Process CPU time (user + system) per append: far less sensitive to other load than throughput. */
+  cpuUsPerAppend: number;
   readsPerSec: number;
   recoveryMs: number;
   messages: number;
@@ -44,6 +46,7 @@ async function run(mode: Mode, producers: number): Promise<RunResult> {
     let count = 0;
     let stop = false;
     const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
     const deadline = Date.now() + SECONDS * 1000;
     const timer = setTimeout(() => (stop = true), SECONDS * 1000);
     await Promise.all(
@@ -57,6 +60,7 @@ async function run(mode: Mode, producers: number): Promise<RunResult> {
     );
     clearTimeout(timer);
     const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuStarted);
     await store.close();
 
     const recoveryStarted = process.hrtime.bigint();
@@ -76,7 +80,7 @@ async function run(mode: Mode, producers: number): Promise<RunResult> {
     const readS = Number(process.hrtime.bigint() - readStarted) / 1e9;
     await reopened.close();
     if (read !== count) throw new Error(`read ${read} of ${count}`);
-    return { appendsPerSec: count / elapsedS, readsPerSec: read / readS, recoveryMs, messages: count };
+    return { appendsPerSec: count / elapsedS, cpuUsPerAppend: (cpu.user + cpu.system) / count, readsPerSec: read / readS, recoveryMs, messages: count };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -85,6 +89,7 @@ async function run(mode: Mode, producers: number): Promise<RunResult> {
 const best: Record<Mode, Record<number, RunResult>> = { encrypted: {}, unencrypted: {} };
 /** Per producer count: encrypted/unencrypted of each back-to-back pair (same machine conditions). */
 const pairRatios: Record<number, { appends: number[]; reads: number[] }> = {};
+const cpuCosts: Record<Mode, Record<number, number[]>> = { encrypted: {}, unencrypted: {} };
 for (const producers of PRODUCER_COUNTS) {
   pairRatios[producers] = { appends: [], reads: [] };
   for (let rep = 0; rep < REPEATS; rep++) {
@@ -93,9 +98,11 @@ for (const producers of PRODUCER_COUNTS) {
     for (const mode of order) {
       const result = await run(mode, producers);
       pair[mode] = result;
+      (cpuCosts[mode][producers] ??= []).push(result.cpuUsPerAppend);
       const previous = best[mode][producers];
       best[mode][producers] = {
         appendsPerSec: Math.max(previous?.appendsPerSec ?? 0, result.appendsPerSec),
+        cpuUsPerAppend: 0,
         readsPerSec: Math.max(previous?.readsPerSec ?? 0, result.readsPerSec),
         recoveryMs: Math.min(previous?.recoveryMs ?? Infinity, result.recoveryMs),
         messages: Math.max(previous?.messages ?? 0, result.messages),
@@ -116,6 +123,7 @@ const round = (n: number): number => Math.round(n);
 const figures = (mode: Mode): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const p of PRODUCER_COUNTS) out[`appendsPerSec_${p}p`] = round(best[mode][p]!.appendsPerSec);
+  for (const p of PRODUCER_COUNTS) out[`cpuUsPerAppend_${p}p_median`] = Number(median(cpuCosts[mode][p]!).toFixed(2));
   out.readsPerSec = round(best[mode][100]!.readsPerSec);
   out.recoveryMsFor100pRun = round(best[mode][100]!.recoveryMs);
   out.messagesIn100pRun = best[mode][100]!.messages;
@@ -126,6 +134,10 @@ const ratios: Record<string, number> = {};
 for (const p of PRODUCER_COUNTS) {
   ratios[`appends_${p}p_medianOfPairs`] = fixed(median(pairRatios[p]!.appends));
   ratios[`appends_${p}p_bestOverBest`] = fixed(best.encrypted[p]!.appendsPerSec / best.unencrypted[p]!.appendsPerSec);
+}
+for (const p of PRODUCER_COUNTS) {
+  // What the ratio would be if appends were bound by CPU alone (unencrypted cost / encrypted cost).
+  ratios[`appends_${p}p_cpuBound`] = fixed(median(cpuCosts.unencrypted[p]!) / median(cpuCosts.encrypted[p]!));
 }
 ratios.reads_medianOfPairs = fixed(median(pairRatios[100]!.reads));
 ratios.reads_bestOverBest = fixed(best.encrypted[100]!.readsPerSec / best.unencrypted[100]!.readsPerSec);
