@@ -245,6 +245,24 @@ describe('ApiServer', () => {
     }
   });
 
+  it('setCertificate serves a new certificate to new connections', async () => {
+    const fingerprint = () =>
+      new Promise<string>((resolve, reject) => {
+        const url = new URL(endpoint.url);
+        const socket = connect({ host: url.hostname, port: Number(url.port), ca: endpoint.caPem, servername: 'localhost' }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256);
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+    const before = await fingerprint();
+    const renewed = await ensureCertificates({ dir: join(root, 'tls'), renewBeforeDays: 400 }); // always due: reissued now
+    server.setCertificate(renewed);
+    const after = await fingerprint();
+    assert.notEqual(after, before);
+    assert.equal((await sendRaw(endpoint, { method: 'GET', path: '/health' })).status, 200);
+  });
+
   it('the identity API creates a principal whose key authenticates with its own identity and policies', async () => {
     const created = await sendSigned(endpoint, {
       target: 'SealMQIdentity.CreatePrincipal',

@@ -4,14 +4,16 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CreateKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import { ensureCertificates } from '../../src/transport/certificates.ts';
 import { kmsClient, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
 
 const execFileP = promisify(execFile);
@@ -35,6 +37,17 @@ function runSealmq(args: string[], env: Record<string, string> = {}): Promise<{ 
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function peerFingerprint(server: RunningServer): Promise<string> {
+  const url = new URL(server.endpoints.api);
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: url.hostname, port: Number(url.port), ca: server.caPem, servername: 'localhost' }, () => {
+      resolve(socket.getPeerX509Certificate()!.fingerprint256);
+      socket.destroy();
+    });
+    socket.on('error', reject);
   });
 }
 
@@ -197,6 +210,25 @@ describe('sealmq serve', () => {
     const denied = await runSealmq(['principal', 'create', 'x', '--data-dir', server.dataDir, '--credentials-file', credentialsOut]);
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /^sealmq: UnrecognizedClientException: /);
+  });
+
+  it('a replaced server certificate is served without a restart', async () => {
+    const tlsDir = join(server.dataDir, 'tls');
+    const copy = join(server.dataDir, '..', 'tls-copy');
+    await cp(tlsDir, copy, { recursive: true });
+    const renewed = await ensureCertificates({ dir: copy, renewBeforeDays: 400 }); // always due: a new certificate from the same CA
+    const before = await peerFingerprint(server);
+    assert.notEqual(new X509Certificate(renewed.certPem).fingerprint256, before);
+    await writeFile(join(tlsDir, 'server.key'), renewed.keyPem, { mode: 0o600 });
+    await writeFile(join(tlsDir, 'server.pem'), renewed.certPem);
+    const deadline = Date.now() + 15_000;
+    let now = before;
+    while (now === before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      now = await peerFingerprint(server);
+    }
+    assert.equal(now, new X509Certificate(renewed.certPem).fingerprint256);
+    assert.equal((await getHealth(server)).status, 200);
   });
 
   it('SIGTERM stops cleanly and removes endpoints.json', async () => {
