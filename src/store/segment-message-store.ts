@@ -645,11 +645,14 @@ export class SegmentMessageStore implements MessageStore {
         this.#pending = [];
         await this.#flushBatch(batch);
       }
+    } catch (error) {
+      // Only an I/O failure outside a write (unlinking a dropped segment) can get here: fail stop.
+      this.#fail(error as Error);
+    } finally {
       if (this.#failed !== undefined) {
         const error = new StoreClosedError(`message store failed: ${this.#failed.message}`);
         for (const op of this.#pending.splice(0)) op.done.reject(error);
       }
-    } finally {
       this.#flushing = false;
       this.#notifyIdle();
     }
@@ -1647,7 +1650,8 @@ export class SegmentMessageStore implements MessageStore {
     await segment.fh?.close().catch(() => undefined);
     segment.fh = undefined;
     // Deleting the file deletes its wrapped data key with it (crypto-shredding).
-    await rm(segment.path, { force: true });
+    // If the unlink fails the DROP record still stands: recovery removes the file then.
+    await rm(segment.path, { force: true }).catch(() => undefined);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------
