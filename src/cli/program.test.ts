@@ -62,4 +62,11 @@ describe('sealmq command line', () => {
     assert.equal(wrong.code, EXIT_FAILURE);
     assert.equal(describeError(new TypeError('x is undefined')).isBug, true);
   });
+
+  it('audit verify on a data directory without a trail is exit 2 with a message', async () => {
+    const { io, err, out, exits } = fakeIo();
+    await runCli(['node', 'sealmq', 'audit', 'verify', '--data-dir', '/nonexistent/sealmq-data'], io);
+    assert.deepEqual(exits, [2]);
+    assert.match(err.join('') + out.join(''), /\/nonexistent\/sealmq-data\/audit/);
+  });
 });

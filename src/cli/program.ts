@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { runAuditList, runAuditVerify, type AuditCommandResult } from '../audit/audit-commands.ts';
 import { writeCredentialsFile } from '../identity/access-keys.ts';
 import { CliError, IdentityClient } from './identity-client.ts';
-import { ConfigError, loadConfig } from '../util/config.ts';
+import { ConfigError, loadConfig, unknownEnvSettings } from '../util/config.ts';
 import { createLogger } from '../util/logger.ts';
 import { startSealMQ, type RunningSealMQ } from './serve.ts';
 
@@ -260,6 +260,8 @@ async function serveCommand(flags: Record<string, string | undefined>, io: CliIo
   });
   const logger = createLogger({ level: config.logLevel, base: { service: 'sealmq' } });
   const passphrase = io.env.SEALMQ_ROOT_PASSPHRASE;
+  const unknown = unknownEnvSettings(io.env, ['SEALMQ_ROOT_PASSPHRASE', 'SEALMQ_DEBUG', 'SEALMQ_TEST_LOG_LEVEL']);
+  if (unknown.length > 0) logger.warn({ variables: unknown }, 'ignoring SEALMQ_* environment variables that are not settings (typo?)');
 
   // Signals are taken from the start: a SIGTERM that arrives while starting stops SealMQ as soon as
   // it is up, instead of killing it half-way (endpoints.json is visible a moment before start returns).

@@ -84,7 +84,10 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
   };
 
   try {
-    await prepareDataDir(dataDir);
+    const looseMode = await prepareDataDir(dataDir);
+    if (looseMode !== undefined) {
+      logger.warn({ dataDir, mode: looseMode.toString(8) }, 'the data directory is accessible to other users; chmod 700 it');
+    }
     const endpointsPath = join(dataDir, ENDPOINTS_FILE);
     await rm(endpointsPath, { force: true });
 
@@ -178,8 +181,9 @@ export class ListenError extends Error {
   }
 }
 
-/** Creates the data directory (0700) or checks an existing one, and its format version. */
-async function prepareDataDir(dataDir: string): Promise<void> {
+/** Creates the data directory (0700) or checks an existing one, and its format version. Returns the mode of an existing directory that others can access. */
+async function prepareDataDir(dataDir: string): Promise<number | undefined> {
+  let looseMode: number | undefined;
   try {
     const info = await stat(dataDir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
@@ -190,6 +194,8 @@ async function prepareDataDir(dataDir: string): Promise<void> {
       await chmod(dataDir, 0o700);
     } else if (!info.isDirectory()) {
       throw new DataDirError(`data directory ${dataDir} is not a directory (setting dataDir: --data-dir or SEALMQ_DATA_DIR)`);
+    } else if ((info.mode & 0o077) !== 0) {
+      looseMode = info.mode & 0o777;
     }
   } catch (error) {
     if (error instanceof DataDirError) throw error;
@@ -208,7 +214,7 @@ async function prepareDataDir(dataDir: string): Promise<void> {
     } catch (error) {
       throw new DataDirError(`cannot write to the data directory ${dataDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    return;
+    return looseMode;
   }
   let version: unknown;
   try {
@@ -219,4 +225,5 @@ async function prepareDataDir(dataDir: string): Promise<void> {
   if (version !== DATA_DIR_FORMAT_VERSION) {
     throw new DataDirError(`${dataDir} has data-directory format ${String(version)}; this SealMQ reads format ${DATA_DIR_FORMAT_VERSION}`);
   }
+  return looseMode;
 }

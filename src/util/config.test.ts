@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, unknownEnvSettings } from './config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealmq-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,5 +107,9 @@ describe('loadConfig', () => {
   it('takes a wrong type in the file as a named error', () => {
     const file = writeConfig('wrongtype.json', { apiPort: '8443' });
     assert.match(configError(() => loadConfig({ configFile: file, env: {} })).message, /invalid setting apiPort \(config file .*\): expected an integer 0\.\.65535/);
+  });
+
+  it('names SEALMQ_* variables that are not settings (typos)', () => {
+    assert.deepEqual(unknownEnvSettings({ SEALMQ_APIPORT: '1', SEALMQ_API_PORT: '2', SEALMQ_ROOT_PASSPHRASE: 'x', HOME: '/' }, ['SEALMQ_ROOT_PASSPHRASE']), ['SEALMQ_APIPORT']);
   });
 });

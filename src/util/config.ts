@@ -103,6 +103,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'keyCheckIntervalMs', env: 'SEALMQ_KEY_CHECK_INTERVAL_MS', kind: 'int' },
 ];
 
+/** SEALMQ_* variables that are not settings (nor one of `alsoKnown`): likely typos, worth a warning. */
+export function unknownEnvSettings(env: Readonly<Record<string, string | undefined>>, alsoKnown: readonly string[] = []): string[] {
+  const known = new Set([...SETTINGS.map((s) => s.env), ...alsoKnown]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('SEALMQ_') && !known.has(name))
+    .sort();
+}
+
 /** A setting could not be read or is invalid; the start must stop. */
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIG';
