@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokerError } from './errors.ts';
 import { DefinitionKind } from './message-store.ts';
-import { message, openTestBroker, recordingHandler } from './test-support.ts';
+import { jsonPropertiesCodec, message, openTestBroker, recordingHandler } from './test-support.ts';
 
 describe('broker and vhosts', () => {
   it('vhosts are separate namespaces, each with its own amq.* exchanges', async () => {
@@ -53,6 +53,19 @@ describe('broker and vhosts', () => {
     await t.broker.close();
     assert.equal(other.closed, true);
     assert.deepEqual(reasons, ["CONNECTION_FORCED CONNECTION_FORCED - user 'u' was deleted", 'CONNECTION_FORCED', 'shutdown 320']);
+  });
+
+  it('an error in timer-driven dead-lettering is reported, not thrown, and the broker carries on', async () => {
+    const errors: unknown[] = [];
+    const codec = { ...jsonPropertiesCodec, rewrite: () => { throw new Error('codec bug'); } };
+    const t = await openTestBroker({ codec, onStoreError: (e) => errors.push(e) });
+    await t.channel.declareQueue({ queue: 'dead' });
+    await t.channel.declareQueue({ queue: 'q', args: { 'x-message-ttl': 10, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'dead' } });
+    t.channel.publish(message('', 'q', 'm'));
+    t.clock.advance(11);
+    assert.equal(errors.length, 1);
+    assert.equal(t.channel.get({ queue: 'q' }), undefined);
+    assert.equal(t.channel.publish(message('', 'dead', 'still works')).routed, true);
   });
 
   it('deleting an exchange removes the exchange-to-exchange bindings pointing at it', async () => {

@@ -44,7 +44,10 @@ export interface BrokerOptions {
   readonly brokerId?: string;
   /** Called during `open` after each durable queue's messages are recovered (progress output). */
   readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
-  /** Store failures outside a publish (removals, delivery records). No message content is passed. */
+  /**
+   * Failures nobody waits for: store errors outside a publish (removals, delivery records), and
+   * errors thrown in timer-driven work (TTL expiry, dead-lettering). No message content is passed.
+   */
   readonly onStoreError?: (error: unknown) => void;
 }
 

@@ -449,7 +449,12 @@ export class Queue {
     this.#expiryTimer = this.#host.clock.setTimeout(() => {
       this.#expiryTimer = undefined;
       this.#expiryDueMs = Infinity;
-      this.drain();
+      // A timer has no caller to throw to: report instead of crashing the process.
+      try {
+        this.drain();
+      } catch (error) {
+        this.#host.persister.onError(error);
+      }
     }, due - this.#host.clock.now());
   }
 

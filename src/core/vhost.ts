@@ -457,27 +457,38 @@ export class Vhost implements QueueHost {
     const dlx = this.exchanges.get(dlxName);
     if (dlx === undefined) return;
     for (const queued of messages) {
-      const original = queued.message;
-      const headers = deathHeaders(original, queue.name, reason, new Date(Math.floor(this.clock.now() / 1000) * 1000));
-      const properties = this.#context.codec.rewrite(original.properties, { headers, expiration: undefined });
-      const routingKey = queue.arguments.deadLetterRoutingKey ?? original.routingKey;
-      const message: CoreMessage = {
-        exchange: dlxName,
-        routingKey,
-        properties,
-        body: original.body,
-        view: { ...original.view, headers, expiration: undefined },
-        ttlMs: undefined,
-      };
-      const deaths = (headers['x-death'] as readonly HeaderTable[]) ?? [];
-      const anyRejected = deaths.some((d) => d.reason === 'rejected');
-      for (const target of this.route(dlx, routingKey, headers)) {
-        if (!anyRejected && deaths.some((d) => d.queue === target.name)) continue;
-        // Dead-lettering is at most once (RabbitMQ's default): nothing waits for the append.
-        void target.offer(message);
+      try {
+        this.#deadLetterOne(queue, queued, dlx, reason);
+      } catch (error) {
+        // A codec that cannot rewrite the properties loses this message, not the broker.
+        this.persister.onError(error);
       }
     }
   }
+
+  #deadLetterOne(queue: Queue, queued: QueuedMessage, dlx: Exchange, reason: DeathReason): void {
+    const dlxName = dlx.name;
+    const original = queued.message;
+    const headers = deathHeaders(original, queue.name, reason, new Date(Math.floor(this.clock.now() / 1000) * 1000));
+    const properties = this.#context.codec.rewrite(original.properties, { headers, expiration: undefined });
+    const routingKey = queue.arguments.deadLetterRoutingKey ?? original.routingKey;
+    const message: CoreMessage = {
+      exchange: dlxName,
+      routingKey,
+      properties,
+      body: original.body,
+      view: { ...original.view, headers, expiration: undefined },
+      ttlMs: undefined,
+    };
+    const deaths = (headers['x-death'] as readonly HeaderTable[]) ?? [];
+    const anyRejected = deaths.some((d) => d.reason === 'rejected');
+    for (const target of this.route(dlx, routingKey, headers)) {
+      if (!anyRejected && deaths.some((d) => d.queue === target.name)) continue;
+      // Dead-lettering is at most once (RabbitMQ's default): nothing waits for the append.
+      void target.offer(message);
+    }
+  }
+
 
   // ---- recovery ----
 
