@@ -149,6 +149,19 @@ describe('sealmq serve', () => {
       { env, timeout: 60_000 },
     );
     assert.ok((JSON.parse(stdout) as { Keys: { KeyId: string }[] }).Keys.some((k) => k.KeyId === keyId));
+
+    // The CLI signs an MQ path with an encoded ARN by encoding it once more (aws-apis.md 4.1): the
+    // request must get past SigV4 (to NotFoundException for the unknown broker), not InvalidSignature.
+    const arn = `arn:aws:mq:us-east-1:${server.accountId}:broker:nothere:b-00000000-0000-4000-8000-000000000000`;
+    const tags = await execFileP(
+      'aws',
+      ['mq', 'list-tags', '--resource-arn', arn, '--endpoint-url', server.endpoints.api, '--ca-bundle', join(server.dataDir, 'tls', 'ca.pem'), '--region', 'us-east-1'],
+      { env, timeout: 60_000 },
+    ).then(
+      () => assert.fail('ListTags of an unknown broker succeeded'),
+      (error: { stderr?: string }) => error.stderr ?? '',
+    );
+    assert.match(tags, /\(NotFoundException\)/);
   });
 
   it('a restart reuses the CA, the certificate, the credentials and the port', async () => {
