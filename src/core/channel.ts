@@ -141,6 +141,8 @@ export class ConsumerChannel implements ConsumerOwner {
   #lastQueueName = '';
   /** Deliveries waiting for their delivery record, in delivery-tag order. */
   readonly #outbox: OutboxEntry[] = [];
+  readonly #granted = new Set<string>();
+  #grantedVersion = -1;
   /** Delivery tags in the outbox: the client has not seen them, so no `multiple` settles them. */
   readonly #unsent = new Set<number>();
   closed = false;
@@ -162,8 +164,18 @@ export class ConsumerChannel implements ConsumerOwner {
   #check(permission: Permission, kind: 'queue' | 'exchange', name: string): void {
     const user = this.#connection.user;
     if (user === null) return;
+    // Granted checks are cached per channel (as RabbitMQ does) until users or permissions change.
+    const users = this.#connection.context.users;
+    if (this.#grantedVersion !== users.version) {
+      this.#granted.clear();
+      this.#grantedVersion = users.version;
+    }
+    const cacheKey = `${permission}\u0000${kind}\u0000${name}`;
+    if (this.#granted.has(cacheKey)) return;
     try {
-      this.#connection.context.users.check(user, this.#vhost.name, permission, kind, name);
+      users.check(user, this.#vhost.name, permission, kind, name);
+      if (this.#granted.size >= 64) this.#granted.clear();
+      this.#granted.add(cacheKey);
     } catch (error) {
       this.#connection.context.permissionRefused(this.#connection, permission, kind);
       throw error;

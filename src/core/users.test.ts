@@ -153,6 +153,15 @@ describe('permissions matrix (RabbitMQ access-control)', () => {
     );
   });
 
+  it('a permission change applies to open channels at once', async () => {
+    const { broker, channel } = await limited('write', '.*');
+    channel.publish(message('ok-x', '', 'm'));
+    await broker.users.setPermissions('u', '/', { configure: '.*', write: '^nothing$', read: '.*' });
+    assert.throws(() => channel.publish(message('ok-x', '', 'm')), refused);
+    await broker.users.setPermissions('u', '/', { configure: '.*', write: '.*', read: '.*' });
+    channel.publish(message('ok-x', '', 'm'));
+  });
+
   it('deleting a user removes its permissions', async () => {
     const { broker } = await limited('read', '.*');
     await broker.users.deleteUser('u');

@@ -58,6 +58,8 @@ function permissionKey(username: string, vhost: string): string {
 export class UserRegistry {
   readonly #users = new Map<string, UserRecord>();
   readonly #permissions = new Map<string, CompiledPermissions>();
+  /** Bumped on every change of users or permissions, so that callers may cache granted checks. */
+  version = 0;
   /** A hash to verify against for unknown users, so their refusal takes the usual time. */
   #decoyHash: Promise<string> | undefined;
 
@@ -95,6 +97,7 @@ export class UserRegistry {
   }
 
   #put(user: UserRecord): Promise<void> {
+    this.version++;
     const record: JsonValue = { name: user.name, passwordHash: user.passwordHash, tags: user.tags };
     return this.writeDefinition((s) => s.putDefinition({ kind: DefinitionKind.USER, name: user.name, record }));
   }
@@ -124,6 +127,7 @@ export class UserRegistry {
   async deleteUser(name: string): Promise<void> {
     this.#user(name);
     this.#users.delete(name);
+    this.version++;
     const writes: Array<Promise<void>> = [this.writeDefinition((s) => s.deleteDefinition(DefinitionKind.USER, name))];
     for (const key of [...this.#permissions.keys()]) {
       const [user, vhost] = JSON.parse(key) as [string, string];
@@ -165,12 +169,14 @@ export class UserRegistry {
     this.#user(username);
     const compiled = this.#compile(permissions);
     this.#permissions.set(permissionKey(username, vhost), compiled);
+    this.version++;
     const record: JsonValue = { user: username, vhost, ...compiled.patterns };
     await this.writeDefinition((s) => s.putDefinition({ kind: DefinitionKind.PERMISSION, name: permissionKey(username, vhost), record }));
   }
 
   async clearPermissions(username: string, vhost: string): Promise<void> {
     if (!this.#permissions.delete(permissionKey(username, vhost))) return;
+    this.version++;
     await this.writeDefinition((s) => s.deleteDefinition(DefinitionKind.PERMISSION, permissionKey(username, vhost)));
   }
 
