@@ -47,7 +47,7 @@ runMessageStoreConformance('SegmentMessageStore (tiny segments and chunks, fast 
 });
 
 describe('SegmentMessageStore against the in-memory model (randomised)', () => {
-  it('matches MemoryMessageStore over random operations with restarts, rolls and compaction', async () => {
+  it('matches MemoryMessageStore over random operations with restarts, rolls, compaction and re-encryption', async () => {
     const queues = ['a', 'b', 'c'];
     const op = fc.oneof(
       fc.record({ kind: fc.constant('append' as const), queue: fc.constantFrom(...queues), count: fc.integer({ min: 1, max: 8 }), size: fc.integer({ min: 0, max: 900 }) }),
@@ -57,6 +57,7 @@ describe('SegmentMessageStore against the in-memory model (randomised)', () => {
       fc.record({ kind: fc.constant('deleteQueue' as const), queue: fc.constantFrom(...queues) }),
       fc.record({ kind: fc.constant('definition' as const), name: fc.constantFrom('x', 'y'), drop: fc.boolean() }),
       fc.record({ kind: fc.constant('reopen' as const) }),
+      fc.record({ kind: fc.constant('reencrypt' as const) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 20 }), async (ops) => {
@@ -109,6 +110,9 @@ describe('SegmentMessageStore against the in-memory model (randomised)', () => {
                   await store.putDefinition(definition);
                   await model.putDefinition(definition);
                 }
+                break;
+              case 'reencrypt':
+                await store.reencrypt();
                 break;
               case 'reopen':
                 await store.settle();

@@ -193,6 +193,8 @@ interface IndexEntry {
   /** False until the chunk is durable: reads stop at the first invisible entry. */
   visible: boolean;
   removed: boolean;
+  /** A RELOCATED copy of it is being written; no second copy until that one is durable. */
+  relocating?: boolean;
 }
 
 class QueueState {
@@ -300,12 +302,15 @@ type Op =
   | { readonly kind: 'defPut'; readonly definition: Definition; done: Settle<void> }
   | { readonly kind: 'defDelete'; readonly defKind: DefinitionKind; readonly name: string; done: Settle<boolean> }
   | { readonly kind: 'drop'; readonly segment: SegmentState; done: Settle<void> }
-  | { readonly kind: 'relocate'; readonly moves: readonly RelocateMove[]; done: Settle<void> };
+  | { readonly kind: 'relocate'; readonly moves: readonly RelocateMove[]; done: Settle<void> }
+  | { readonly kind: 'barrier'; done: Settle<void> };
 
 interface RelocateMove {
   readonly queue: QueueState;
   readonly entry: IndexEntry;
   readonly record: Buffer;
+  /** Where the record was read from; the move is skipped if the entry is elsewhere by then. */
+  readonly from: SegmentState;
 }
 
 interface Settle<T> {
@@ -363,6 +368,8 @@ function opBudget(op: Op): { records: number; bytes: number } {
       for (const move of op.moves) bytes += move.record.length;
       return { records: op.moves.length, bytes };
     }
+    case 'barrier':
+      return { records: 0, bytes: 0 };
   }
 }
 
@@ -398,6 +405,7 @@ export class SegmentMessageStore implements MessageStore {
   readonly #writer = new RecordWriter(256 * 1024);
   #sweepTimer: NodeJS.Timeout | undefined;
   #compacting = false;
+  #rollRequested = false;
   #compactAgain = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -730,6 +738,7 @@ export class SegmentMessageStore implements MessageStore {
       }
       for (const entry of round.newEntries) entry.visible = true;
       for (const move of round.relocated) {
+        move.entry.relocating = false;
         if (move.entry.removed) {
           // Removed while its copy was being written: the copy is dead on arrival.
           markDead(move.chunk.segment, move.entry);
@@ -916,7 +925,8 @@ export class SegmentMessageStore implements MessageStore {
       }
       case 'relocate': {
         for (const move of op.moves) {
-          if (move.entry.removed) continue;
+          if (move.entry.removed || move.entry.relocating === true || move.entry.chunk.segment !== move.from) continue;
+          move.entry.relocating = true;
           const chunk = round.chunk;
           const recordPos = w.length;
           // The copy is a RELOCATED record carrying the current delivery count.
@@ -934,6 +944,8 @@ export class SegmentMessageStore implements MessageStore {
         }
         return undefined;
       }
+      case 'barrier':
+        return undefined;
     }
   }
 
@@ -944,7 +956,9 @@ export class SegmentMessageStore implements MessageStore {
    */
   async #writableKey(budget: { records: number; bytes: number }): Promise<CachedDataKey> {
     const entry = this.#cache.get(writeKeyId(this.#active.id));
-    if (entry !== undefined && this.#fits(entry, this.#active, budget.records, budget.bytes, true)) return entry;
+    const rollNow = this.#rollRequested;
+    this.#rollRequested = false;
+    if (!rollNow && entry !== undefined && this.#fits(entry, this.#active, budget.records, budget.bytes, true)) return entry;
     await this.#startSegment();
     return this.#cache.get(writeKeyId(this.#active.id))!;
   }
@@ -1606,35 +1620,63 @@ export class SegmentMessageStore implements MessageStore {
     for (const segment of this.#segments.values()) {
       if (segment.id >= activeId - 1 || segment.dropping || segment.liveMessages === 0) continue;
       if (segment.liveBytes >= segment.end * this.#compactionLiveRatioMin) continue;
-      const liveEntries: { queue: QueueState; entry: IndexEntry }[] = [];
-      let liveBytes = 0;
-      for (const queue of this.#queues.values()) {
-        for (const entry of queue.liveEntries()) {
-          if (entry.chunk.segment === segment && entry.visible) {
-            liveEntries.push({ queue, entry });
-            liveBytes += entry.bodyBytes + 64;
-          }
-        }
-      }
-      if (liveEntries.length === 0 || liveBytes >= segment.end * this.#compactionLiveRatioMin) continue;
-      const moves: RelocateMove[] = [];
-      for (const { queue, entry } of liveEntries) {
-        let plaintext: Buffer;
-        try {
-          plaintext = await this.#chunkPlaintext(entry.chunk);
-        } catch {
-          return 0;
-        }
-        moves.push({ queue, entry, record: copyMessageRecord(plaintext, entry.recordPos) });
-      }
       try {
-        await this.#submit<void>((done) => ({ kind: 'relocate', moves, done }));
+        return await this.#relocateAll(segment);
       } catch {
         return 0;
       }
-      return moves.length;
     }
     return 0;
+  }
+
+  /** Copies every live message of `segment` into the active one (RELOCATED records). */
+  async #relocateAll(segment: SegmentState): Promise<number> {
+    const found: { queue: QueueState; entry: IndexEntry }[] = [];
+    for (const queue of this.#queues.values()) {
+      for (const entry of queue.liveEntries()) if (entry.chunk.segment === segment && entry.visible) found.push({ queue, entry });
+    }
+    const slice = Math.max(1, Math.min(1024, this.#cache.limits.dataKeyMessagesMax));
+    let moved = 0;
+    for (let at = 0; at < found.length; at += slice) {
+      const moves: RelocateMove[] = [];
+      for (const { queue, entry } of found.slice(at, at + slice)) {
+        if (entry.removed || entry.chunk.segment !== segment) continue;
+        const plaintext = await this.#chunkPlaintext(entry.chunk);
+        moves.push({ queue, entry, record: copyMessageRecord(plaintext, entry.recordPos), from: segment });
+      }
+      if (moves.length === 0) continue;
+      await this.#submit<void>((done) => ({ kind: 'relocate', moves, done }));
+      moved += moves.length;
+    }
+    return moved;
+  }
+
+  /**
+   * Re-encrypts everything under new data keys (after a KMS key rotation, or to retire old data
+   * keys): starts a new segment, copies every live message out of every older segment, and deletes
+   * those segments with their wrapped keys. Reports progress and a summary through `onEvent`.
+   */
+  async reencrypt(): Promise<{ messagesMoved: number; segmentsDeleted: number }> {
+    await this.#checkUsable();
+    const started = Date.now();
+    const progress = new ProgressClock(this.#progressAfterMs);
+    this.#rollRequested = true;
+    await this.#submit<void>((done) => ({ kind: 'barrier', done }));
+    const older = [...this.#segments.values()].filter((s) => s !== this.#active);
+    let messagesMoved = 0;
+    for (const segment of older) {
+      if (!this.#segments.has(segment.id)) continue;
+      messagesMoved += await this.#relocateAll(segment);
+      if (progress.due()) this.#emit({ type: 'compaction-progress', segmentsDeleted: 0, messagesMoved });
+    }
+    this.#scheduleCompaction();
+    await this.#waitIdle();
+    const segmentsDeleted = older.filter((s) => !this.#segments.has(s.id)).length;
+    const durationMs = Date.now() - started;
+    if (durationMs >= this.#progressAfterMs || progress.emitted) {
+      this.#emit({ type: 'compaction-summary', durationMs, segmentsDeleted, messagesMoved, bytesReclaimed: older.reduce((n, s) => n + s.end, 0) });
+    }
+    return { messagesMoved, segmentsDeleted };
   }
 
   async #unlinkDropped(segment: SegmentState): Promise<void> {

@@ -64,6 +64,50 @@ describe('SegmentMessageStore space', () => {
   });
 });
 
+describe('SegmentMessageStore re-encryption', () => {
+  it('rewrites every live message under new data keys and deletes every old segment', async () => {
+    const fixture = await createStoreFixture({ segmentBytesMax: 8 * 1024, progressAfterMs: 0, compactionLiveRatioMin: 0 });
+    try {
+      const store = await fixture.open();
+      const offsets: number[] = [];
+      for (let i = 0; i < 30; i++) offsets.push(...(await store.append([{ queueId: `q${i % 2}`, message: textMessage(`m${i}`, 700) }])));
+      await store.recordDelivery('q0', [offsets[0]!, offsets[2]!]);
+      await store.remove('q1', [offsets[1]!, offsets[3]!]);
+      await store.putDefinition({ kind: 'queue', name: 'q0', record: { durable: true } });
+      const before = { q0: await readQueue(store, 'q0'), q1: await readQueue(store, 'q1') };
+      const oldFiles = await segmentFiles(fixture.dataDir);
+      assert.ok(oldFiles.length >= 3);
+      const generated = fixture.keyProvider.generateCalls;
+
+      const result = await store.reencrypt();
+      assert.equal(result.messagesMoved, 28);
+      assert.equal(result.segmentsDeleted, oldFiles.length);
+      assert.ok(fixture.keyProvider.generateCalls > generated, 'new data keys');
+      const files = await segmentFiles(fixture.dataDir);
+      assert.ok(files.every((f) => !oldFiles.includes(f)), 'no old segment (nor its wrapped key) is left');
+      assert.ok(fixture.events.some((e) => e.type === 'compaction-summary' && e.messagesMoved === 28));
+
+      const check = async (s: typeof store): Promise<void> => {
+        for (const queueId of ['q0', 'q1'] as const) {
+          const now = await readQueue(s, queueId);
+          assert.deepEqual(
+            now.map((m) => [m.offset, m.deliveryCount, bodyText(m)]),
+            before[queueId].map((m) => [m.offset, m.deliveryCount, bodyText(m)]),
+          );
+        }
+        assert.equal((await s.listDefinitions()).length, 1);
+      };
+      await check(store);
+      await store.close();
+      const reopened = await fixture.open();
+      await check(reopened);
+      await reopened.close();
+    } finally {
+      await fixture.dispose();
+    }
+  });
+});
+
 describe('SegmentMessageStore destroy', () => {
   it('removes every segment file (and so every wrapped data key); a new store there starts empty', async () => {
     const fixture = await createStoreFixture();
