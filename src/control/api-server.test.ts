@@ -282,6 +282,13 @@ describe('ApiServer', () => {
     assert.equal(denied.json.__type, 'AccessDeniedException');
     assert.match(denied.json.message ?? '', /not authorized to perform: iam:CreateUser/);
 
+    const malformed = await sendSigned(endpoint, {
+      target: 'SealMQIdentity.CreatePrincipal',
+      body: JSON.stringify({ Name: 'app2', Policies: [{ Statement: [{ Effect: 'Maybe', Action: '*', Resource: '*' }] }] }),
+      credentials: admin,
+    });
+    assert.equal(malformed.json.__type, 'MalformedPolicyDocumentException');
+
     const duplicate = await sendSigned(endpoint, { target: 'SealMQIdentity.CreatePrincipal', body: '{"Name":"app1"}', credentials: admin });
     assert.equal(duplicate.json.__type, 'EntityAlreadyExistsException');
 

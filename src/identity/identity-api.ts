@@ -9,7 +9,7 @@
 //             CreateAccessKey {Name} -> {AccessKey}; DeleteAccessKey {AccessKeyId}
 import { AwsApiError } from '../util/aws-error.ts';
 import type { CallerIdentity, PolicyDocument } from './caller.ts';
-import { evaluatePolicies, principalOf } from './policy.ts';
+import { PolicyDocumentError, evaluatePolicies, parsePolicyDocument, principalOf } from './policy.ts';
 import { PrincipalError, type PrincipalInfo, type PrincipalStore } from './principal-store.ts';
 
 export const IDENTITY_TARGET_PREFIX = 'SealMQIdentity';
@@ -42,7 +42,15 @@ function readPolicies(input: Record<string, unknown>): PolicyDocument[] {
     if (document === null || typeof document !== 'object' || Array.isArray(document) || !('Statement' in document)) {
       throw validation(`Policies[${i}] must be a policy document with a Statement.`);
     }
-    return document as PolicyDocument;
+    const statement = (document as { Statement: unknown }).Statement;
+    // An empty statement list allows nothing; anything else must be a well-formed identity policy.
+    if (Array.isArray(statement) && statement.length === 0) return document as PolicyDocument;
+    try {
+      return parsePolicyDocument(JSON.stringify(document), { requirePrincipal: false });
+    } catch (error) {
+      if (error instanceof PolicyDocumentError) throw new AwsApiError('MalformedPolicyDocumentException', `Policies[${i}]: ${error.message}`, 400);
+      throw error;
+    }
   });
 }
 
