@@ -7,7 +7,7 @@
 // record survives (redelivered stays true).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,14 @@ function bump(map: Map<string, number>, id: string): void {
   map.set(id, (map.get(id) ?? 0) + 1);
 }
 
-function runChild(dataDir: string, masterKey: Buffer, round: number, seed: number, killAfterMs: number): Promise<RoundLog> {
+interface Writer {
+  readonly child: ChildProcess;
+  /** Starts the writer and resolves with what it acknowledged once it has been killed. */
+  run(killAfterMs: number): Promise<RoundLog>;
+}
+
+/** Spawns a writer that loads its modules and then waits for `go`. */
+function spawnWriter(dataDir: string, masterKey: Buffer, round: number, seed: number): Writer {
   const log: RoundLog = {
     appended: new Map(),
     removeIssued: new Set(),
@@ -40,42 +47,53 @@ function runChild(dataDir: string, masterKey: Buffer, round: number, seed: numbe
     deliveriesIssued: new Map(),
     deliveriesAcked: new Map(),
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER], {
-      env: {
-        ...process.env,
-        CRASH_DATA_DIR: dataDir,
-        CRASH_MASTER_KEY: masterKey.toString('hex'),
-        CRASH_ROUND: String(round),
-        CRASH_SEED: String(seed),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let buffered = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const [kind, a, b, c] = line.split(' ');
-        if (kind === 'READY') timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        else if (kind === 'A') log.appended.set(c!, { queueId: a!, offset: Number(b) });
-        else if (kind === 'r') log.removeIssued.add(a!);
-        else if (kind === 'R') log.removed.add(a!);
-        else if (kind === 'd') bump(log.deliveriesIssued, a!);
-        else if (kind === 'D') bump(log.deliveriesAcked, a!);
-      }
-    });
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER], {
+    env: {
+      ...process.env,
+      CRASH_DATA_DIR: dataDir,
+      CRASH_MASTER_KEY: masterKey.toString('hex'),
+      CRASH_ROUND: String(round),
+      CRASH_SEED: String(seed),
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let buffered = '';
+  let stderr = '';
+  let timer: NodeJS.Timeout | undefined;
+  let killAfter = 0;
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin!.on('error', () => undefined);
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      const [kind, a, b, c] = line.split(' ');
+      if (kind === 'READY') timer = setTimeout(() => child.kill('SIGKILL'), killAfter);
+      else if (kind === 'A') log.appended.set(c!, { queueId: a!, offset: Number(b) });
+      else if (kind === 'r') log.removeIssued.add(a!);
+      else if (kind === 'R') log.removed.add(a!);
+      else if (kind === 'd') bump(log.deliveriesIssued, a!);
+      else if (kind === 'D') bump(log.deliveriesAcked, a!);
+    }
+  });
+  const closed = new Promise<RoundLog>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (_code, signal) => {
+    child.on('close', (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
-      if (signal !== 'SIGKILL') reject(new Error(`writer exited on its own (${signal ?? _code}): ${stderr}`));
+      if (signal !== 'SIGKILL') reject(new Error(`writer exited on its own (${signal ?? code}): ${stderr}`));
       else resolve(log);
     });
   });
+  closed.catch(() => undefined);
+  return {
+    child,
+    run(killAfterMs) {
+      killAfter = killAfterMs;
+      child.stdin!.write('go\n');
+      return closed;
+    },
+  };
 }
 
 describe('SegmentMessageStore crash safety', () => {
@@ -88,15 +106,20 @@ describe('SegmentMessageStore crash safety', () => {
     // Delivery counts after the previous recovery; each round may only add to them.
     let previousCounts = new Map<string, number>();
     let totalAcked = 0;
+    let next: Writer | undefined;
     let totalTorn = 0;
     let totalRemoved = 0;
     let totalRedelivered = 0;
     try {
+      const seeds = Array.from({ length: ROUNDS + 1 }, () => (Math.random() * 0x7fffffff) | 1);
+      next = spawnWriter(dataDir, masterKey, 1, seeds[1]!);
       for (let round = 1; round <= ROUNDS; round++) {
-        const seed = (Math.random() * 0x7fffffff) | 1;
+        const seed = seeds[round]!;
         const killAfterMs = 30 + Math.floor(Math.random() * 250);
         const context = `round ${round} (seed ${seed}, kill after ${killAfterMs} ms)`;
-        const log = await runChild(dataDir, masterKey, round, seed, killAfterMs);
+        const writer = next!;
+        next = round < ROUNDS ? spawnWriter(dataDir, masterKey, round + 1, seeds[round + 1]!) : undefined;
+        const log = await writer.run(killAfterMs);
         totalAcked += log.appended.size;
         totalRemoved += log.removed.size;
 
@@ -155,6 +178,7 @@ describe('SegmentMessageStore crash safety', () => {
       assert.ok(totalAcked > ROUNDS * 20, `the writer got work done (${totalAcked} acknowledged appends)`);
       t.diagnostic(`${totalAcked} acknowledged appends, ${totalRemoved} acknowledged removals, ${totalRedelivered} redelivered-flag checks, ${totalTorn} torn tails truncated`);
     } finally {
+      next?.child.kill('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
     }
   });

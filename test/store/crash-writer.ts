@@ -2,7 +2,7 @@
 // producers and removes old messages, printing each acknowledgement (synchronously, to a pipe) only
 // after the store resolved it. The parent SIGKILLs it at a random moment.
 //
-// Env: CRASH_DATA_DIR, CRASH_MASTER_KEY (hex), CRASH_ROUND, CRASH_SEED.
+// Env: CRASH_DATA_DIR, CRASH_MASTER_KEY (hex), CRASH_ROUND, CRASH_SEED. Starts work on `go` (stdin).
 // Output lines: `READY`, `A <queue> <offset> <id>` (append acknowledged), `r <id>` (remove issued),
 // `R <id>` (remove acknowledged), `d <id>` / `D <id>` (delivery recorded: issued / acknowledged).
 
@@ -29,6 +29,16 @@ const PRODUCERS = 6;
 function say(line: string): void {
   writeSync(1, `${line}\n`);
 }
+
+// The parent starts the next writer while the current round runs, so that loading modules does
+// not count against the round; this one opens the store only when told to go.
+await new Promise<void>((resolve) => {
+  let input = '';
+  process.stdin.on('data', (chunk: Buffer) => {
+    input += chunk.toString();
+    if (input.includes('go\n')) resolve();
+  });
+});
 
 const store = await SegmentMessageStore.open({
   dataDir,
