@@ -112,4 +112,9 @@ describe('loadConfig', () => {
   it('names SEALMQ_* variables that are not settings (typos)', () => {
     assert.deepEqual(unknownEnvSettings({ SEALMQ_APIPORT: '1', SEALMQ_API_PORT: '2', SEALMQ_ROOT_PASSPHRASE: 'x', HOME: '/' }, ['SEALMQ_ROOT_PASSPHRASE']), ['SEALMQ_APIPORT']);
   });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    const error = configError(() => loadConfig({ env: { SEALMQ_API_HEADERS_TIMEOUT_MS: '60000', SEALMQ_API_REQUEST_TIMEOUT_MS: '30000' } }));
+    assert.equal(error.message, 'invalid setting limits.apiHeadersTimeoutMs (SEALMQ_API_HEADERS_TIMEOUT_MS): must not exceed limits.apiRequestTimeoutMs');
+  });
 });

@@ -39,6 +39,9 @@ const LimitsSchema = z.strictObject({
   apiKeepAliveTimeoutMs: intIn(100, 600_000).default(5_000),
   /** Most concurrent connections to the API endpoint. */
   apiConnectionsMax: intIn(1, 1_000_000).default(1024),
+}).refine((limits) => limits.apiHeadersTimeoutMs <= limits.apiRequestTimeoutMs, {
+  error: 'must not exceed limits.apiRequestTimeoutMs',
+  path: ['apiHeadersTimeoutMs'],
 });
 
 export const ConfigSchema = z.strictObject({
