@@ -128,7 +128,6 @@ export class Broker {
       users: this.users,
       counters: this.counters,
       awaitDeliveryRecord: options.awaitDeliveryRecord ?? true,
-      publishingBlocked: () => this.flow.blocked,
       connectionClosed: (connection) => {
         this.connections.delete(connection);
         this.#audit('ConnectionClosed', connection.user, connection.client, { vhost: connection.vhost.name });

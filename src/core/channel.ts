@@ -32,8 +32,6 @@ export interface ConnectionContext {
    * goes to the session, so that `redelivered` is right after a crash at any moment.
    */
   readonly awaitDeliveryRecord: boolean;
-  /** Whether publishing is currently blocked by a resource alarm. */
-  publishingBlocked(): boolean;
   connectionClosed(connection: BrokerConnection): void;
   /** A permission check failed (for the audit trail). */
   permissionRefused(connection: BrokerConnection, permission: Permission, kind: 'queue' | 'exchange'): void;
