@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createServer } from 'node:net';
+import { connect } from 'node:tls';
+import { ensureCertificates } from '../transport/certificates.ts';
+import { loadConfig } from '../util/config.ts';
+import { silentLogger } from '../util/logger.ts';
+import { ListenError, DataDirError, startSealMQ } from './serve.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'sealmq-serve-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function peerCertificate(url: string, ca: string): Promise<X509Certificate> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), ca, servername: 'localhost' }, () => {
+      resolve(socket.getPeerX509Certificate()!);
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('startSealMQ', () => {
+  it('serves a certificate the user supplied, and endpoints.json names no generated CA', async () => {
+    const own = await ensureCertificates({ dir: join(root, 'own-pki') });
+    const dataDir = join(root, 'user-cert');
+    const config = loadConfig({ env: {}, flags: { dataDir, apiPort: '0', 'tls.certFile': own.certFile, 'tls.keyFile': own.keyFile } });
+    const running = await startSealMQ({ config, logger: silentLogger() });
+    try {
+      assert.equal(running.endpoints.caFile, undefined);
+      assert.ok(!existsSync(join(dataDir, 'tls')), 'no CA generated');
+      const endpointsFile = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(endpointsFile.api, running.endpoints.api);
+      const served = await peerCertificate(running.endpoints.api, own.caPem!);
+      assert.equal(served.fingerprint256, new X509Certificate(own.certPem).fingerprint256);
+    } finally {
+      await running.close();
+    }
+    assert.ok(!existsSync(join(dataDir, 'endpoints.json')), 'endpoints.json removed at shutdown');
+  });
+
+  it('a busy port is a ListenError naming the setting, and a second start on the data directory then works', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = join(root, 'busy');
+    try {
+      const config = loadConfig({ env: {}, flags: { dataDir, apiPort: String(port) } });
+      await assert.rejects(startSealMQ({ config, logger: silentLogger() }), (error: unknown) => {
+        assert.ok(error instanceof ListenError);
+        assert.match(error.message, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(setting apiPort`));
+        return true;
+      });
+    } finally {
+      blocker.close();
+    }
+    const running = await startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir, apiPort: '0' } }), logger: silentLogger() });
+    await running.close();
+  });
+
+  it('refuses a data directory that is a file, and one of an unknown format', async () => {
+    const file = join(root, 'not-a-dir');
+    writeFileSync(file, 'x');
+    await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: file, apiPort: '0' } }), logger: silentLogger() }), DataDirError);
+    const future = join(root, 'future');
+    const running = await startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0' } }), logger: silentLogger() });
+    await running.close();
+    writeFileSync(join(future, 'sealmq.json'), JSON.stringify({ formatVersion: 99 }));
+    await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0' } }), logger: silentLogger() }), /format 99/);
+  });
+});
