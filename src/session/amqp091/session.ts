@@ -147,6 +147,7 @@ export class Amqp091Session {
   #publishBlocked = false;
   #backlogItems = 0;
   #writeBlocked = false;
+  #corked = false;
   #pumping = false;
   #cleanedUp = false;
   readonly #onBlocked = (reason: string) => this.#alarmRaised(reason);
@@ -289,6 +290,15 @@ export class Amqp091Session {
   #write(buf: Buffer): void {
     if (this.#socket.destroyed || !this.#socket.writable) return;
     this.#lastWriteMs = Date.now();
+    // Frames written in one tick (a burst of deliveries or confirms) leave in few TLS records.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     if (!this.#socket.write(buf) && !this.#writeBlocked) {
       // Socket backpressure: stop pulling deliveries until the buffer drains.
       this.#writeBlocked = true;

@@ -39,6 +39,7 @@ describe('amqplib over TLS', () => {
     const got: string[] = [];
     let inFlightMax = 0;
     let inFlight = 0;
+    let acked = 0;
     await new Promise<void>((resolve, reject) => {
       consumer
         .consume(q.queue, (msg) => {
@@ -50,7 +51,7 @@ describe('amqplib over TLS', () => {
           setImmediate(() => {
             inFlight--;
             consumer.ack(msg);
-            if (got.length === n) resolve();
+            if (++acked === n) resolve();
           });
         })
         .catch(reject);
