@@ -130,7 +130,7 @@ export async function ensureCertificates(options: EnsureCertificatesOptions): Pr
     ca = await loadCa(files);
   }
 
-  const existing = await readServerCertificate(files, ca.cert);
+  const existing = await readServerCertificate(files);
   const why = existing === undefined ? 'absent' : reissueReason(existing.cert, ca.cert, dnsNames, ipAddresses, now(), renewBeforeDays);
   if (why !== undefined) {
     await issueServerCertificate(files, ca, dnsNames, ipAddresses, now());
@@ -320,7 +320,7 @@ async function loadCa(files: ReturnType<typeof tlsFiles>): Promise<CaMaterial> {
   return { certPem, cert, subjectName: new x509.X509Certificate(certPem).subjectName, signingKey, publicKey };
 }
 
-async function readServerCertificate(files: ReturnType<typeof tlsFiles>, _caCert: X509Certificate) {
+async function readServerCertificate(files: ReturnType<typeof tlsFiles>) {
   if (!(await exists(files.certFile)) || !(await exists(files.keyFile))) return undefined;
   try {
     const certPem = await readFile(files.certFile, 'utf8');
