@@ -28,10 +28,12 @@ export interface BrokerOptions {
   /** How often alarms are sampled, ms (default 1000). */
   readonly alarmCheckIntervalMs?: number;
   /**
-   * Whether deliveries of stored messages wait until their delivery record is durable (default
-   * true), so that after a crash at any moment every message a client may have seen comes back
-   * with redelivered=true. False sends at once and records in the background (faster consumers,
-   * a short window in which a crash loses the flag). basic.get always records in the background.
+   * Whether deliveries of durable messages wait until their delivery record is durable (default
+   * true), so that after a crash every confirmed message a client may have seen comes back with
+   * redelivered=true. A message delivered while its own append is still in flight (a consumer
+   * waiting on a fresh publish) goes at once and is recorded when the append lands. False sends
+   * everything at once and records in the background (faster consumption from a backlog; a short
+   * window in which a crash loses the flag). basic.get always records in the background.
    */
   readonly awaitDeliveryRecord?: boolean;
   /**

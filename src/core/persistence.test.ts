@@ -190,6 +190,25 @@ describe('delivery records before sending (awaitDeliveryRecord, the default)', (
     assert.deepEqual(handler.deliveries.map((d) => d.deliveryTag), [1, 2, 3]);
   });
 
+  it('a fresh message goes to a waiting consumer at once, and is recorded as delivered when its append lands', async () => {
+    const state = createMemoryStoreState();
+    const store = new GatedStore(state);
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const handler = recordingHandler();
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    channel.consume({ queue: 'dq' });
+    const confirmation = channel.publish(message('', 'dq', 'fresh', { persistent: true })).confirmation;
+    assert.deepEqual(handler.bodies(), ['fresh']);
+    await flush();
+    store.release();
+    await confirmation;
+    await broker.settle();
+    const [queueId] = await store.queueIds();
+    const [stored] = await store.read(queueId!, 0, 10);
+    assert.equal(stored!.deliveryCount, 1);
+  });
+
   it('acks with multiple never settle deliveries the client has not been sent yet', async () => {
     const { store, handler, channel } = await setup();
     await channel.publish(message('', 'dq', 'waiting', { persistent: true })).confirmation;

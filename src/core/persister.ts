@@ -52,7 +52,6 @@ export class Persister {
       queued,
     });
     const done = (this.#pendingDone ??= newBatchDone());
-    queued.appended = done.durable;
     this.#scheduleAppend();
     return done.durable;
   }
@@ -78,7 +77,7 @@ export class Persister {
           const queued = p.queued;
           queued.offset = offsets[i];
           if (queued.removed) this.#queueOp(this.#removals, queued);
-          else if (queued.deliveredBeforeStored) queued.recorded = this.#queueOp(this.#deliveries, queued);
+          else if (queued.deliveredBeforeStored) this.#queueOp(this.#deliveries, queued);
         });
         done.resolve(true);
       },
@@ -103,15 +102,16 @@ export class Persister {
 
   /**
    * Records a delivery so that `redelivered` survives a restart. Returns a promise that settles
-   * once the record is durable (after the message's own append, if that is still in flight), or
-   * undefined when there is nothing to record (an in-memory message).
+   * once the record is durable, or undefined when there is nothing to wait for: an in-memory
+   * message, or one whose own append is still in flight. The latter is recorded as soon as the
+   * append lands; not waiting for it keeps a waiting consumer's latency off two syncs, and such a
+   * message has not been confirmed to its publisher yet.
    */
   recordDelivery(queued: QueuedMessage): Promise<unknown> | undefined {
     if (!queued.stored || queued.removed) return undefined;
     if (queued.offset !== undefined) return this.#queueOp(this.#deliveries, queued);
     queued.deliveredBeforeStored = true;
-    // The append's own handler (registered first) sets `recorded` before this runs.
-    return queued.appended?.then(() => queued.recorded);
+    return undefined;
   }
 
   /** Adds an offset to the next batch of removals or delivery records; resolves when that batch has settled. */

@@ -23,10 +23,6 @@ export class QueuedMessage {
   removed = false;
   /** Delivered (with acknowledgement) before its append resolved: recorded once it does. */
   deliveredBeforeStored = false;
-  /** Settles when the append batch holding this message is durable (stored messages only). */
-  appended: Promise<boolean> | undefined = undefined;
-  /** Settles when the delivery record issued once the append landed is durable. */
-  recorded: Promise<unknown> | undefined = undefined;
 
   constructor(
     readonly message: CoreMessage,
