@@ -58,6 +58,8 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
   const sessions = new Map<Socket, ListenerSession>();
   const connectionsMax = options.connectionsMax ?? 1000;
   let server: TcpServer | TlsServer;
+  /** Sockets still in the TLS handshake are cut at close(): they have no session to close. */
+  let destroyPending = (): void => undefined;
 
   const accept = (socket: Socket): void => {
     socket.on('error', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'socket error'));
@@ -78,7 +80,14 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
     // and sends nothing would stay forever. Time every accepted socket until its handshake ends,
     // keyed by the peer's address and port (the TLS socket wraps the TCP socket of that peer).
     const handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 10_000;
-    const pending = new Map<string, NodeJS.Timeout>();
+    const pending = new Map<string, { readonly timer: NodeJS.Timeout; readonly raw: Socket }>();
+    destroyPending = () => {
+      for (const { timer, raw } of pending.values()) {
+        clearTimeout(timer);
+        raw.destroy();
+      }
+      pending.clear();
+    };
     const peerKey = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
     tlsServer.on('connection', (raw: Socket) => {
       raw.on('error', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'socket error before TLS'));
@@ -89,15 +98,15 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
         raw.destroy();
       }, handshakeTimeoutMs);
       timer.unref();
-      pending.set(key, timer);
+      pending.set(key, { timer, raw });
       raw.once('close', () => {
         clearTimeout(timer);
-        if (pending.get(key) === timer) pending.delete(key);
+        if (pending.get(key)?.timer === timer) pending.delete(key);
       });
     });
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
       const key = peerKey(socket);
-      clearTimeout(pending.get(key));
+      clearTimeout(pending.get(key)?.timer);
       pending.delete(key);
       accept(socket);
     });
@@ -140,6 +149,7 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        destroyPending();
         const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
         const all = [...sessions.entries()].map(([socket, session]) => {
           let timer: NodeJS.Timeout | undefined;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker, type BrokerOptions } from '../../src/core/broker.ts';
 import { MemoryMessageStore, createMemoryStoreState } from '../../src/core/memory-message-store.ts';
+import type { MessageStore } from '../../src/core/message-store.ts';
 import { amqp091PropertiesCodec, createAmqp091Session, type Amqp091SessionOptions } from '../../src/session/amqp091/index.ts';
 import { startBrokerListener, type BrokerListener, type BrokerListenerOptions } from '../../src/transport/broker-listener.ts';
 import { ensureCertificates } from '../../src/transport/certificates.ts';
@@ -28,6 +29,8 @@ export interface AmqpTestBroker {
 
 export interface AmqpTestBrokerOptions {
   readonly broker?: Partial<Omit<BrokerOptions, 'store' | 'codec'>>;
+  /** Default: a fresh in-memory store. The encrypted segment store implements the same port. */
+  readonly store?: MessageStore;
   readonly session?: Partial<Omit<Amqp091SessionOptions, 'broker'>>;
   readonly listener?: Partial<Pick<BrokerListenerOptions, 'tls' | 'plainText' | 'connectionsMax' | 'tlsHandshakeTimeoutMs'>>;
 }
@@ -53,7 +56,7 @@ export async function startAmqpTestBroker(options: AmqpTestBrokerOptions = {}): 
   const broker = await Broker.open({
     passwordHashing: { logN: 4 },
     ...options.broker,
-    store: new MemoryMessageStore(createMemoryStoreState()),
+    store: options.store ?? new MemoryMessageStore(createMemoryStoreState()),
     codec: amqp091PropertiesCodec,
   });
   const username = 'test-user';

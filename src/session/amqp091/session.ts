@@ -400,6 +400,7 @@ export class Amqp091Session {
     this.#phase = 'open';
     clearTimeout(this.#handshakeTimer);
     this.#send(0, 'connection.open-ok', { knownHosts: '' });
+    this.#log?.info({ user: user.name, vhost: method.args.virtualHost, frameMax: this.#frameMax, channelMax: this.#channelMax, heartbeatSec: this.#heartbeatSec }, 'amqp connection opened');
     this.#broker.flow.on('blocked', this.#onBlocked);
     this.#broker.flow.on('unblocked', this.#onUnblocked);
     if (this.#broker.flow.blocked) this.#alarmRaised(`low on ${this.#broker.flow.alarms.join(' and ')}`);
@@ -477,6 +478,8 @@ export class Amqp091Session {
       throw new Amqp091SessionError('UNEXPECTED_FRAME', `expected content header for class 60, got ${method.name} on channel ${channelNumber}`);
     }
     if (method.name === 'basic.publish') {
+      // RabbitMQ does not implement `immediate` (use a TTL of 0 instead).
+      if (method.args.immediate) throw new Amqp091SessionError('NOT_IMPLEMENTED', 'immediate=true');
       ch.content = { publish: method.args, method: BASIC_PUBLISH, header: undefined, properties: undefined, received: 0, pieces: [] };
       // A publisher while an alarm is set: stop reading from this connection (RabbitMQ blocks it).
       if (this.#alarm !== undefined) this.#publishBlocked = true;

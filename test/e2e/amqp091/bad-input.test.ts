@@ -151,6 +151,14 @@ describe('bad input on a raw TLS socket', () => {
     assert.ok(c.socket.destroyed);
   });
 
+  it('basic.publish with immediate=true: 540 NOT_IMPLEMENTED, as RabbitMQ', opts, async () => {
+    const c = await RawAmqpClient.connect(env.port, env.caPem);
+    await c.handshake(env.username, env.password);
+    await c.openChannel(1);
+    c.send(1, 'basic.publish', { exchange: '', routingKey: 'q', immediate: true });
+    await expectClose(c, 540, { classId: 60, methodId: 40 });
+  });
+
   it('a channel method before connection.open: 503 COMMAND_INVALID', opts, async () => {
     const c = await RawAmqpClient.connect(env.port, env.caPem);
     c.write(encodeProtocolHeader());
