@@ -61,7 +61,9 @@ export async function startAmqpTestBroker(options: AmqpTestBrokerOptions = {}): 
   });
   const username = 'test-user';
   const password = randomBytes(12).toString('base64url');
-  await broker.users.addUser(username, password, ['administrator']);
+  // A reopened store already has the user: give it this run's password.
+  if (broker.users.getUser(username) === undefined) await broker.users.addUser(username, password, ['administrator']);
+  else await broker.users.changePassword(username, password);
   await broker.users.setPermissions(username, '/', { configure: '.*', write: '.*', read: '.*' });
   const listener = await startBrokerListener({
     name: 'amqps',
