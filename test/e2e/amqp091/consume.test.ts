@@ -185,6 +185,22 @@ describe('@cloudamqp/amqp-client: acknowledgements', () => {
     await assert.rejects(bad.queueDeclare('missing-queue', { passive: true }), /404|NOT_FOUND/);
     assert.equal(bad.closed, true);
     const ok = await client.channel();
+    const mine = (await ok.queueDeclare('', { exclusive: true })).name;
+
+    // Another connection may not use an exclusive queue (405, channel only); an exclusive consumer
+    // keeps others off a queue (403).
+    const other = await new AMQPClient(env.url, { ca: env.caPem }).connect();
+    const och = await other.channel();
+    await assert.rejects(och.basicConsume(mine, {}, () => undefined), /405|RESOURCE_LOCKED/);
+    await ok.queueDeclare('c-shared', { autoDelete: false });
+    await ok.basicConsume('c-shared', { exclusive: true }, () => undefined);
+    const och2 = await other.channel();
+    await assert.rejects(och2.basicConsume('c-shared', {}, () => undefined), /403|ACCESS_REFUSED/);
+    // A hard error closes the whole connection; this one carries on.
+    const och3 = await other.channel();
+    await assert.rejects(och3.exchangeDeclare('weird', 'no-such-type' as 'direct'), /503|COMMAND_INVALID/);
+    while (!other.closed) await new Promise((r) => setTimeout(r, 5));
+    await ok.queueDelete('c-shared');
     assert.ok((await ok.queueDeclare('', { exclusive: true })).name);
     await client.close();
   });
