@@ -16,6 +16,11 @@ export class MessageDeque {
     return this.#items[this.#head];
   }
 
+  /** The message `index` places behind the head. */
+  at(index: number): QueuedMessage | undefined {
+    return index < 0 ? undefined : this.#items[this.#head + index];
+  }
+
   push(message: QueuedMessage): void {
     const last = this.#items[this.#items.length - 1];
     if (this.length === 0 || last === undefined || last.seq < message.seq) this.#items.push(message);

@@ -209,6 +209,22 @@ describe('delivery records before sending (awaitDeliveryRecord, the default)', (
     assert.equal(stored!.deliveryCount, 1);
   });
 
+  it('records the next window ahead, so a backlog is consumed without a sync per delivery', async () => {
+    const { store, handler, channel } = await setup();
+    for (const body of ['m1', 'm2', 'm3']) await channel.publish(message('', 'dq', body, { persistent: true })).confirmation;
+    channel.qos(1, false);
+    channel.consume({ queue: 'dq' });
+    await flush();
+    store.release(); // the record of m1, and of m2 recorded ahead
+    await flush();
+    assert.deepEqual(handler.bodies(), ['m1']);
+    store.release();
+    await flush();
+    channel.ack(1);
+    await flush();
+    assert.deepEqual(handler.bodies(), ['m1', 'm2'], 'm2 went out without a new record');
+  });
+
   it('acks with multiple never settle deliveries the client has not been sent yet', async () => {
     const { store, handler, channel } = await setup();
     await channel.publish(message('', 'dq', 'waiting', { persistent: true })).confirmation;

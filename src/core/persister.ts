@@ -109,9 +109,23 @@ export class Persister {
    */
   recordDelivery(queued: QueuedMessage): Promise<unknown> | undefined {
     if (!queued.stored || queued.removed) return undefined;
-    if (queued.offset !== undefined) return this.#queueOp(this.#deliveries, queued);
+    const recorded = queued.recordedInStore;
+    if (recorded === true) return undefined;
+    if (recorded !== undefined) return recorded;
+    if (queued.offset !== undefined) return (queued.recordedInStore = this.#queueOp(this.#deliveries, queued));
     queued.deliveredBeforeStored = true;
     return undefined;
+  }
+
+  /**
+   * Records a delivery ahead of time for a message about to be delivered, so that its delivery
+   * need not wait for a sync. AMQP's redelivered means "may have been delivered before", so a
+   * message recorded ahead and never delivered coming back redelivered after a crash is allowed;
+   * the reverse is what must not happen.
+   */
+  recordAhead(queued: QueuedMessage): void {
+    if (!queued.stored || queued.removed || queued.recordedInStore !== undefined || queued.offset === undefined) return;
+    queued.recordedInStore = this.#queueOp(this.#deliveries, queued);
   }
 
   /** Adds an offset to the next batch of removals or delivery records; resolves when that batch has settled. */

@@ -60,6 +60,9 @@ export interface QueueOptions {
 
 export type OfferResult = 'accepted' | 'rejected' | Promise<boolean>;
 
+/** Most messages recorded as delivered ahead of their delivery, per drain. */
+const RECORD_AHEAD_MAX = 1024;
+
 export class Queue {
   readonly kind = 'queue' as const;
   readonly durable: boolean;
@@ -173,6 +176,7 @@ export class Queue {
     const expiresAt = ttl === undefined ? Infinity : this.#host.clock.now() + ttl;
     const queued = new QueuedMessage(message, this.id, this.#nextSeq++, expiresAt, stored.deliveryCount, true, this.#priorityLevel(message));
     queued.offset = stored.offset;
+    if (stored.deliveryCount > 0) queued.recordedInStore = true;
     this.#pushReady(queued);
   }
 
@@ -259,6 +263,7 @@ export class Queue {
       }
       return;
     }
+    let delivered = 0;
     try {
       do {
         this.#drainAgain = false;
@@ -268,10 +273,22 @@ export class Queue {
           const queued = this.#shiftLive(expired);
           if (queued === undefined) break;
           this.#deliver(consumer, queued);
+          if (!consumer.noAck) delivered++;
         }
       } while (this.#drainAgain && !this.deleted);
     } finally {
       this.#draining = false;
+    }
+    // Pipeline the delivery records: record as many messages ahead as were just delivered, so
+    // the next window goes out without waiting for a sync of its own.
+    if (delivered > 0 && this.storesMessages) {
+      const head = this.#headLevel();
+      const ahead = Math.min(delivered, RECORD_AHEAD_MAX);
+      for (let i = 0; head !== undefined && i < ahead; i++) {
+        const next = head.at(i);
+        if (next === undefined) break;
+        this.#host.persister.recordAhead(next);
+      }
     }
     this.#dispose(expired, 'expired');
     if (this.deleted) return;

@@ -23,6 +23,12 @@ export class QueuedMessage {
   removed = false;
   /** Delivered (with acknowledgement) before its append resolved: recorded once it does. */
   deliveredBeforeStored = false;
+  /**
+   * The store's delivery count for this message is (or will be, once the promise settles) above
+   * zero: true when recovered with a count, else the promise of the record in flight. Later
+   * deliveries need no new record, since only "more than zero" matters for `redelivered`.
+   */
+  recordedInStore: Promise<unknown> | true | undefined = undefined;
 
   constructor(
     readonly message: CoreMessage,
