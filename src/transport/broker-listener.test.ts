@@ -75,6 +75,32 @@ describe('broker listener', () => {
     await new Promise((r) => a.once('close', r));
   });
 
+  it('serves a replaced certificate to new connections', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'sealmq-listener-2-'));
+    try {
+      const other = await ensureCertificates({ dir: otherDir, ipAddresses: ['127.0.0.1'] });
+      const listener = await startBrokerListener({
+        name: 'test',
+        host: '127.0.0.1',
+        port: 0,
+        tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+        onConnection: (socket) => ({ close: async () => void socket.destroy() }),
+      });
+      (await tlsClient(listener.port)).destroy();
+      listener.updateCertificate(other.certPem, other.keyPem);
+      await assert.rejects(tlsClient(listener.port), /self-signed|unable to verify|certificate/i);
+      const s = await new Promise<Socket>((resolve, reject) => {
+        const c = tlsConnect({ host: '127.0.0.1', port: listener.port, ca: [other.caPem!] }, () => resolve(c));
+        c.once('error', reject);
+      });
+      s.destroy();
+      assert.throws(() => listener.updateCertificate('not a cert', 'not a key'));
+      await listener.close();
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses connections over connectionsMax and survives peers that reset', async () => {
     const listener = await startBrokerListener({
       name: 'test',

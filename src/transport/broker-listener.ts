@@ -49,6 +49,11 @@ export interface BrokerListener {
   readonly tls: boolean;
   /** Sessions currently running. */
   readonly connectionCount: number;
+  /**
+   * Serves a new certificate and key to new connections (e.g. from watchCertificate in
+   * certificates.ts); established connections keep theirs. Throws if the pair is unusable.
+   */
+  updateCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,9 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
   const sessions = new Map<Socket, ListenerSession>();
   const connectionsMax = options.connectionsMax ?? 1000;
   let server: TcpServer | TlsServer;
+  let updateCertificate = (_certPem: string, _keyPem: string): void => {
+    throw new Error(`listener ${options.name} has no TLS`);
+  };
   /** Sockets still in the TLS handshake are cut at close(): they have no session to close. */
   let destroyPending = (): void => undefined;
 
@@ -104,6 +112,7 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
         if (pending.get(key)?.timer === timer) pending.delete(key);
       });
     });
+    updateCertificate = (certPem, keyPem) => tlsServer.setSecureContext({ ...tlsServerOptions(policy), cert: certPem, key: keyPem });
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
       const key = peerKey(socket);
       clearTimeout(pending.get(key)?.timer);
@@ -146,6 +155,7 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
     get connectionCount() {
       return sessions.size;
     },
+    updateCertificate: (certPem, keyPem) => updateCertificate(certPem, keyPem),
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

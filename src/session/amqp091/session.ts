@@ -881,7 +881,9 @@ export class Amqp091Session {
   /** The one way an error leaves the session: a channel.close or a connection.close (errors.ts). */
   #fail(err: unknown, channelNumber: number, method: MethodContext | undefined): void {
     const reason = closeReasonFor(err, method ?? NO_METHOD);
+    // Reply texts may name queues and exchanges: logs get the code and ids only.
     if (reason.internal) this.#log?.error({ err }, 'amqp session internal error');
+    else this.#log?.debug({ scope: reason.scope, replyCode: reason.replyCode, classId: reason.classId, methodId: reason.methodId }, 'amqp close on error');
     if (this.#phase === 'closing' || this.#phase === 'closed') return;
     const ch = this.#channels.get(channelNumber);
     if (reason.scope === 'channel' && ch !== undefined && this.#phase === 'open') {
