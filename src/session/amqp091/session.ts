@@ -452,7 +452,11 @@ export class Amqp091Session {
       // After our connection.close only connection.close and close-ok matter (spec 2.2.4: the
       // closing peer discards other frames).
       if (method.name === 'connection.close-ok') this.#finish();
-      else if (method.name === 'connection.close') this.#send(0, 'connection.close-ok', {});
+      else if (method.name === 'connection.close') {
+        // Both sides closed at once: answer, and we are done too.
+        this.#send(0, 'connection.close-ok', {});
+        this.#finish();
+      }
       return;
     }
     if (method.classId === CLASS_ID.connection) {
