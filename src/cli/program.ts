@@ -57,10 +57,11 @@ export function buildProgram(io: CliIo, state: { serving: boolean } = { serving:
 
   program
     .command('serve')
-    .description('start SealMQ: the HTTPS API endpoint (AWS KMS API; Amazon MQ API under /v1/) and the embedded KMS')
+    .description('start SealMQ: the HTTPS API endpoint (AWS KMS API; Amazon MQ API under /v1/), the embedded KMS and the brokers (a default one on first start)')
     .option('--config <file>', 'JSON config file with any of the settings below (env SEALMQ_* and flags override it)')
     .option('--data-dir <dir>', 'data directory (env SEALMQ_DATA_DIR, default ./data)')
     .option('--api-port <port>', 'HTTPS API port; 0 = any free port (env SEALMQ_API_PORT, default 8443)')
+    .option('--amqps-port <port>', "the default broker's amqps port; 0 = any free port (env SEALMQ_AMQPS_PORT, default 5671)")
     .option('--host <address>', 'address to listen on (env SEALMQ_HOST, default 127.0.0.1)')
     .option('--region <region>', 'region in ARNs and SigV4 scopes (env SEALMQ_REGION, default us-east-1)')
     .option('--account-id <id>', '12-digit account id in ARNs (env SEALMQ_ACCOUNT_ID, default 000000000000)')
@@ -250,6 +251,7 @@ async function serveCommand(flags: Record<string, string | undefined>, io: CliIo
     flags: {
       dataDir: flags.dataDir,
       apiPort: flags.apiPort,
+      amqpsPort: flags.amqpsPort,
       host: flags.host,
       region: flags.region,
       accountId: flags.accountId,
@@ -306,12 +308,19 @@ async function serveCommand(flags: Record<string, string | undefined>, io: CliIo
   const lines = [
     '',
     'SealMQ is ready.',
-    `  API endpoint:        ${endpoints.api}   (AWS KMS API; GET /health)`,
+    `  API endpoint:        ${endpoints.api}   (AWS KMS API; Amazon MQ API under /v1/; GET /health)`,
     ...(endpoints.caFile !== undefined ? [`  CA to trust:         ${endpoints.caFile}`] : []),
     `  Admin credentials:   ${endpoints.credentialsFile}${running.createdAdministrator !== undefined ? '   (created now)' : ''}`,
+    ...(endpoints.amqps !== undefined
+      ? [
+          `  Default broker:      ${endpoints.amqps}   (RabbitMQ engine, AMQP 0-9-1 over TLS; broker ${endpoints.brokerId})`,
+          `  Broker credentials:  ${endpoints.brokerCredentialsFile}   (username= and password=)`,
+        ]
+      : []),
     '',
     'Try it with the AWS CLI:',
     `  AWS_SHARED_CREDENTIALS_FILE=${endpoints.credentialsFile} aws kms list-keys --endpoint-url ${endpoints.api}${endpoints.caFile !== undefined ? ` --ca-bundle ${endpoints.caFile}` : ''} --region ${endpoints.region}`,
+    `  AWS_SHARED_CREDENTIALS_FILE=${endpoints.credentialsFile} aws mq list-brokers --endpoint-url ${endpoints.api}${endpoints.caFile !== undefined ? ` --ca-bundle ${endpoints.caFile}` : ''} --region ${endpoints.region}`,
     '',
     'Stop with Ctrl-C.',
     '',

@@ -29,7 +29,7 @@ describe('startSealMQ', () => {
   it('serves a certificate the user supplied, and endpoints.json names no generated CA', async () => {
     const own = await ensureCertificates({ dir: join(root, 'own-pki') });
     const dataDir = join(root, 'user-cert');
-    const config = loadConfig({ env: {}, flags: { dataDir, apiPort: '0', 'tls.certFile': own.certFile, 'tls.keyFile': own.keyFile } });
+    const config = loadConfig({ env: {}, flags: { dataDir, apiPort: '0', amqpsPort: '0', 'tls.certFile': own.certFile, 'tls.keyFile': own.keyFile } });
     const running = await startSealMQ({ config, logger: silentLogger() });
     try {
       assert.equal(running.endpoints.caFile, undefined);
@@ -50,7 +50,7 @@ describe('startSealMQ', () => {
     const port = (blocker.address() as { port: number }).port;
     const dataDir = join(root, 'busy');
     try {
-      const config = loadConfig({ env: {}, flags: { dataDir, apiPort: String(port) } });
+      const config = loadConfig({ env: {}, flags: { dataDir, apiPort: String(port), amqpsPort: '0' } });
       await assert.rejects(startSealMQ({ config, logger: silentLogger() }), (error: unknown) => {
         assert.ok(error instanceof ListenError);
         assert.match(error.message, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(setting apiPort`));
@@ -59,7 +59,7 @@ describe('startSealMQ', () => {
     } finally {
       blocker.close();
     }
-    const running = await startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir, apiPort: '0' } }), logger: silentLogger() });
+    const running = await startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir, apiPort: '0', amqpsPort: '0' } }), logger: silentLogger() });
     await running.close();
   });
 
@@ -68,9 +68,9 @@ describe('startSealMQ', () => {
     writeFileSync(file, 'x');
     await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: file, apiPort: '0' } }), logger: silentLogger() }), DataDirError);
     const future = join(root, 'future');
-    const running = await startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0' } }), logger: silentLogger() });
+    const running = await startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0', amqpsPort: '0' } }), logger: silentLogger() });
     await running.close();
     writeFileSync(join(future, 'sealmq.json'), JSON.stringify({ formatVersion: 99 }));
-    await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0' } }), logger: silentLogger() }), /format 99/);
+    await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0', amqpsPort: '0' } }), logger: silentLogger() }), /format 99/);
   });
 });

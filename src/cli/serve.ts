@@ -1,24 +1,39 @@
 // `sealmq serve`: the composition root. It is the only place that builds concrete components and
 // wires them: config -> logger -> data directory -> root key -> certificates -> principals (admin
-// and DATA/credentials on first start) -> KMS -> APIs -> HTTPS server -> DATA/endpoints.json.
-// What each component does is its own module's business; how the command line reads is main.ts's.
+// and DATA/credentials on first start) -> KMS -> Amazon MQ API with the broker supervisor -> the
+// brokers that existed before (and deletions to finish) -> the default broker (made on first start)
+// -> HTTPS server -> DATA/endpoints.json. What each component does is its own module's business;
+// how the command line reads is main.ts's.
 //
 // DATA/ (mode 0700)
-//   sealmq.json       data-directory format version
-//   kms/              root key and KMS key store (src/kms, src/crypto/root-key.ts)
-//   tls/              ca.pem (trust this), ca.key, server.pem, server.key
-//   identity/         principals.sealed (sealed under the root key)
-//   credentials       the administrator's access key, AWS shared-credentials format (0600)
-//   endpoints.json    written when ready: the URL of every listener; removed at shutdown
+//   sealmq.json          data-directory format version
+//   kms/                 root key and KMS key store (src/kms, src/crypto/root-key.ts)
+//   tls/                 ca.pem (trust this), ca.key, server.pem, server.key
+//   identity/            principals.sealed (sealed under the root key)
+//   control/             mq-state.sealed: the Amazon MQ records (sealed under the root key)
+//   brokers/<brokerId>/  one directory per broker (control/broker-supervisor.ts)
+//   credentials          the administrator's access key, AWS shared-credentials format (0600)
+//   default-broker.json  which broker the first start made (control/runtime/default-broker.ts)
+//   broker-credentials   the default broker's administrator: username=, password= (0600)
+//   endpoints.json       written when ready: the URL of every listener; removed at shutdown
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { openRootKey, type RootKey } from '../crypto/root-key.ts';
 import { ApiServer } from '../control/api-server.ts';
+import { BrokerListenError, BrokerSupervisor } from '../control/broker-supervisor.ts';
+import { KmsEncryptionKeys } from '../control/mq/kms-encryption-keys.ts';
+import { MqApi, randomMqIds, systemMqClock } from '../control/mq/mq-api.ts';
+import { scryptPasswordHasher } from '../control/mq/password-hasher.ts';
+import type { BrokerRuntimeReport } from '../control/mq/ports.ts';
+import { sealedFileMqStateStore } from '../control/mq/state.ts';
+import { DEFAULT_BROKER_FILE, DEFAULT_BROKER_NAME, ensureDefaultBroker, type DefaultBroker } from '../control/runtime/default-broker.ts';
 import { writeCredentialsFile } from '../identity/access-keys.ts';
 import { IDENTITY_SIGNING_NAME, IDENTITY_TARGET_PREFIX, IdentityApi } from '../identity/identity-api.ts';
-import { PrincipalStore, type ResolvedAccessKey } from '../identity/principal-store.ts';
+import { ADMINISTRATOR_NAME, PrincipalStore, type ResolvedAccessKey } from '../identity/principal-store.ts';
 import { SigV4Verifier } from '../identity/sigv4.ts';
 import { KmsApi } from '../kms/http/kms-api.ts';
+import { mqViaService } from '../kms/kms-key-provider.ts';
 import { KmsService } from '../kms/kms-service.ts';
 import { ensureCertificates, loadUserCertificate, namesForHost, watchCertificate, type CertificateWatcher, type ServerCertificate } from '../transport/certificates.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
@@ -28,6 +43,8 @@ import type { Logger } from '../util/logger.ts';
 export const DATA_DIR_FORMAT_VERSION = 1;
 export const ENDPOINTS_FILE = 'endpoints.json';
 export const CREDENTIALS_FILE = 'credentials';
+export const BROKERS_DIR = 'brokers';
+export const MQ_STATE_FILE = 'mq-state.sealed';
 
 /** What DATA/endpoints.json holds; scripts and tests wait for it. */
 export interface EndpointsFile {
@@ -37,6 +54,12 @@ export interface EndpointsFile {
   caFile?: string;
   /** The administrator's credentials file (AWS shared-credentials format). */
   credentialsFile: string;
+  /** The default broker's amqps URL, e.g. `amqps://127.0.0.1:5671` (absent once it is deleted). */
+  amqps?: string;
+  /** The default broker's id. */
+  brokerId?: string;
+  /** The default broker's administrator: `username=` and `password=` lines (0600). */
+  brokerCredentialsFile?: string;
   region: string;
   accountId: string;
   pid: number;
@@ -113,6 +136,78 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     const kms = await KmsService.open({ dir: join(dataDir, 'kms'), rootKey, accountId: config.accountId, region: config.region, logger: logger.child({ component: 'kms' }) });
     cleanups.push(() => kms.close());
 
+    // The Amazon MQ API and the brokers it runs. The supervisor closes before the KMS (cleanups run
+    // in reverse), so every store is flushed while its data keys can still be had.
+    let currentCertificate: ServerCertificate = certificate;
+    let defaultBrokerId: string | undefined;
+    let creatingDefaultBroker = false;
+    const brokerLogger = logger.child({ component: 'broker' });
+    const supervisor = new BrokerSupervisor({
+      dir: join(dataDir, BROKERS_DIR),
+      host: config.host,
+      accountId: config.accountId,
+      region: config.region,
+      kms,
+      certificate: () => currentCertificate,
+      dataKeyCacheAgeMaxMs: config.dataKeyCacheAgeMaxMs,
+      keyCheckIntervalMs: config.keyCheckIntervalMs,
+      // The default broker's amqps port is a setting; every other listener takes a free port.
+      listenerPort: (spec, scheme) =>
+        scheme === 'amqps' && (spec.brokerId === defaultBrokerId || (creatingDefaultBroker && spec.brokerName === DEFAULT_BROKER_NAME)) ? config.amqpsPort : undefined,
+      logger: brokerLogger,
+    });
+    cleanups.push(() => supervisor.close());
+    const mqApi = new MqApi({
+      accountId: config.accountId,
+      region: config.region,
+      host: urlHost(config.host),
+      clock: systemMqClock,
+      ids: randomMqIds,
+      store: sealedFileMqStateStore(join(dataDir, 'control', MQ_STATE_FILE), rootKey),
+      runtime: supervisor,
+      keys: new KmsEncryptionKeys(kms, { viaService: mqViaService(config.region) }),
+      passwords: scryptPasswordHasher(),
+      onInternalError: (error, operation) => logger.error({ operation, err: error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error' }, 'Amazon MQ API internal error'),
+    });
+    const reporter = (brokerId: string) => (report: BrokerRuntimeReport) => {
+      mqApi.reportBrokerState(brokerId, report).catch((error: Error) => brokerLogger.error({ brokerId, err: error.message }, 'could not record a broker state'));
+    };
+
+    // Brokers survive restarts: finish deletions, start every broker that should run.
+    for (const brokerId of await mqApi.brokersBeingDeleted()) await supervisor.delete(brokerId, reporter(brokerId));
+    const previousDefault = await readDefaultBrokerId(dataDir);
+    const specs = await mqApi.brokerSpecs();
+    defaultBrokerId = previousDefault;
+    const startErrors = await Promise.all(specs.map(async (spec) => ({ spec, error: await supervisor.start(spec, reporter(spec.brokerId)) })));
+    for (const { spec, error } of startErrors) {
+      if (error instanceof BrokerListenError && spec.brokerId === defaultBrokerId) throw amqpsListenError(config, error);
+    }
+    if (specs.length > 0) logger.info({ brokers: specs.length, failed: startErrors.filter((s) => s.error !== undefined).length }, 'brokers started');
+
+    let defaultBroker: DefaultBroker | undefined;
+    const adminCaller = principals.callerIdentity(ADMINISTRATOR_NAME);
+    if (adminCaller === undefined) {
+      logger.warn({ principal: ADMINISTRATOR_NAME }, 'no administrator principal: the default broker is neither made nor shown');
+    } else {
+      creatingDefaultBroker = previousDefault === undefined;
+      defaultBroker = await ensureDefaultBroker({
+        dataDir,
+        mq: mqApi,
+        caller: adminCaller,
+        logger: brokerLogger,
+        beforeCreate: () => (config.amqpsPort === 0 ? Promise.resolve() : checkPortFree(config, config.amqpsPort)),
+      });
+      if (defaultBroker !== undefined) {
+        defaultBrokerId = defaultBroker.brokerId;
+        const error = await supervisor.settled(defaultBroker.brokerId);
+        creatingDefaultBroker = false;
+        if (error instanceof BrokerListenError) throw amqpsListenError(config, error);
+        if (error !== undefined) logger.error({ brokerId: defaultBroker.brokerId, err: error.message }, 'the default broker is not running');
+      }
+      creatingDefaultBroker = false;
+    }
+    const defaultAmqpsPort = defaultBroker === undefined ? undefined : supervisor.getEndpoints(defaultBroker.brokerId)?.[0]?.listeners.find((l) => l.scheme === 'amqps')?.port;
+
     const verifier = new SigV4Verifier<ResolvedAccessKey>({ region: config.region, lookup: (id) => principals.lookupAccessKey(id) });
     const startedAt = Date.now();
     const api = await ApiServer.start({
@@ -127,6 +222,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
         connectionsMax: config.limits.apiConnectionsMax,
       },
       verifier,
+      mq: mqApi,
       jsonServices: [
         { targetPrefix: 'TrentService', signingName: 'kms', api: new KmsApi(kms) },
         { targetPrefix: IDENTITY_TARGET_PREFIX, signingName: IDENTITY_SIGNING_NAME, api: new IdentityApi(principals, config.accountId) },
@@ -143,7 +239,10 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     });
     cleanups.push(() => api.close());
 
-    const watcher: CertificateWatcher = watchCertificate(certificate, (next) => api.setCertificate(next), {
+    const watcher: CertificateWatcher = watchCertificate(certificate, (next) => {
+      currentCertificate = next;
+      api.setCertificate(next);
+    }, {
       ...(options.certificateWatchIntervalMs !== undefined ? { intervalMs: options.certificateWatchIntervalMs } : {}),
       logger: logger.child({ component: 'tls' }),
     });
@@ -153,6 +252,9 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
       api: api.url,
       ...(certificate.caFile !== undefined ? { caFile: certificate.caFile } : {}),
       credentialsFile,
+      ...(defaultBroker !== undefined && defaultAmqpsPort !== undefined
+        ? { amqps: `amqps://${urlHost(config.host)}:${defaultAmqpsPort}`, brokerId: defaultBroker.brokerId, brokerCredentialsFile: defaultBroker.credentialsFile }
+        : {}),
       region: config.region,
       accountId: config.accountId,
       pid: process.pid,
@@ -170,6 +272,39 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/** The host as it goes into URLs: 127.0.0.1 for a wildcard bind, IPv6 in brackets (as ApiServer.url). */
+function urlHost(host: string): string {
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return shown.includes(':') ? `[${shown}]` : shown;
+}
+
+function amqpsListenError(config: Config, error: BrokerListenError): ListenError {
+  if (error.code === 'EADDRINUSE') {
+    return new ListenError(`port ${error.port} on ${config.host} is already in use (setting amqpsPort: --amqps-port or SEALMQ_AMQPS_PORT; 0 picks a free port)`);
+  }
+  if (error.code === 'EACCES') return new ListenError(`no permission to listen on ${config.host}:${error.port} (setting amqpsPort; ports below 1024 need privileges)`);
+  return new ListenError(`the default broker cannot listen on ${config.host}:${error.port}: ${error.message} (setting amqpsPort)`);
+}
+
+/** Fails with a ListenError naming amqpsPort when `port` cannot be bound now (first start, before the default broker is made). */
+async function checkPortFree(config: Config, port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(amqpsListenError(config, new BrokerListenError(error.message, error.code, port))));
+    probe.listen({ host: config.host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** The id in DATA/default-broker.json, if a default broker was ever made. */
+async function readDefaultBrokerId(dataDir: string): Promise<string | undefined> {
+  try {
+    const value = JSON.parse(await readFile(join(dataDir, DEFAULT_BROKER_FILE), 'utf8')) as { brokerId?: unknown };
+    return typeof value.brokerId === 'string' ? value.brokerId : undefined;
+  } catch {
+    return undefined;
   }
 }
 

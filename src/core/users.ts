@@ -112,6 +112,22 @@ export class UserRegistry {
     return { name, tags: [...user.tags] };
   }
 
+  /**
+   * Adds a user, or replaces an existing user's password hash and tags, from a hash made elsewhere
+   * (the control plane hashes Amazon MQ API passwords with identity/password-hash.ts and never hands
+   * the password itself to the broker). Writes nothing when nothing changes.
+   */
+  async putUserWithHash(name: string, passwordHash: string, tags: readonly string[] = []): Promise<void> {
+    this.#checkUsername(name);
+    const existing = this.#users.get(name);
+    if (existing !== undefined && existing.passwordHash === passwordHash && existing.tags.join('\n') === tags.join('\n')) return;
+    const user: UserRecord = existing ?? { name, passwordHash, tags: [...tags] };
+    user.passwordHash = passwordHash;
+    user.tags = [...tags];
+    this.#users.set(name, user);
+    await this.#put(user);
+  }
+
   async changePassword(name: string, password: string): Promise<void> {
     const user = this.#user(name);
     user.passwordHash = await hashPassword(password, this.hashing);

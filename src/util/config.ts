@@ -51,6 +51,8 @@ export const ConfigSchema = z.strictObject({
   host: nonEmpty('a host name or IP address').default('127.0.0.1'),
   /** Port of the HTTPS control-plane endpoint (KMS and Amazon MQ APIs); 0 = any free port. */
   apiPort: intIn(0, 65535).default(8443),
+  /** Port of the default broker's amqps listener (RabbitMQ engine); 0 = any free port. */
+  amqpsPort: intIn(0, 65535).default(5671),
   /** Region in ARNs and the SigV4 credential scope. */
   region: z
     .string({ error: 'expected a region name like us-east-1' })
@@ -91,6 +93,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'dataDir', env: 'SEALMQ_DATA_DIR', flag: '--data-dir', kind: 'string', isPath: true },
   { path: 'host', env: 'SEALMQ_HOST', flag: '--host', kind: 'string' },
   { path: 'apiPort', env: 'SEALMQ_API_PORT', flag: '--api-port', kind: 'int' },
+  { path: 'amqpsPort', env: 'SEALMQ_AMQPS_PORT', flag: '--amqps-port', kind: 'int' },
   { path: 'region', env: 'SEALMQ_REGION', flag: '--region', kind: 'string' },
   { path: 'accountId', env: 'SEALMQ_ACCOUNT_ID', flag: '--account-id', kind: 'string' },
   { path: 'logLevel', env: 'SEALMQ_LOG_LEVEL', flag: '--log-level', kind: 'string' },

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
+import { MqClient, type MqClientConfig } from '@aws-sdk/client-mq';
 import type { PolicyDocument } from '../../src/identity/caller.ts';
 import { sendSigned, type Credentials, type HttpResult, type RawRequest } from './aws-request.ts';
 
@@ -24,6 +25,11 @@ export interface Endpoints {
   api: string;
   caFile?: string;
   credentialsFile: string;
+  /** The default broker's amqps URL (absent once it is deleted). */
+  amqps?: string;
+  brokerId?: string;
+  /** The default broker's administrator: username= and password= lines. */
+  brokerCredentialsFile?: string;
   region: string;
   accountId: string;
   pid: number;
@@ -34,7 +40,7 @@ export interface StartServerOptions {
   dataDir?: string;
   /** Extra environment, e.g. `{ SEALMQ_ROOT_PASSPHRASE: '...' }`. */
   env?: Record<string, string>;
-  /** Extra `serve` arguments. */
+  /** Extra `serve` arguments. Unless they set `--amqps-port`, the default broker takes a free port (0). */
   args?: string[];
   /** Default 0 (any free port). */
   apiPort?: number;
@@ -81,7 +87,9 @@ interface Run {
 }
 
 function launch(dataDir: string, port: number, env: Record<string, string> | undefined, args: string[] | undefined): Run {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--api-port', String(port), ...(args ?? [])], {
+  // Test processes run side by side: the default broker takes a free port unless a test asks for one.
+  const amqpsPort = args?.includes('--amqps-port') ? [] : ['--amqps-port', '0'];
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--api-port', String(port), ...amqpsPort, ...(args ?? [])], {
     env: { ...process.env, SEALMQ_LOG_LEVEL: process.env.SEALMQ_TEST_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -235,6 +243,30 @@ export function kmsClient(server: RunningServer, credentials: Credentials = serv
     requestHandler: { httpsAgent: new Agent({ ca: server.caPem, keepAlive: true }) },
     ...config,
   });
+}
+
+/** An Amazon MQ client for the server, trusting its CA; admin credentials by default. */
+export function mqClient(server: RunningServer, credentials: Credentials = server.credentials, config: Partial<MqClientConfig> = {}): MqClient {
+  return new MqClient({
+    region: server.region,
+    endpoint: server.endpoints.api,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    requestHandler: { httpsAgent: new Agent({ ca: server.caPem, keepAlive: true }) },
+    ...config,
+  });
+}
+
+/** DATA/broker-credentials of the default broker. */
+export async function readBrokerCredentials(server: RunningServer): Promise<{ username: string; password: string }> {
+  const file = server.endpoints.brokerCredentialsFile;
+  if (file === undefined) throw new Error('endpoints.json names no broker credentials file');
+  const values: Record<string, string> = {};
+  for (const line of (await readFile(file, 'utf8')).split(/\r?\n/)) {
+    const eq = line.indexOf('=');
+    if (!line.startsWith('#') && eq > 0) values[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  if (values.username === undefined || values.password === undefined) throw new Error('the broker credentials file has no username and password');
+  return { username: values.username, password: values.password };
 }
 
 export interface ServerSignedRequest {

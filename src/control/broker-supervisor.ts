@@ -1,0 +1,562 @@
+// The broker supervisor: the BrokerRuntime (control/mq/ports.ts) that runs RABBITMQ-engine brokers in
+// this process. Per broker it owns a directory DATA/brokers/<brokerId>/ (opaque to everyone else),
+// an encrypted SegmentMessageStore whose data keys come from the broker's own KMS key through the
+// KeyProvider its key kind calls for, a core Broker with the users the API gives it, and an amqps
+// listener with the RabbitMQ TLS policy; and the lifecycle: create, reboot (close and reopen with
+// the new spec), delete (grant retired, service-owned key destroyed, files removed), and state
+// reports. One broker's failure is caught, logged and reported for that broker alone. The records,
+// the states' meaning and the API are mq-api.ts's; the protocol is the session's; bytes the store's.
+//
+// DATA/brokers/<brokerId>/ (0700)
+//   broker.json   the broker's encryption choice (key ARN, grant id) and its last listener ports;
+//                 nothing confidential: no names, users or content
+//   store/        the SegmentMessageStore (src/store)
+import { statfsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { Broker } from '../core/broker.ts';
+import type { FlowControlOptions } from '../core/flow-control.ts';
+import { KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
+import type { PasswordHashOptions } from '../identity/password-hash.ts';
+import { KmsKeyProvider, mqViaService } from '../kms/kms-key-provider.ts';
+import type { KmsService } from '../kms/kms-service.ts';
+import { amqp091PropertiesCodec, createAmqp091Session } from '../session/amqp091/index.ts';
+import { SegmentMessageStore, type SegmentStoreEvent } from '../store/segment-message-store.ts';
+import { startBrokerListener, type BrokerListener } from '../transport/broker-listener.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+import type { Logger } from '../util/logger.ts';
+import { brokerCaller } from './mq/kms-encryption-keys.ts';
+import type {
+  ActionRequired,
+  BrokerEncryption,
+  BrokerInstanceEndpoints,
+  BrokerReporter,
+  BrokerRuntime,
+  BrokerRuntimeReport,
+  BrokerSpec,
+  BrokerUserSpec,
+} from './mq/ports.ts';
+
+export const BROKER_FILE = 'broker.json';
+export const BROKER_STORE_DIR = 'store';
+const BROKER_FILE_FORMAT_VERSION = 1;
+
+/** What every Amazon MQ API user gets on the RabbitMQ engine, as Amazon MQ's RabbitMQ admin user has. */
+const API_USER_TAGS = ['administrator'] as const;
+const API_USER_VHOST = '/';
+const FULL_PERMISSIONS = { configure: '.*', write: '.*', read: '.*' } as const;
+
+/** RabbitMQ's defaults: vm_memory_high_watermark 0.4 of RAM, disk_free_limit 50 MB. */
+const MEMORY_HIGH_WATERMARK_RATIO = 0.4;
+const DISK_FREE_LIMIT_BYTES = 50 * 1000 * 1000;
+
+/** Amazon MQ's action code for a broker whose KMS key cannot be used (DESIGN.md section 4). */
+export const INVALID_KMS_KEY = 'INVALID_KMS_KEY';
+
+export interface BrokerSupervisorOptions {
+  /** DATA/brokers: one subdirectory per broker. */
+  readonly dir: string;
+  /** Address the brokers' listeners bind to. */
+  readonly host: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly kms: KmsService;
+  /** The server certificate in force (read at each listener start, so a reload reaches reboots). */
+  readonly certificate: () => { readonly certPem: string; readonly keyPem: string };
+  /** Age limit of cached plaintext data keys (config dataKeyCacheAgeMaxMs; 0 = reuse none). */
+  readonly dataKeyCacheAgeMaxMs: number;
+  /** How often a running broker checks that its KMS key is still usable (default 60 s). */
+  readonly keyCheckIntervalMs?: number;
+  /**
+   * A fixed port for one of a broker's listeners (e.g. the default broker's amqps), or undefined.
+   * A fixed port that is busy fails the start; otherwise the port used last is preferred, else any.
+   */
+  readonly listenerPort?: (spec: BrokerSpec, scheme: string) => number | undefined;
+  /** Cost of the decoy hash the core verifies unknown users against (default: identity/'s). */
+  readonly passwordHashing?: PasswordHashOptions;
+  /** Resource alarms; default RabbitMQ's (40% of RAM, 50 MB free disk). `false` disables them. */
+  readonly flowControl?: false | ((brokerDir: string) => FlowControlOptions);
+  readonly logger: Logger;
+}
+
+interface BrokerFile {
+  formatVersion: number;
+  brokerId: string;
+  encryption: BrokerEncryption;
+  ports: Record<string, number>;
+}
+
+interface RunningBroker {
+  readonly store: SegmentMessageStore;
+  readonly broker: Broker;
+  readonly listener: BrokerListener;
+  readonly keyTimer: NodeJS.Timeout;
+}
+
+interface Slot {
+  readonly brokerId: string;
+  /** The spec in force (users replaced by applyUsers); undefined for a deletion after a restart. */
+  spec: BrokerSpec | undefined;
+  report: BrokerReporter;
+  running: RunningBroker | undefined;
+  /** Listener ports last bound, by scheme. */
+  ports: Record<string, number>;
+  /** Operations run one at a time per broker. */
+  chain: Promise<void>;
+  pending: number;
+  usersVersion: number;
+  deleting: boolean;
+  /** A key-unavailable report was sent and not yet undone. */
+  keyProblem: boolean;
+  /** Why the last open failed, if it did. */
+  lastError: Error | undefined;
+}
+
+type OpenKind = 'create' | 'reboot' | 'restart';
+
+/** A listener could not bind its fixed port (composition roots turn it into a message naming the setting). */
+export class BrokerListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly port: number,
+  ) {
+    super(message);
+    this.name = 'BrokerListenError';
+  }
+}
+
+/** Runs RABBITMQ-engine brokers; see the file header. */
+export class BrokerSupervisor implements BrokerRuntime {
+  readonly #options: BrokerSupervisorOptions;
+  readonly #log: Logger;
+  readonly #slots = new Map<string, Slot>();
+  #closed = false;
+
+  constructor(options: BrokerSupervisorOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+  }
+
+  // ---- BrokerRuntime ----
+
+  async create(spec: BrokerSpec, report: BrokerReporter): Promise<void> {
+    this.#checkOpen();
+    if (this.#slots.has(spec.brokerId)) throw new Error(`broker ${spec.brokerId} is already supervised`);
+    const slot = this.#newSlot(spec.brokerId, spec, report);
+    void this.#enqueue(slot, () => this.#open(slot, 'create'));
+  }
+
+  async reboot(spec: BrokerSpec, report: BrokerReporter): Promise<void> {
+    this.#checkOpen();
+    const slot = this.#slots.get(spec.brokerId) ?? this.#newSlot(spec.brokerId, spec, report);
+    if (slot.deleting) throw new Error(`broker ${spec.brokerId} is being deleted`);
+    slot.spec = spec;
+    slot.report = report;
+    slot.usersVersion++;
+    void this.#enqueue(slot, async () => {
+      await this.#stop(slot);
+      await this.#open(slot, 'reboot');
+    });
+  }
+
+  async delete(brokerId: string, report: BrokerReporter): Promise<void> {
+    this.#checkOpen();
+    const slot = this.#slots.get(brokerId) ?? this.#newSlot(brokerId, undefined, report);
+    slot.report = report;
+    if (slot.deleting) return;
+    slot.deleting = true;
+    void this.#enqueue(slot, () => this.#destroy(slot));
+  }
+
+  async applyUsers(brokerId: string, users: readonly BrokerUserSpec[]): Promise<void> {
+    const slot = this.#slots.get(brokerId);
+    if (slot === undefined || slot.spec === undefined || slot.deleting) return;
+    slot.spec = { ...slot.spec, users: [...users] };
+    slot.usersVersion++;
+    // While the broker opens or reboots, the operation in progress applies the latest users at its end.
+    if (slot.running !== undefined && slot.pending === 0) {
+      await this.#enqueue(slot, async () => {
+        if (slot.running !== undefined) await this.#syncUsersUntilStable(slot, slot.running.broker);
+      });
+    }
+  }
+
+  getEndpoints(brokerId: string): readonly BrokerInstanceEndpoints[] | undefined {
+    const running = this.#slots.get(brokerId)?.running;
+    if (running === undefined) return undefined;
+    return [{ listeners: [{ scheme: 'amqps', port: running.listener.port }] }];
+  }
+
+  // ---- for the composition root ----
+
+  /**
+   * Starts a broker that existed before this process (from MqApi.brokerSpecs at start) and waits for
+   * the outcome: undefined when it runs, else the error (already reported and logged).
+   */
+  async start(spec: BrokerSpec, report: BrokerReporter): Promise<Error | undefined> {
+    this.#checkOpen();
+    if (this.#slots.has(spec.brokerId)) throw new Error(`broker ${spec.brokerId} is already supervised`);
+    const slot = this.#newSlot(spec.brokerId, spec, report);
+    await this.#enqueue(slot, () => this.#open(slot, 'restart'));
+    return slot.running === undefined ? (slot.lastError ?? new Error('the broker did not start')) : undefined;
+  }
+
+  /** Waits until the broker's queued operations are done; undefined when it then runs, else why not. */
+  async settled(brokerId: string): Promise<Error | undefined> {
+    const slot = this.#slots.get(brokerId);
+    if (slot === undefined) return new Error('no such broker');
+    while (slot.pending > 0) await slot.chain;
+    return slot.running === undefined ? (slot.lastError ?? new Error('the broker is not running')) : undefined;
+  }
+
+  /** Ids of the brokers running now. */
+  runningBrokerIds(): string[] {
+    return [...this.#slots.values()].filter((s) => s.running !== undefined).map((s) => s.brokerId);
+  }
+
+  /** Closes every broker (connections told CONNECTION_FORCED, writes flushed, stores closed). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#slots.values()].map((slot) => this.#enqueue(slot, () => this.#stop(slot))));
+  }
+
+  // ---- lifecycle ----
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error('the broker supervisor is closed');
+  }
+
+  #newSlot(brokerId: string, spec: BrokerSpec | undefined, report: BrokerReporter): Slot {
+    const slot: Slot = {
+      brokerId,
+      spec,
+      report,
+      running: undefined,
+      ports: {},
+      chain: Promise.resolve(),
+      pending: 0,
+      usersVersion: 0,
+      deleting: false,
+      keyProblem: false,
+      lastError: undefined,
+    };
+    this.#slots.set(brokerId, slot);
+    return slot;
+  }
+
+  /** Runs `work` after the broker's earlier operations; never rejects the chain. */
+  #enqueue(slot: Slot, work: () => Promise<void>): Promise<void> {
+    slot.pending++;
+    const run = slot.chain.then(work).finally(() => {
+      slot.pending--;
+    });
+    slot.chain = run.catch((error: unknown) => {
+      this.#log.error({ brokerId: slot.brokerId, err: errorText(error) }, 'broker operation failed');
+    });
+    return run;
+  }
+
+  #report(slot: Slot, report: BrokerRuntimeReport): void {
+    try {
+      slot.report(report);
+    } catch (error) {
+      this.#log.error({ brokerId: slot.brokerId, err: errorText(error) }, 'broker state report failed');
+    }
+  }
+
+  #brokerDir(brokerId: string): string {
+    if (!/^b-[0-9a-f-]{36}$/.test(brokerId)) throw new Error('unexpected broker id');
+    return join(this.#options.dir, brokerId);
+  }
+
+  async #open(slot: Slot, kind: OpenKind): Promise<void> {
+    const spec = slot.spec;
+    if (spec === undefined || slot.deleting) return;
+    const log = this.#log.child({ brokerId: spec.brokerId });
+    slot.lastError = undefined;
+    if (spec.engineType !== 'RABBITMQ') {
+      // TODO(#7): the ACTIVEMQ engine (OpenWire, AMQP 1.0, STOMP, MQTT) comes with its own issue.
+      const reason = `The ${spec.engineType} engine is not available in this SealMQ yet; only RABBITMQ brokers can run.`;
+      slot.lastError = new Error(reason);
+      log.warn({ engineType: spec.engineType }, 'broker engine not available');
+      this.#report(slot, { state: 'CREATION_FAILED', reason });
+      return;
+    }
+    let store: SegmentMessageStore | undefined;
+    let broker: Broker | undefined;
+    let listener: BrokerListener | undefined;
+    try {
+      const dir = this.#brokerDir(spec.brokerId);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = await this.#readBrokerFile(dir);
+      if (file !== undefined) slot.ports = { ...file.ports };
+      await this.#writeBrokerFile(dir, spec.brokerId, spec.encryption, slot.ports);
+
+      store = await SegmentMessageStore.open({
+        dataDir: join(dir, BROKER_STORE_DIR),
+        brokerId: spec.brokerId,
+        kmsKeyId: spec.encryption.keyArn,
+        keyProvider: this.#keyProvider(spec),
+        // The cache cannot be turned off; 1 ms means every use goes back to the KMS.
+        dataKeyCache: { dataKeyCacheAgeMaxMs: Math.max(1, this.#options.dataKeyCacheAgeMaxMs) },
+        onEvent: (event) => this.#onStoreEvent(slot, log, event),
+      });
+      const flowControl = this.#options.flowControl === false ? undefined : (this.#options.flowControl ?? defaultFlowControl)(dir);
+      broker = await Broker.open({
+        store,
+        codec: amqp091PropertiesCodec,
+        brokerId: spec.brokerId,
+        ...(this.#options.passwordHashing !== undefined ? { passwordHashing: this.#options.passwordHashing } : {}),
+        ...(flowControl !== undefined ? { flowControl } : {}),
+        onRecoveryProgress: (progress) => log.info({ ...progress }, 'broker recovery progress'),
+        onStoreError: (error) => log.error({ err: errorText(error) }, 'broker store error'),
+      });
+      const seenUsers = slot.usersVersion;
+      await this.#syncUsers(broker, spec.users);
+      const openedBroker = broker;
+      listener = await this.#listen(slot, spec, 'amqps', log, (socket) => createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ component: 'amqp091' }) }));
+      slot.ports = { ...slot.ports, amqps: listener.port };
+      await this.#writeBrokerFile(dir, spec.brokerId, spec.encryption, slot.ports);
+      const openedStore = store;
+      const keyTimer = setInterval(() => {
+        openedStore.checkKeys().catch(() => undefined); // the store reports key-unavailable itself
+      }, this.#options.keyCheckIntervalMs ?? 60_000);
+      keyTimer.unref();
+      slot.running = { store, broker, listener, keyTimer };
+      slot.keyProblem = false;
+      if (slot.usersVersion !== seenUsers) await this.#syncUsersUntilStable(slot, broker);
+      log.info({ engineType: spec.engineType, amqpsPort: listener.port, keyKind: spec.encryption.kind, how: kind }, 'broker running');
+      this.#report(slot, { state: 'RUNNING' });
+    } catch (error) {
+      slot.running = undefined;
+      slot.lastError = error as Error;
+      await closeQuietly(listener, broker, store);
+      log.error({ err: errorText(error), how: kind }, 'broker could not start');
+      this.#report(slot, failureReport(kind, error));
+    }
+  }
+
+  async #stop(slot: Slot): Promise<void> {
+    const running = slot.running;
+    if (running === undefined) return;
+    slot.running = undefined;
+    clearInterval(running.keyTimer);
+    await closeQuietly(running.listener, running.broker, running.store, (error) =>
+      this.#log.warn({ brokerId: slot.brokerId, err: errorText(error) }, 'error while closing a broker'),
+    );
+    this.#log.info({ brokerId: slot.brokerId }, 'broker stopped');
+  }
+
+  /** DeleteBroker: stop, retire the grant, destroy a service-owned key, remove the files, report DELETED. */
+  async #destroy(slot: Slot): Promise<void> {
+    const log = this.#log.child({ brokerId: slot.brokerId });
+    try {
+      await this.#stop(slot);
+      const dir = this.#brokerDir(slot.brokerId);
+      const encryption = slot.spec?.encryption ?? (await this.#readBrokerFile(dir))?.encryption;
+      const { kms } = this.#options;
+      if (encryption?.grantId !== undefined) {
+        await kms.serviceRetireGrant({ KeyId: encryption.keyArn, GrantId: encryption.grantId }).catch((error: unknown) => {
+          if ((error as { errorType?: string }).errorType !== 'NotFoundException') throw error;
+        });
+        log.info({ grantId: encryption.grantId }, 'broker grant retired');
+      }
+      // Every service-owned key made for this broker (also one made just before a crash).
+      for (const key of kms.listServiceOwnedKeys().filter((k) => k.OwnerId === slot.brokerId)) {
+        await kms.destroyServiceOwnedKey(key.KeyId);
+      }
+      await SegmentMessageStore.destroy(join(dir, BROKER_STORE_DIR));
+      await rm(dir, { recursive: true, force: true });
+      this.#slots.delete(slot.brokerId);
+      log.info('broker deleted');
+      this.#report(slot, { state: 'DELETED' });
+    } catch (error) {
+      // The record stays DELETION_IN_PROGRESS; the next start of SealMQ finishes the deletion.
+      log.error({ err: errorText(error) }, 'broker deletion failed; it is retried at the next start');
+      throw error;
+    }
+  }
+
+  #keyProvider(spec: BrokerSpec): KeyProvider {
+    const { kms, accountId, region } = this.#options;
+    const caller = brokerCaller(accountId, spec.brokerId);
+    switch (spec.encryption.kind) {
+      case 'SERVICE_OWNED':
+        return KmsKeyProvider.forServiceOwnedKeys(kms);
+      case 'SERVICE_MANAGED':
+        // alias/aws/mq's key policy allows the account's principals only via the service.
+        return KmsKeyProvider.forCaller(kms, caller, { viaService: mqViaService(region) });
+      case 'CUSTOMER_MANAGED':
+        // Only through the mq_grant, which is bound to this broker's encryption context.
+        return KmsKeyProvider.forCaller(kms, caller);
+    }
+  }
+
+  #onStoreEvent(slot: Slot, log: Logger, event: SegmentStoreEvent): void {
+    switch (event.type) {
+      case 'key-unavailable':
+        log.error({ reason: event.error.reason }, 'the broker KMS key is unavailable');
+        if (slot.running !== undefined && !slot.keyProblem) {
+          slot.keyProblem = true;
+          this.#report(slot, { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction()] });
+        }
+        return;
+      case 'key-available':
+        log.info('the broker KMS key is usable again');
+        if (slot.running !== undefined && slot.keyProblem) {
+          slot.keyProblem = false;
+          this.#report(slot, { state: 'RUNNING' });
+        }
+        return;
+      case 'corruption':
+      case 'failed':
+        log.error({ event: event.type, err: errorText(event.error) }, 'broker store failed');
+        if (slot.running !== undefined) {
+          this.#report(slot, {
+            state: 'CRITICAL_ACTION_REQUIRED',
+            actionsRequired: [{ actionRequiredCode: 'BROKER_STORE_FAILED', actionRequiredInfo: 'The broker stopped writing to its store. Reboot the broker.' }],
+          });
+        }
+        return;
+      default:
+        log.info({ ...event }, `broker store: ${event.type}`);
+    }
+  }
+
+  // ---- users ----
+
+  async #syncUsersUntilStable(slot: Slot, broker: Broker): Promise<void> {
+    for (;;) {
+      const version = slot.usersVersion;
+      await this.#syncUsers(broker, slot.spec?.users ?? []);
+      if (slot.usersVersion === version) return;
+    }
+  }
+
+  /** Makes the broker's users exactly the API's: hashes as given, full permissions on `/`. */
+  async #syncUsers(broker: Broker, users: readonly BrokerUserSpec[]): Promise<void> {
+    const wanted = new Set(users.map((u) => u.username));
+    for (const user of users) {
+      await broker.users.putUserWithHash(user.username, user.passwordHash, API_USER_TAGS);
+      if (broker.users.getPermissions(user.username, API_USER_VHOST) === undefined) {
+        await broker.users.setPermissions(user.username, API_USER_VHOST, FULL_PERMISSIONS);
+      }
+    }
+    for (const existing of broker.users.listUsers()) {
+      if (!wanted.has(existing.name)) await broker.deleteUser(existing.name);
+    }
+  }
+
+  // ---- listeners and files ----
+
+  async #listen(slot: Slot, spec: BrokerSpec, scheme: string, log: Logger, onConnection: (socket: Socket) => { close(): Promise<void> }): Promise<BrokerListener> {
+    const fixed = this.#options.listenerPort?.(spec, scheme);
+    const previous = slot.ports[scheme];
+    const attempt = (port: number) => {
+      const { certPem, keyPem } = this.#options.certificate();
+      return startBrokerListener({
+        name: scheme,
+        host: this.#options.host,
+        port,
+        tls: { policy: 'rabbitmq', certPem, keyPem },
+        logger: log.child({ component: 'listener', scheme }),
+        onConnection,
+      });
+    };
+    if (fixed !== undefined && fixed !== 0) {
+      try {
+        return await attempt(fixed);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new BrokerListenError(`cannot listen on ${this.#options.host}:${fixed} (${code ?? errorText(error)})`, code, fixed);
+      }
+    }
+    if (previous !== undefined && previous !== 0) {
+      try {
+        return await attempt(previous);
+      } catch (error) {
+        log.warn({ port: previous, err: errorText(error) }, 'the broker port used before is not available; listening on another');
+      }
+    }
+    return attempt(0);
+  }
+
+  async #readBrokerFile(dir: string): Promise<BrokerFile | undefined> {
+    let text: string;
+    try {
+      text = await readFile(join(dir, BROKER_FILE), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const file = JSON.parse(text) as BrokerFile;
+    if (file.formatVersion !== BROKER_FILE_FORMAT_VERSION) throw new Error(`${BROKER_FILE} has format ${String(file.formatVersion)}`);
+    return file;
+  }
+
+  async #writeBrokerFile(dir: string, brokerId: string, encryption: BrokerEncryption, ports: Record<string, number>): Promise<void> {
+    const file: BrokerFile = { formatVersion: BROKER_FILE_FORMAT_VERSION, brokerId, encryption: { ...encryption }, ports: { ...ports } };
+    await writeFileAtomic(join(dir, BROKER_FILE), JSON.stringify(file, null, 2) + '\n', 0o600);
+  }
+}
+
+/** RabbitMQ's default alarms on this process's memory and the broker directory's file system. */
+function defaultFlowControl(brokerDir: string): FlowControlOptions {
+  return {
+    memoryUsedBytes: () => process.memoryUsage.rss(),
+    memoryHighWatermarkBytes: Math.floor(totalmem() * MEMORY_HIGH_WATERMARK_RATIO),
+    diskFreeBytes: () => {
+      try {
+        const fs = statfsSync(brokerDir);
+        return fs.bavail * fs.bsize;
+      } catch {
+        return Number.MAX_SAFE_INTEGER; // The directory is being removed: no alarm.
+      }
+    },
+    diskFreeLimitBytes: DISK_FREE_LIMIT_BYTES,
+  };
+}
+
+function invalidKeyAction(): ActionRequired {
+  return {
+    actionRequiredCode: INVALID_KMS_KEY,
+    actionRequiredInfo: "The broker's KMS key is disabled, scheduled for deletion or no longer granted. Enable the key (and keep the broker's grant); the broker recovers by itself.",
+  };
+}
+
+function failureReport(kind: OpenKind, error: unknown): BrokerRuntimeReport {
+  if (error instanceof KeyUnavailableError) {
+    return kind === 'create'
+      ? { state: 'CREATION_FAILED', reason: "The broker's KMS key cannot be used." }
+      : { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction()] };
+  }
+  if (kind === 'create') return { state: 'CREATION_FAILED', reason: 'The broker could not be started.' };
+  return {
+    state: 'CRITICAL_ACTION_REQUIRED',
+    actionsRequired: [{ actionRequiredCode: 'BROKER_START_FAILED', actionRequiredInfo: 'The broker could not be started. Reboot it, or delete it.' }],
+  };
+}
+
+async function closeQuietly(
+  listener: BrokerListener | undefined,
+  broker: Broker | undefined,
+  store: SegmentMessageStore | undefined,
+  onError: (error: unknown) => void = () => undefined,
+): Promise<void> {
+  for (const close of [() => listener?.close(), () => broker?.close(), () => store?.close()]) {
+    try {
+      await close();
+    } catch (error) {
+      onError(error);
+    }
+  }
+}
+
+/** An error's type and message for the log; never its input. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

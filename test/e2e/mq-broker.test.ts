@@ -1,0 +1,294 @@
+// Brokers for real, end to end: the real `sealmq serve`, driven with @aws-sdk/client-mq and
+// @aws-sdk/client-kms over HTTPS, and amqplib over TLS to the brokers' amqps endpoints. The default
+// broker a first start makes; a broker per key choice (service-owned, alias/aws/mq, a customer key
+// with its mq_grant); users created through the API connecting; reboot keeping persistent messages;
+// delete removing the broker, its grant and its files; a restart of SealMQ keeping brokers running.
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CreateKeyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBrokerCommand,
+  CreateUserCommand,
+  DeleteBrokerCommand,
+  DescribeBrokerCommand,
+  ListBrokersCommand,
+  NotFoundException,
+  RebootBrokerCommand,
+  type CreateBrokerCommandInput,
+  type DescribeBrokerResponse,
+  type MqClient,
+} from '@aws-sdk/client-mq';
+import amqplib from 'amqplib';
+import { kmsClient, mqClient, readBrokerCredentials, startServer, type RunningServer } from '../helpers/server.ts';
+
+const WAIT_MS = 30_000;
+const PASSWORD = 'Sealed-Broker-Pass-42';
+
+let server: RunningServer;
+let mq: MqClient;
+let kms: KMSClient;
+
+before(async () => {
+  server = await startServer();
+  mq = mqClient(server);
+  kms = kmsClient(server);
+});
+after(async () => {
+  mq?.destroy();
+  kms?.destroy();
+  await server?.stop();
+});
+
+async function describeBroker(brokerId: string): Promise<DescribeBrokerResponse> {
+  return mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
+}
+
+/** Polls DescribeBroker until the broker is in `state`; fails on CREATION_FAILED or after WAIT_MS. */
+async function waitForState(brokerId: string, state: string): Promise<DescribeBrokerResponse> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const broker = await describeBroker(brokerId);
+    if (broker.BrokerState === state) return broker;
+    if (broker.BrokerState === 'CREATION_FAILED' && state !== 'CREATION_FAILED') assert.fail(`broker ${brokerId} is CREATION_FAILED`);
+    if (Date.now() > deadline) assert.fail(`broker ${brokerId} stayed ${broker.BrokerState}, not ${state}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForDeletion(brokerId: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      await describeBroker(brokerId);
+    } catch (error) {
+      assert.ok(error instanceof NotFoundException, `expected NotFoundException, got ${(error as Error).name}`);
+      return;
+    }
+    if (Date.now() > deadline) assert.fail(`broker ${brokerId} was not deleted`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function amqpsEndpoint(broker: DescribeBrokerResponse): string {
+  const endpoints = broker.BrokerInstances?.[0]?.Endpoints ?? [];
+  const amqps = endpoints.find((e) => e.startsWith('amqps://'));
+  assert.ok(amqps !== undefined, `no amqps endpoint in ${JSON.stringify(endpoints)}`);
+  assert.match(amqps, /^amqps:\/\/127\.0\.0\.1:\d+$/);
+  return amqps;
+}
+
+function withCredentials(endpoint: string, username: string, password: string): string {
+  const url = new URL(endpoint);
+  url.username = encodeURIComponent(username);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
+function connect(endpoint: string, username: string, password: string) {
+  return amqplib.connect(withCredentials(endpoint, username, password), { ca: [server.caPem] });
+}
+
+/** Publishes `bodies` persistently with confirms to a durable queue, and reads them back when `consume`. */
+async function publishConfirmed(endpoint: string, username: string, password: string, queue: string, bodies: string[]): Promise<void> {
+  const conn = await connect(endpoint, username, password);
+  try {
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue(queue, { durable: true });
+    for (const body of bodies) ch.sendToQueue(queue, Buffer.from(body), { persistent: true });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Consumes exactly `count` messages with manual acks and returns their bodies. */
+async function consume(endpoint: string, username: string, password: string, queue: string, count: number): Promise<string[]> {
+  const conn = await connect(endpoint, username, password);
+  try {
+    const ch = await conn.createChannel();
+    await ch.assertQueue(queue, { durable: true });
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${count} messages`)), WAIT_MS);
+      void ch.consume(queue, (msg) => {
+        if (msg === null) return;
+        got.push(msg.content.toString());
+        ch.ack(msg);
+        if (got.length === count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    return got;
+  } finally {
+    await conn.close();
+  }
+}
+
+function rabbitBroker(name: string, extra: Partial<CreateBrokerCommandInput> = {}): CreateBrokerCommandInput {
+  return {
+    BrokerName: name,
+    EngineType: 'RABBITMQ',
+    DeploymentMode: 'SINGLE_INSTANCE',
+    HostInstanceType: 'mq.m5.large',
+    PubliclyAccessible: false,
+    AutoMinorVersionUpgrade: true,
+    Users: [{ Username: 'owner', Password: PASSWORD }],
+    ...extra,
+  };
+}
+
+describe('the default broker', () => {
+  it('is listed and RUNNING, named in endpoints.json, and takes an amqplib connection with the credentials file', async () => {
+    const { amqps, brokerId, brokerCredentialsFile } = server.endpoints;
+    assert.ok(amqps !== undefined && brokerId !== undefined && brokerCredentialsFile !== undefined, 'endpoints.json names the default broker');
+    assert.match(amqps, /^amqps:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(brokerCredentialsFile, join(server.dataDir, 'broker-credentials'));
+    assert.equal(statSync(brokerCredentialsFile).mode & 0o777, 0o600);
+    assert.match(server.output(), new RegExp(`Default broker: +${amqps.replace(/[.]/g, '\\.')}`));
+    assert.match(server.output(), /Broker credentials: +\S+broker-credentials/);
+
+    const list = await mq.send(new ListBrokersCommand({}));
+    const summary = list.BrokerSummaries?.find((b) => b.BrokerId === brokerId);
+    assert.ok(summary !== undefined, 'the default broker is listed');
+    assert.equal(summary.BrokerName, 'default');
+    assert.equal(summary.EngineType, 'RABBITMQ');
+    assert.equal(summary.BrokerState, 'RUNNING');
+    const described = await describeBroker(brokerId);
+    assert.equal(amqpsEndpoint(described), amqps);
+    assert.deepEqual(described.EncryptionOptions, { UseAwsOwnedKey: true });
+
+    const { username, password } = await readBrokerCredentials(server);
+    await publishConfirmed(amqps, username, password, 'default-q', ['one', 'two']);
+    assert.deepEqual(await consume(amqps, username, password, 'default-q', 2), ['one', 'two']);
+    await assert.rejects(connect(amqps, username, `${password}x`), /ACCESS_REFUSED|403/);
+  });
+});
+
+describe('brokers created through the API', () => {
+  const brokers: Record<'serviceOwned' | 'serviceManaged' | 'customer', { id: string; endpoint: string }> = {} as never;
+  let customerKeyId: string;
+
+  it('reach RUNNING with each of the three key choices, with endpoints and encryptionOptions described', async () => {
+    const key = await kms.send(new CreateKeyCommand({ Description: 'customer key for a broker' }));
+    customerKeyId = key.KeyMetadata!.KeyId!;
+    const [serviceOwned, serviceManaged, customer] = await Promise.all([
+      mq.send(new CreateBrokerCommand(rabbitBroker('owned-key'))),
+      mq.send(new CreateBrokerCommand(rabbitBroker('managed-key', { EncryptionOptions: { UseAwsOwnedKey: false } }))),
+      mq.send(new CreateBrokerCommand(rabbitBroker('customer-key', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: customerKeyId } }))),
+    ]);
+    for (const [name, created] of Object.entries({ serviceOwned, serviceManaged, customer })) {
+      assert.match(created.BrokerId!, /^b-[0-9a-f-]{36}$/);
+      const described = await waitForState(created.BrokerId!, 'RUNNING');
+      brokers[name as keyof typeof brokers] = { id: created.BrokerId!, endpoint: amqpsEndpoint(described) };
+      assert.ok(existsSync(join(server.dataDir, 'brokers', created.BrokerId!)), 'the broker has its own directory');
+    }
+    assert.deepEqual((await describeBroker(brokers.serviceOwned.id)).EncryptionOptions, { UseAwsOwnedKey: true });
+    assert.deepEqual((await describeBroker(brokers.serviceManaged.id)).EncryptionOptions, { UseAwsOwnedKey: false });
+    const customerDescribed = await describeBroker(brokers.customer.id);
+    assert.equal(customerDescribed.EncryptionOptions?.UseAwsOwnedKey, false);
+    assert.equal(customerDescribed.EncryptionOptions?.KmsKeyId, key.KeyMetadata!.Arn);
+    // Every broker listens on its own port.
+    assert.equal(new Set(Object.values(brokers).map((b) => b.endpoint)).size, 3);
+
+    const grants = await kms.send(new ListGrantsCommand({ KeyId: customerKeyId }));
+    const grant = grants.Grants?.find((g) => g.Name === 'mq_grant');
+    assert.ok(grant !== undefined, 'CreateBroker made an mq_grant on the customer key');
+    assert.equal(grant.GranteePrincipal, `arn:aws:iam::${server.accountId}:role/sealmq-broker/${brokers.customer.id}`);
+    assert.deepEqual(grant.Constraints?.EncryptionContextSubset, { 'aws:mq:broker-id': brokers.customer.id });
+  });
+
+  it('a user created through the API connects to each broker, publishes with confirms and consumes', async () => {
+    for (const [name, broker] of Object.entries(brokers)) {
+      await mq.send(new CreateUserCommand({ BrokerId: broker.id, Username: `app-${name}`, Password: PASSWORD }));
+      const bodies = [`${name}-1`, `${name}-2`, `${name}-3`];
+      await publishConfirmed(broker.endpoint, `app-${name}`, PASSWORD, 'orders', bodies);
+      assert.deepEqual(await consume(broker.endpoint, `app-${name}`, PASSWORD, 'orders', 3), bodies);
+      // The user exists on this broker only.
+      const other = name === 'customer' ? brokers.serviceOwned : brokers.customer;
+      await assert.rejects(connect(other.endpoint, `app-${name}`, PASSWORD), /ACCESS_REFUSED|403/);
+    }
+  });
+
+  it('RebootBroker brings the broker back RUNNING with a durable queue and its persistent messages', async () => {
+    const broker = brokers.customer;
+    await publishConfirmed(broker.endpoint, 'owner', PASSWORD, 'kept', ['a', 'b', 'c']);
+    await mq.send(new RebootBrokerCommand({ BrokerId: broker.id }));
+    const described = await waitForState(broker.id, 'RUNNING');
+    assert.equal(amqpsEndpoint(described), broker.endpoint, 'the broker keeps its port across a reboot');
+    assert.deepEqual(await consume(broker.endpoint, 'owner', PASSWORD, 'kept', 3), ['a', 'b', 'c']);
+    await (await connect(broker.endpoint, 'app-customer', PASSWORD)).close(); // users survive the reboot
+  });
+
+  it('an ACTIVEMQ broker is CREATION_FAILED (the engine is not in this SealMQ yet), and the others keep running', async () => {
+    const created = await mq.send(
+      new CreateBrokerCommand({
+        BrokerName: 'active',
+        EngineType: 'ACTIVEMQ',
+        DeploymentMode: 'SINGLE_INSTANCE',
+        HostInstanceType: 'mq.m5.large',
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: true,
+        Users: [{ Username: 'owner', Password: PASSWORD }],
+      }),
+    );
+    await waitForState(created.BrokerId!, 'CREATION_FAILED');
+    assert.equal((await describeBroker(brokers.serviceOwned.id)).BrokerState, 'RUNNING');
+    await mq.send(new DeleteBrokerCommand({ BrokerId: created.BrokerId! }));
+    await waitForDeletion(created.BrokerId!);
+  });
+
+  it('DeleteBroker removes the broker, retires its mq_grant and removes its directory', async () => {
+    const broker = brokers.customer;
+    const dir = join(server.dataDir, 'brokers', broker.id);
+    assert.ok(existsSync(dir));
+    const deleted = await mq.send(new DeleteBrokerCommand({ BrokerId: broker.id }));
+    assert.equal(deleted.BrokerId, broker.id);
+    await waitForDeletion(broker.id);
+    assert.ok(!existsSync(dir), 'the broker directory is gone');
+    const grants = await kms.send(new ListGrantsCommand({ KeyId: customerKeyId }));
+    assert.equal(grants.Grants?.some((g) => g.Name === 'mq_grant'), false, 'the mq_grant is retired');
+    await assert.rejects(connect(broker.endpoint, 'owner', PASSWORD), /ECONNREFUSED/);
+    const list = await mq.send(new ListBrokersCommand({}));
+    assert.equal(list.BrokerSummaries?.some((b) => b.BrokerId === broker.id), false);
+  });
+
+  it('a restart of SealMQ keeps brokers listed and RUNNING, on the same ports, with their messages and users', async () => {
+    const broker = brokers.serviceManaged;
+    await publishConfirmed(broker.endpoint, 'app-serviceManaged', PASSWORD, 'durable-across-restart', ['x', 'y']);
+    const defaultBefore = server.endpoints;
+    await server.restart();
+    assert.equal(server.endpoints.brokerId, defaultBefore.brokerId, 'the default broker is reused');
+    assert.equal(server.endpoints.amqps, defaultBefore.amqps, 'the default broker keeps its port');
+    mq.destroy();
+    mq = mqClient(server);
+    const list = await mq.send(new ListBrokersCommand({}));
+    const states = Object.fromEntries((list.BrokerSummaries ?? []).map((b) => [b.BrokerName, b.BrokerState]));
+    assert.deepEqual(states, { default: 'RUNNING', 'owned-key': 'RUNNING', 'managed-key': 'RUNNING' });
+    const described = await describeBroker(broker.id);
+    assert.equal(amqpsEndpoint(described), broker.endpoint);
+    assert.deepEqual(await consume(broker.endpoint, 'app-serviceManaged', PASSWORD, 'durable-across-restart', 2), ['x', 'y']);
+    const { username, password } = await readBrokerCredentials(server);
+    await publishConfirmed(server.endpoints.amqps!, username, password, 'after-restart', ['z']);
+    assert.deepEqual(await consume(server.endpoints.amqps!, username, password, 'after-restart', 1), ['z']);
+  });
+
+  it('the default broker is an ordinary broker: rebooted and deleted like any other, and not made again', async () => {
+    const brokerId = server.endpoints.brokerId!;
+    await mq.send(new RebootBrokerCommand({ BrokerId: brokerId }));
+    await waitForState(brokerId, 'RUNNING');
+    await mq.send(new DeleteBrokerCommand({ BrokerId: brokerId }));
+    await waitForDeletion(brokerId);
+    await server.restart();
+    assert.equal(server.endpoints.amqps, undefined);
+    assert.equal(server.endpoints.brokerId, undefined);
+    assert.ok(!existsSync(join(server.dataDir, 'broker-credentials')), 'the stale credentials file is removed');
+    mq.destroy();
+    mq = mqClient(server);
+    const list = await mq.send(new ListBrokersCommand({}));
+    assert.deepEqual((list.BrokerSummaries ?? []).map((b) => b.BrokerName).sort(), ['managed-key', 'owned-key']);
+  });
+});
