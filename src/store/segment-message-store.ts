@@ -492,9 +492,22 @@ export class SegmentMessageStore implements MessageStore {
     }
     const out: StoredMessage[] = [];
     for (const entry of picked) {
-      const chunk = entry.chunk;
-      const plaintext = await this.#chunkPlaintext(chunk);
-      const decoded = decodeMessageAt(plaintext, entry.recordPos);
+      // Chunk and position are taken together: compaction may move the message meanwhile.
+      let chunk = entry.chunk;
+      let recordPos = entry.recordPos;
+      let plaintext: Buffer;
+      try {
+        plaintext = await this.#chunkPlaintext(chunk);
+      } catch (error) {
+        if (entry.removed) continue;
+        const moved = entry.chunk !== chunk;
+        if (!moved || error instanceof StoreCorruptionError || error instanceof KeyUnavailableError) throw error;
+        // Relocated and its old segment deleted while we read: read the copy.
+        chunk = entry.chunk;
+        recordPos = entry.recordPos;
+        plaintext = await this.#chunkPlaintext(chunk);
+      }
+      const decoded = decodeMessageAt(plaintext, recordPos);
       // Postcondition: the authenticated record is the one the index points at.
       if (decoded.queueId !== queueId || decoded.offset !== entry.offset) {
         throw this.#corruption(CorruptionReason.MALFORMED, chunk.segment.file, chunk.offset);
@@ -1641,8 +1654,10 @@ export class SegmentMessageStore implements MessageStore {
       const moves: RelocateMove[] = [];
       for (const { queue, entry } of found.slice(at, at + slice)) {
         if (entry.removed || entry.chunk.segment !== segment) continue;
-        const plaintext = await this.#chunkPlaintext(entry.chunk);
-        moves.push({ queue, entry, record: copyMessageRecord(plaintext, entry.recordPos), from: segment });
+        const { chunk, recordPos } = entry;
+        const plaintext = await this.#chunkPlaintext(chunk);
+        if (entry.removed || entry.chunk !== chunk) continue; // moved meanwhile
+        moves.push({ queue, entry, record: copyMessageRecord(plaintext, recordPos), from: segment });
       }
       if (moves.length === 0) continue;
       await this.#submit<void>((done) => ({ kind: 'relocate', moves, done }));
