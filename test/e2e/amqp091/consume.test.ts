@@ -96,6 +96,28 @@ describe('amqplib: acknowledgements', () => {
     await txc.close();
   });
 
+  it('redelivers with redelivered=true what a lost connection left unacknowledged', async () => {
+    const q = (await ch.assertQueue('lost-conn-q', { durable: false })).queue;
+    ch.sendToQueue(q, Buffer.from('u1'));
+    ch.sendToQueue(q, Buffer.from('u2'));
+    const doomed = await connect();
+    doomed.on('error', () => undefined);
+    const dch = await doomed.createChannel();
+    const seen: string[] = [];
+    await dch.consume(q, (m) => m && seen.push(m.content.toString()));
+    while (seen.length < 2) await new Promise((r) => setTimeout(r, 5));
+    // With an error, so that amqplib stops its heartbeat timers too.
+    (doomed.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(new Error('connection lost'));
+    const again: Array<[string, boolean]> = [];
+    while (again.length < 2) {
+      const m = await ch.get(q, { noAck: true });
+      if (m !== false) again.push([m.content.toString(), m.fields.redelivered]);
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(again, [['u1', true], ['u2', true]]);
+    await ch.deleteQueue(q);
+  });
+
   it('sends basic.cancel to consumers when their queue is deleted', async () => {
     const q = (await ch.assertQueue('', { exclusive: true })).queue;
     const other = await conn.createChannel();
