@@ -73,4 +73,37 @@ describe('startSealMQ', () => {
     writeFileSync(join(future, 'sealmq.json'), JSON.stringify({ formatVersion: 99 }));
     await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0', amqpsPort: '0' } }), logger: silentLogger() }), /format 99/);
   });
+
+  it("a busy amqps port is a ListenError naming amqpsPort (no default broker made); a free one is the default broker's, kept at the next start", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const busyPort = (blocker.address() as { port: number }).port;
+    const dataDir = join(root, 'amqps-port');
+    try {
+      const config = loadConfig({ env: {}, flags: { dataDir, apiPort: '0', amqpsPort: String(busyPort) } });
+      await assert.rejects(startSealMQ({ config, logger: silentLogger() }), (error: unknown) => {
+        assert.ok(error instanceof ListenError);
+        assert.match(error.message, new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use \\(setting amqpsPort: --amqps-port or SEALMQ_AMQPS_PORT`));
+        return true;
+      });
+      assert.ok(!existsSync(join(dataDir, 'default-broker.json')), 'no default broker was made');
+    } finally {
+      blocker.close();
+    }
+    // The port just freed is now the default broker's, at this start and the next.
+    const config = loadConfig({ env: {}, flags: { dataDir, apiPort: '0', amqpsPort: String(busyPort) } });
+    for (let run = 0; run < 2; run++) {
+      const running = await startSealMQ({ config, logger: silentLogger() });
+      try {
+        assert.equal(running.endpoints.amqps, `amqps://127.0.0.1:${busyPort}`);
+        assert.match(running.endpoints.brokerId ?? '', /^b-[0-9a-f-]{36}$/);
+        assert.equal(running.endpoints.brokerCredentialsFile, join(dataDir, 'broker-credentials'));
+        const text = readFileSync(running.endpoints.brokerCredentialsFile!, 'utf8');
+        assert.match(text, /^username=admin$/m);
+        assert.match(text, /^password=[A-Za-z0-9_-]{32}$/m);
+      } finally {
+        await running.close();
+      }
+    }
+  });
 });

@@ -176,12 +176,14 @@ export class BrokerSupervisor implements BrokerRuntime {
     if (slot === undefined || slot.spec === undefined || slot.deleting) return;
     slot.spec = { ...slot.spec, users: [...users] };
     slot.usersVersion++;
-    // While the broker opens or reboots, the operation in progress applies the latest users at its end.
-    if (slot.running !== undefined && slot.pending === 0) {
-      await this.#enqueue(slot, async () => {
-        if (slot.running !== undefined) await this.#syncUsersUntilStable(slot, slot.running.broker);
-      });
-    }
+    const busy = slot.pending > 0;
+    const sync = this.#enqueue(slot, async () => {
+      if (slot.running !== undefined) await this.#syncUsersUntilStable(slot, slot.running.broker);
+    });
+    // A broker that is opening or rebooting gets the users when that is done; the API does not wait
+    // for a store recovery. A running broker has them before the call returns.
+    if (!busy) await sync;
+    else sync.catch(() => undefined);
   }
 
   getEndpoints(brokerId: string): readonly BrokerInstanceEndpoints[] | undefined {
@@ -315,8 +317,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         onRecoveryProgress: (progress) => log.info({ ...progress }, 'broker recovery progress'),
         onStoreError: (error) => log.error({ err: errorText(error) }, 'broker store error'),
       });
-      const seenUsers = slot.usersVersion;
-      await this.#syncUsers(broker, spec.users);
+      await this.#syncUsersUntilStable(slot, broker);
       const openedBroker = broker;
       listener = await this.#listen(slot, spec, 'amqps', log, (socket) => createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ component: 'amqp091' }) }));
       slot.ports = { ...slot.ports, amqps: listener.port };
@@ -328,7 +329,6 @@ export class BrokerSupervisor implements BrokerRuntime {
       keyTimer.unref();
       slot.running = { store, broker, listener, keyTimer };
       slot.keyProblem = false;
-      if (slot.usersVersion !== seenUsers) await this.#syncUsersUntilStable(slot, broker);
       log.info({ engineType: spec.engineType, amqpsPort: listener.port, keyKind: spec.encryption.kind, how: kind }, 'broker running');
       this.#report(slot, { state: 'RUNNING' });
     } catch (error) {

@@ -162,6 +162,7 @@ describe('the default broker', () => {
     assert.deepEqual(described.EncryptionOptions, { UseAwsOwnedKey: true });
 
     const { username, password } = await readBrokerCredentials(server);
+    assert.ok(!server.output().includes(password), 'the broker password is in no log line');
     await publishConfirmed(amqps, username, password, 'default-q', ['one', 'two']);
     assert.deepEqual(await consume(amqps, username, password, 'default-q', 2), ['one', 'two']);
     await assert.rejects(connect(amqps, username, `${password}x`), /ACCESS_REFUSED|403/);
@@ -260,7 +261,13 @@ describe('brokers created through the API', () => {
     const broker = brokers.serviceManaged;
     await publishConfirmed(broker.endpoint, 'app-serviceManaged', PASSWORD, 'durable-across-restart', ['x', 'y']);
     const defaultBefore = server.endpoints;
+    // A graceful shutdown closes every broker: a connected client is told CONNECTION_FORCED.
+    const held = await connect(broker.endpoint, 'owner', PASSWORD);
+    held.on('error', () => undefined);
+    const closed = new Promise<unknown>((resolve) => held.on('close', resolve));
+    assert.ok(!server.output().includes(PASSWORD), 'no API user password is in any log line');
     await server.restart();
+    assert.match(String(await closed), /CONNECTION_FORCED|320/);
     assert.equal(server.endpoints.brokerId, defaultBefore.brokerId, 'the default broker is reused');
     assert.equal(server.endpoints.amqps, defaultBefore.amqps, 'the default broker keeps its port');
     mq.destroy();
