@@ -16,6 +16,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
+import type { AuditSink } from '../core/audit-sink.ts';
 import { Broker } from '../core/broker.ts';
 import type { FlowControlOptions } from '../core/flow-control.ts';
 import { KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
@@ -78,6 +79,8 @@ export interface BrokerSupervisorOptions {
   readonly passwordHashing?: PasswordHashOptions;
   /** Resource alarms; default RabbitMQ's (40% of RAM, 50 MB free disk). `false` disables them. */
   readonly flowControl?: false | ((brokerDir: string) => FlowControlOptions);
+  /** Where broker-user events go (authentication failures, connections, refusals); each names its broker. */
+  readonly audit?: AuditSink;
   readonly logger: Logger;
 }
 
@@ -314,12 +317,13 @@ export class BrokerSupervisor implements BrokerRuntime {
         brokerId: spec.brokerId,
         ...(this.#options.passwordHashing !== undefined ? { passwordHashing: this.#options.passwordHashing } : {}),
         ...(flowControl !== undefined ? { flowControl } : {}),
+        ...(this.#options.audit !== undefined ? { audit: this.#options.audit } : {}),
         onRecoveryProgress: (progress) => log.info({ ...progress }, 'broker recovery progress'),
         onStoreError: (error) => log.error({ err: errorText(error) }, 'broker store error'),
       });
       await this.#syncUsersUntilStable(slot, broker);
       const openedBroker = broker;
-      listener = await this.#listen(slot, spec, 'amqps', log, (socket) => createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ component: 'amqp091' }) }));
+      listener = await this.#listen(slot, spec, 'amqps', log, (socket) => createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ protocol: 'amqp091' }) }));
       slot.ports = { ...slot.ports, amqps: listener.port };
       await this.#writeBrokerFile(dir, spec.brokerId, spec.encryption, slot.ports);
       const openedStore = store;
@@ -463,7 +467,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         host: this.#options.host,
         port,
         tls: { policy: 'rabbitmq', certPem, keyPem },
-        logger: log.child({ component: 'listener', scheme }),
+        logger: log,
         onConnection,
       });
     };
