@@ -40,11 +40,18 @@ class MemoryPeer {
   #decoder = new Amqp091FrameDecoder({ expectProtocolHeader: false, frameSizeMaxBytes: 1 << 20 });
   #waiters: Array<() => void> = [];
   closed = false;
+  /** While set, the peer does not read: the server's writes stay buffered (socket backpressure). */
+  stalled = false;
+  #stalledWrites: Array<[Buffer, (err?: Error | null) => void]> = [];
 
   constructor() {
     this.server = new Duplex({
       read: () => undefined,
       write: (chunk: Buffer, _enc, cb) => {
+        if (this.stalled) {
+          this.#stalledWrites.push([Buffer.from(chunk), cb]);
+          return;
+        }
         this.#decoder.push(Buffer.from(chunk));
         // Must never throw: the server writes only well-formed frames.
         for (let f = this.#decoder.next(); f !== undefined; f = this.#decoder.next()) {
@@ -67,6 +74,17 @@ class MemoryPeer {
       for (const w of this.#waiters.splice(0)) w();
     });
     this.session = createAmqp091Session(this.server as unknown as Socket, { broker, closeTimeoutMs: 50, heartbeatSec: 0 });
+  }
+
+  /** Starts reading again: everything the server wrote arrives. */
+  release(): void {
+    this.stalled = false;
+    for (const [chunk, cb] of this.#stalledWrites.splice(0)) {
+      this.#decoder.push(chunk);
+      for (let f = this.#decoder.next(); f !== undefined; f = this.#decoder.next()) this.frames.push(f);
+      cb();
+    }
+    for (const w of this.#waiters.splice(0)) w();
   }
 
   send(bytes: Uint8Array): void {
@@ -111,6 +129,34 @@ function seedFrames(): Buffer[] {
     encodeMethodFrame(1, 'queue.delete', { queue: 'fz' }),
   ];
 }
+
+describe('AMQP 0-9-1 session socket backpressure', () => {
+  it('stops pulling deliveries while the socket buffer is full and resumes on drain', async () => {
+    const keepAlive = setInterval(() => undefined, 1000);
+    const peer = new MemoryPeer();
+    await peer.handshake();
+    peer.send(encodeMethodFrame(1, 'queue.declare', { queue: 'slow-reader', exclusive: true }));
+    await peer.wait('queue.declare-ok');
+    const count = 200;
+    const body = Buffer.alloc(8 * 1024, 1);
+    for (let i = 0; i < count; i++) peer.send(encodeContentFrames(1, 'basic.publish', { exchange: '', routingKey: 'slow-reader' }, {}, body, 131072));
+    const ready = () => broker.queueStats().find((q) => q.name === 'slow-reader')?.ready ?? -1;
+    while (ready() < count) await new Promise((r) => setImmediate(r));
+    peer.stalled = true;
+    peer.send(encodeMethodFrame(1, 'basic.consume', { queue: 'slow-reader', consumerTag: 'slow', noAck: true }));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    const held = ready();
+    // The socket's buffer (16 KiB high-water mark) holds a couple of 8 KiB deliveries, not 200.
+    assert.ok(held > count - 10, `deliveries held back while the peer does not read (${held} of ${count} still ready)`);
+    peer.release();
+    while (ready() > 0) await new Promise((r) => setImmediate(r));
+    while (peer.frames.filter((f) => f.type === 'method' && f.method.name === 'basic.deliver').length < count) {
+      await new Promise((r) => setImmediate(r));
+    }
+    await peer.session.close();
+    clearInterval(keepAlive);
+  });
+});
 
 describe('AMQP 0-9-1 session under random input', () => {
   it('never throws, answers only well-formed frames, and leaves the broker serving', async () => {

@@ -108,8 +108,6 @@ interface SessionChannel {
   content: PendingContent | undefined;
   busy: boolean;
   readonly backlog: WorkItem[];
-  /** Deliveries made while a basic.consume is being answered (consume-ok goes first). */
-  held: Delivery[] | undefined;
   confirming: boolean;
   publishSeq: number;
   readonly confirms: Confirm[];
@@ -542,10 +540,7 @@ export class Amqp091Session {
     const connection = this.#connection!;
     let ch!: SessionChannel;
     const core = connection.openChannel({
-      deliver: (d) => {
-        if (ch.held !== undefined) ch.held.push(d);
-        else this.#sendDelivery(ch, d);
-      },
+      deliver: (d) => this.#sendDelivery(ch, d),
       consumerCancelled: (tag) => {
         if (ch.state === 'open' && this.#clientCan('consumer_cancel_notify')) this.#send(ch.number, 'basic.cancel', { consumerTag: tag, nowait: true });
       },
@@ -557,7 +552,6 @@ export class Amqp091Session {
       content: undefined,
       busy: false,
       backlog: [],
-      held: undefined,
       confirming: false,
       publishSeq: 0,
       confirms: [],
@@ -675,17 +669,19 @@ export class Amqp091Session {
         return reply('basic.qos-ok', {});
       case 'basic.consume': {
         const a = method.args;
-        ch.held = [];
+        // consume-ok must precede the first basic.deliver, and a queue delivers as soon as a
+        // consumer is added: the channel is paused around the call and woken after consume-ok
+        // (unless the socket is full, in which case 'drain' wakes it).
+        core.setPaused(true);
         let tag: string;
-        let held: Delivery[];
         try {
           tag = core.consume({ queue: a.queue, consumerTag: a.consumerTag, noAck: a.noAck, exclusive: a.exclusive, args: headers(a.arguments) });
-        } finally {
-          held = ch.held;
-          ch.held = undefined;
+        } catch (err) {
+          if (!this.#writeBlocked) core.setPaused(false);
+          throw err;
         }
         reply('basic.consume-ok', { consumerTag: tag }, a.nowait);
-        for (const d of held) this.#sendDelivery(ch, d);
+        if (!this.#writeBlocked) core.setPaused(false);
         return;
       }
       case 'basic.cancel':
