@@ -12,6 +12,7 @@ import {
   CreateBrokerCommand,
   CreateUserCommand,
   DeleteBrokerCommand,
+  DeleteUserCommand,
   DescribeBrokerCommand,
   ListBrokersCommand,
   NotFoundException,
@@ -212,6 +213,11 @@ describe('brokers created through the API', () => {
       const other = name === 'customer' ? brokers.serviceOwned : brokers.customer;
       await assert.rejects(connect(other.endpoint, `app-${name}`, PASSWORD), /ACCESS_REFUSED|403/);
     }
+    // RabbitMQ applies user changes at once: a deleted user is refused straight away.
+    await mq.send(new CreateUserCommand({ BrokerId: brokers.serviceOwned.id, Username: 'short-lived', Password: PASSWORD }));
+    await (await connect(brokers.serviceOwned.endpoint, 'short-lived', PASSWORD)).close();
+    await mq.send(new DeleteUserCommand({ BrokerId: brokers.serviceOwned.id, Username: 'short-lived' }));
+    await assert.rejects(connect(brokers.serviceOwned.endpoint, 'short-lived', PASSWORD), /ACCESS_REFUSED|403/);
   });
 
   it('RebootBroker brings the broker back RUNNING with a durable queue and its persistent messages', async () => {
@@ -281,6 +287,18 @@ describe('brokers created through the API', () => {
     const { username, password } = await readBrokerCredentials(server);
     await publishConfirmed(server.endpoints.amqps!, username, password, 'after-restart', ['z']);
     assert.deepEqual(await consume(server.endpoints.amqps!, username, password, 'after-restart', 1), ['z']);
+  });
+
+  it('after SIGKILL, the next start brings every broker back with its confirmed persistent messages', async () => {
+    const broker = brokers.serviceOwned;
+    await publishConfirmed(broker.endpoint, 'owner', PASSWORD, 'crash-safe', ['p', 'q', 'r']);
+    await server.kill('SIGKILL');
+    await server.restart();
+    mq.destroy();
+    mq = mqClient(server);
+    const described = await waitForState(broker.id, 'RUNNING');
+    assert.equal(amqpsEndpoint(described), broker.endpoint);
+    assert.deepEqual(await consume(broker.endpoint, 'owner', PASSWORD, 'crash-safe', 3), ['p', 'q', 'r']);
   });
 
   it('the default broker is an ordinary broker: rebooted and deleted like any other, and not made again', async () => {
