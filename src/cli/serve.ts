@@ -60,6 +60,8 @@ export interface EndpointsFile {
   brokerId?: string;
   /** The default broker's administrator: `username=` and `password=` lines (0600). */
   brokerCredentialsFile?: string;
+  /** Every running broker and its listener URLs (DescribeBroker's endpoints). */
+  brokers: { brokerId: string; endpoints: string[] }[];
   region: string;
   accountId: string;
   pid: number;
@@ -141,6 +143,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     let currentCertificate: ServerCertificate = certificate;
     let defaultBrokerId: string | undefined;
     let creatingDefaultBroker = false;
+    let onListenersChanged = (): void => undefined;
     const brokerLogger = logger.child({ component: 'broker' });
     const supervisor = new BrokerSupervisor({
       dir: join(dataDir, BROKERS_DIR),
@@ -154,6 +157,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
       // The default broker's amqps port is a setting; every other listener takes a free port.
       listenerPort: (spec, scheme) =>
         scheme === 'amqps' && (spec.brokerId === defaultBrokerId || (creatingDefaultBroker && spec.brokerName === DEFAULT_BROKER_NAME)) ? config.amqpsPort : undefined,
+      onListenersChanged: () => onListenersChanged(),
       logger: brokerLogger,
     });
     cleanups.push(() => supervisor.close());
@@ -189,24 +193,27 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     if (adminCaller === undefined) {
       logger.warn({ principal: ADMINISTRATOR_NAME }, 'no administrator principal: the default broker is neither made nor shown');
     } else {
+      // On first start the broker id is known only once CreateBroker returns; until the broker has
+      // settled, its name identifies it to listenerPort (no API request can come in yet).
       creatingDefaultBroker = previousDefault === undefined;
-      defaultBroker = await ensureDefaultBroker({
-        dataDir,
-        mq: mqApi,
-        caller: adminCaller,
-        logger: brokerLogger,
-        beforeCreate: () => (config.amqpsPort === 0 ? Promise.resolve() : checkPortFree(config, config.amqpsPort)),
-      });
-      if (defaultBroker !== undefined) {
-        defaultBrokerId = defaultBroker.brokerId;
-        const error = await supervisor.settled(defaultBroker.brokerId);
+      try {
+        defaultBroker = await ensureDefaultBroker({
+          dataDir,
+          mq: mqApi,
+          caller: adminCaller,
+          logger: brokerLogger,
+          beforeCreate: () => (config.amqpsPort === 0 ? Promise.resolve() : checkPortFree(config, config.amqpsPort)),
+        });
+        if (defaultBroker !== undefined) {
+          defaultBrokerId = defaultBroker.brokerId;
+          const error = await supervisor.settled(defaultBroker.brokerId);
+          if (error instanceof BrokerListenError) throw amqpsListenError(config, error);
+          if (error !== undefined) logger.error({ brokerId: defaultBroker.brokerId, err: error.message }, 'the default broker is not running');
+        }
+      } finally {
         creatingDefaultBroker = false;
-        if (error instanceof BrokerListenError) throw amqpsListenError(config, error);
-        if (error !== undefined) logger.error({ brokerId: defaultBroker.brokerId, err: error.message }, 'the default broker is not running');
       }
-      creatingDefaultBroker = false;
     }
-    const defaultAmqpsPort = defaultBroker === undefined ? undefined : supervisor.getEndpoints(defaultBroker.brokerId)?.[0]?.listeners.find((l) => l.scheme === 'amqps')?.port;
 
     const verifier = new SigV4Verifier<ResolvedAccessKey>({ region: config.region, lookup: (id) => principals.lookupAccessKey(id) });
     const startedAt = Date.now();
@@ -248,19 +255,40 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     });
     cleanups.push(() => watcher.close());
 
-    const endpoints: EndpointsFile = {
-      api: api.url,
-      ...(certificate.caFile !== undefined ? { caFile: certificate.caFile } : {}),
-      credentialsFile,
-      ...(defaultBroker !== undefined && defaultAmqpsPort !== undefined
-        ? { amqps: `amqps://${urlHost(config.host)}:${defaultAmqpsPort}`, brokerId: defaultBroker.brokerId, brokerCredentialsFile: defaultBroker.credentialsFile }
-        : {}),
-      region: config.region,
-      accountId: config.accountId,
-      pid: process.pid,
+    // endpoints.json says what listens now: rewritten whenever a broker's listeners open or close.
+    const currentEndpoints = (): EndpointsFile => {
+      const listenersOf = (brokerId: string) => supervisor.getEndpoints(brokerId)?.[0]?.listeners ?? [];
+      const defaultPort = defaultBroker === undefined ? undefined : listenersOf(defaultBroker.brokerId).find((l) => l.scheme === 'amqps')?.port;
+      return {
+        api: api.url,
+        ...(certificate.caFile !== undefined ? { caFile: certificate.caFile } : {}),
+        credentialsFile,
+        ...(defaultBroker !== undefined && defaultPort !== undefined
+          ? { amqps: `amqps://${urlHost(config.host)}:${defaultPort}`, brokerId: defaultBroker.brokerId, brokerCredentialsFile: defaultBroker.credentialsFile }
+          : {}),
+        brokers: supervisor.runningBrokerIds().map((brokerId) => ({
+          brokerId,
+          endpoints: listenersOf(brokerId).map((l) => `${l.scheme}://${urlHost(config.host)}:${l.port}`),
+        })),
+        region: config.region,
+        accountId: config.accountId,
+        pid: process.pid,
+      };
     };
+    const endpoints = currentEndpoints();
     await writeFileAtomic(endpointsPath, JSON.stringify(endpoints, null, 2) + '\n', 0o644);
-    cleanups.push(() => rm(endpointsPath, { force: true }));
+    let endpointsLive = true;
+    let endpointsWrites: Promise<void> = Promise.resolve();
+    onListenersChanged = () => {
+      endpointsWrites = endpointsWrites
+        .then(() => (endpointsLive ? writeFileAtomic(endpointsPath, JSON.stringify(currentEndpoints(), null, 2) + '\n', 0o644) : undefined))
+        .catch((error: Error) => logger.warn({ err: error.message }, 'could not rewrite endpoints.json'));
+    };
+    cleanups.push(async () => {
+      endpointsLive = false;
+      await endpointsWrites;
+      await rm(endpointsPath, { force: true });
+    });
     logger.info({ ...endpoints }, 'SealMQ is ready');
 
     let closing: Promise<void> | undefined;

@@ -79,6 +79,8 @@ export interface BrokerSupervisorOptions {
   readonly passwordHashing?: PasswordHashOptions;
   /** Resource alarms; default RabbitMQ's (40% of RAM, 50 MB free disk). `false` disables them. */
   readonly flowControl?: false | ((brokerDir: string) => FlowControlOptions);
+  /** Told whenever a broker's listeners open or close (serve rewrites endpoints.json). */
+  readonly onListenersChanged?: () => void;
   /** Where broker-user events go (authentication failures, connections, refusals); each names its broker. */
   readonly audit?: AuditSink;
   readonly logger: Logger;
@@ -335,6 +337,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       slot.keyProblem = false;
       log.info({ engineType: spec.engineType, amqpsPort: listener.port, keyKind: spec.encryption.kind, how: kind }, 'broker running');
       this.#report(slot, { state: 'RUNNING' });
+      this.#listenersChanged();
     } catch (error) {
       slot.running = undefined;
       slot.lastError = error as Error;
@@ -353,6 +356,15 @@ export class BrokerSupervisor implements BrokerRuntime {
       this.#log.warn({ brokerId: slot.brokerId, err: errorText(error) }, 'error while closing a broker'),
     );
     this.#log.info({ brokerId: slot.brokerId }, 'broker stopped');
+    this.#listenersChanged();
+  }
+
+  #listenersChanged(): void {
+    try {
+      this.#options.onListenersChanged?.();
+    } catch (error) {
+      this.#log.error({ err: errorText(error) }, 'listener change callback failed');
+    }
   }
 
   /** DeleteBroker: stop, retire the grant, destroy a service-owned key, remove the files, report DELETED. */

@@ -4,7 +4,7 @@
 // with its mq_grant); users created through the API connecting; reboot keeping persistent messages;
 // delete removing the broker, its grant and its files; a restart of SealMQ keeping brokers running.
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateKeyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
@@ -69,6 +69,23 @@ async function waitForDeletion(brokerId: string): Promise<void> {
     }
     if (Date.now() > deadline) assert.fail(`broker ${brokerId} was not deleted`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** DATA/endpoints.json as it is now: every running broker and its listeners. */
+function listedBrokers(): Map<string, string[]> {
+  const file = JSON.parse(readFileSync(join(server.dataDir, 'endpoints.json'), 'utf8')) as { brokers?: { brokerId: string; endpoints: string[] }[] };
+  return new Map((file.brokers ?? []).map((b) => [b.brokerId, b.endpoints]));
+}
+
+/** Waits until endpoints.json lists (or no longer lists) a broker; it is rewritten just after the state changes. */
+async function waitListed(brokerId: string, listed: boolean): Promise<string[] | undefined> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const endpoints = listedBrokers().get(brokerId);
+    if ((endpoints !== undefined) === listed) return endpoints;
+    if (Date.now() > deadline) assert.fail(`endpoints.json ${listed ? 'does not list' : 'still lists'} ${brokerId}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -195,6 +212,8 @@ describe('brokers created through the API', () => {
     assert.equal(customerDescribed.EncryptionOptions?.KmsKeyId, key.KeyMetadata!.Arn);
     // Every broker listens on its own port.
     assert.equal(new Set(Object.values(brokers).map((b) => b.endpoint)).size, 3);
+    for (const broker of Object.values(brokers)) assert.deepEqual(await waitListed(broker.id, true), [broker.endpoint], 'endpoints.json lists the broker');
+    assert.deepEqual(listedBrokers().get(server.endpoints.brokerId!), [server.endpoints.amqps]);
 
     const grants = await kms.send(new ListGrantsCommand({ KeyId: customerKeyId }));
     const grant = grants.Grants?.find((g) => g.Name === 'mq_grant');
@@ -256,6 +275,7 @@ describe('brokers created through the API', () => {
     assert.equal(deleted.BrokerId, broker.id);
     await waitForDeletion(broker.id);
     assert.ok(!existsSync(dir), 'the broker directory is gone');
+    await waitListed(broker.id, false);
     const grants = await kms.send(new ListGrantsCommand({ KeyId: customerKeyId }));
     assert.equal(grants.Grants?.some((g) => g.Name === 'mq_grant'), false, 'the mq_grant is retired');
     await assert.rejects(connect(broker.endpoint, 'owner', PASSWORD), /ECONNREFUSED/);

@@ -30,6 +30,8 @@ export interface Endpoints {
   brokerId?: string;
   /** The default broker's administrator: username= and password= lines. */
   brokerCredentialsFile?: string;
+  /** Every running broker's listener URLs; endpoints.json is rewritten as brokers start and stop. */
+  brokers?: { brokerId: string; endpoints: string[] }[];
   region: string;
   accountId: string;
   pid: number;
