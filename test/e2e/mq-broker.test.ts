@@ -4,7 +4,7 @@
 // with its mq_grant); users created through the API connecting; reboot keeping persistent messages;
 // delete removing the broker, its grant and its files; a restart of SealMQ keeping brokers running.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateKeyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
@@ -319,6 +319,32 @@ describe('brokers created through the API', () => {
     const described = await waitForState(broker.id, 'RUNNING');
     assert.equal(amqpsEndpoint(described), broker.endpoint);
     assert.deepEqual(await consume(broker.endpoint, 'owner', PASSWORD, 'crash-safe', 3), ['p', 'q', 'r']);
+  });
+
+  it("no broker user's name or password, queue name or message body is stored in plaintext; none but the name is logged", async () => {
+    const marker = 'plainmark7d2e';
+    const broker = brokers.serviceManaged;
+    // Usernames may be logged (connection events name the user); they are stored only encrypted.
+    const username = 'usermark4c9b';
+    const password = 'Pass-secretmark-91f3';
+    await mq.send(new CreateUserCommand({ BrokerId: broker.id, Username: username, Password: password }));
+    await publishConfirmed(broker.endpoint, username, password, `queue-${marker}`, [`body-${marker}-1`, `body-${marker}-2`]);
+    await consume(broker.endpoint, username, password, `queue-${marker}`, 1); // one acknowledged, one left stored
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.isFile()) files.push(path);
+      }
+    };
+    walk(server.dataDir);
+    assert.ok(files.some((f) => f.includes(join('brokers', broker.id, 'store'))), 'the broker store has files');
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      for (const secret of [marker, username, password, PASSWORD]) assert.equal(bytes.includes(secret), false, `${secret} in plaintext in ${file}`);
+    }
+    for (const secret of [marker, password, PASSWORD]) assert.equal(server.output().includes(secret), false, `${secret} in the log`);
   });
 
   it('the default broker is an ordinary broker: rebooted and deleted like any other, and not made again', async () => {
