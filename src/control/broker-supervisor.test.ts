@@ -200,6 +200,38 @@ describe('BrokerSupervisor', () => {
     }
   });
 
+  it('a broker whose customer key is disabled while SealMQ is down starts as INVALID_KMS_KEY, and runs once the key is enabled', async () => {
+    const dir = join(base, 'start-disabled');
+    const id = newBrokerId();
+    const key = (await fixture.kms.createKey(admin, {})).KeyMetadata;
+    const grant = await new KmsEncryptionKeys(fixture.kms).createBrokerGrant(key.Arn, id, admin);
+    const brokerSpec = spec(id, { kind: 'CUSTOMER_MANAGED', keyArn: key.Arn, grantId: grant.grantId }, [await user('fay')]);
+    const first = newSupervisor(dir);
+    try {
+      const reports = new Reports();
+      await first.create(brokerSpec, reports.report);
+      await reports.next('RUNNING');
+    } finally {
+      await first.close();
+    }
+    await fixture.kms.disableKey(admin, { KeyId: key.KeyId });
+    const second = newSupervisor(dir, { keyCheckIntervalMs: 50 });
+    try {
+      const reports = new Reports();
+      const error = await second.start(brokerSpec, reports.report);
+      assert.equal(error?.name, 'KeyUnavailableError');
+      const critical = await reports.next('CRITICAL_ACTION_REQUIRED');
+      assert.equal((critical as unknown as { actionsRequired: { actionRequiredCode: string }[] }).actionsRequired[0]?.actionRequiredCode, INVALID_KMS_KEY);
+      await new Promise((r) => setTimeout(r, 200)); // retries refused meanwhile are not reported again
+      assert.equal(reports.seen.length, 1);
+      await fixture.kms.enableKey(admin, { KeyId: key.KeyId });
+      await reports.next('RUNNING');
+      assert.equal(await canConnect(amqpsPort(second, id), 'fay'), true);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('finishes a deletion after a restart knowing only the broker id: grant retired, service-owned key destroyed, files removed', async () => {
     const dir = join(base, 'restart-delete');
     const first = newSupervisor(dir);

@@ -117,6 +117,8 @@ interface Slot {
   keyProblem: boolean;
   /** Why the last open failed, if it did. */
   lastError: Error | undefined;
+  /** A later open after the KMS refused the key (re-enabling it brings the broker back). */
+  retryTimer: NodeJS.Timeout | undefined;
 }
 
 type OpenKind = 'create' | 'reboot' | 'restart';
@@ -250,6 +252,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       deleting: false,
       keyProblem: false,
       lastError: undefined,
+      retryTimer: undefined,
     };
     this.#slots.set(brokerId, slot);
     return slot;
@@ -343,11 +346,32 @@ export class BrokerSupervisor implements BrokerRuntime {
       slot.lastError = error as Error;
       await closeQuietly(listener, broker, store);
       log.error({ err: errorText(error), how: kind }, 'broker could not start');
-      this.#report(slot, failureReport(kind, error));
+      const keyRefused = error instanceof KeyUnavailableError && kind !== 'create';
+      // A retry that the KMS refuses again changes nothing that was not reported already.
+      if (!(keyRefused && slot.keyProblem)) this.#report(slot, failureReport(kind, error));
+      if (keyRefused) {
+        slot.keyProblem = true;
+        this.#retryLater(slot);
+      }
     }
   }
 
+  /** Opens the broker again after the key check interval, until it runs, is rebooted, deleted or closed. */
+  #retryLater(slot: Slot): void {
+    clearTimeout(slot.retryTimer);
+    slot.retryTimer = setTimeout(() => {
+      slot.retryTimer = undefined;
+      if (this.#closed || slot.deleting || slot.running !== undefined) return;
+      void this.#enqueue(slot, async () => {
+        if (!this.#closed && !slot.deleting && slot.running === undefined) await this.#open(slot, 'restart');
+      });
+    }, this.#options.keyCheckIntervalMs ?? 60_000);
+    slot.retryTimer.unref();
+  }
+
   async #stop(slot: Slot): Promise<void> {
+    clearTimeout(slot.retryTimer);
+    slot.retryTimer = undefined;
     const running = slot.running;
     if (running === undefined) return;
     slot.running = undefined;
