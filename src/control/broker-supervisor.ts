@@ -285,7 +285,7 @@ export class BrokerSupervisor implements BrokerRuntime {
 
   async #open(slot: Slot, kind: OpenKind): Promise<void> {
     const spec = slot.spec;
-    if (spec === undefined || slot.deleting) return;
+    if (spec === undefined || slot.deleting || this.#closed) return;
     const log = this.#log.child({ brokerId: spec.brokerId });
     slot.lastError = undefined;
     if (spec.engineType !== 'RABBITMQ') {
