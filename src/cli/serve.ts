@@ -27,7 +27,7 @@ import { MqApi, randomMqIds, systemMqClock } from '../control/mq/mq-api.ts';
 import { scryptPasswordHasher } from '../control/mq/password-hasher.ts';
 import type { BrokerRuntimeReport } from '../control/mq/ports.ts';
 import { sealedFileMqStateStore } from '../control/mq/state.ts';
-import { DEFAULT_BROKER_FILE, DEFAULT_BROKER_NAME, ensureDefaultBroker, type DefaultBroker } from '../control/runtime/default-broker.ts';
+import { DEFAULT_BROKER_NAME, ensureDefaultBroker, readDefaultBrokerMarker, type DefaultBroker } from '../control/runtime/default-broker.ts';
 import { writeCredentialsFile } from '../identity/access-keys.ts';
 import { IDENTITY_SIGNING_NAME, IDENTITY_TARGET_PREFIX, IdentityApi } from '../identity/identity-api.ts';
 import { ADMINISTRATOR_NAME, PrincipalStore, type ResolvedAccessKey } from '../identity/principal-store.ts';
@@ -179,7 +179,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
 
     // Brokers survive restarts: finish deletions, start every broker that should run.
     for (const brokerId of await mqApi.brokersBeingDeleted()) await supervisor.delete(brokerId, reporter(brokerId));
-    const previousDefault = await readDefaultBrokerId(dataDir);
+    const previousDefault = (await readDefaultBrokerMarker(dataDir))?.brokerId;
     const specs = await mqApi.brokerSpecs();
     defaultBrokerId = previousDefault;
     const startErrors = await Promise.all(specs.map(async (spec) => ({ spec, error: await supervisor.start(spec, reporter(spec.brokerId)) })));
@@ -324,16 +324,6 @@ async function checkPortFree(config: Config, port: number): Promise<void> {
     probe.once('error', (error: NodeJS.ErrnoException) => reject(amqpsListenError(config, new BrokerListenError(error.message, error.code, port))));
     probe.listen({ host: config.host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
-}
-
-/** The id in DATA/default-broker.json, if a default broker was ever made. */
-async function readDefaultBrokerId(dataDir: string): Promise<string | undefined> {
-  try {
-    const value = JSON.parse(await readFile(join(dataDir, DEFAULT_BROKER_FILE), 'utf8')) as { brokerId?: unknown };
-    return typeof value.brokerId === 'string' ? value.brokerId : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class ListenError extends Error {

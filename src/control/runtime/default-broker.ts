@@ -84,17 +84,19 @@ export async function ensureDefaultBroker(options: DefaultBrokerOptions): Promis
   const markerFile = join(dataDir, DEFAULT_BROKER_FILE);
   const credentialsFile = join(dataDir, BROKER_CREDENTIALS_FILE);
 
-  const marker = await readMarker(markerFile);
+  const marker = await readDefaultBrokerMarker(dataDir);
   if (marker !== undefined) {
     try {
       await mq.handle(caller, { method: 'GET', rawPath: `/v1/brokers/${marker.brokerId}`, query: new URLSearchParams(), body: undefined });
     } catch (error) {
-      if (error instanceof AwsApiError && error.errorType === 'NotFoundException') {
+      if (!(error instanceof AwsApiError)) throw error;
+      if (error.errorType === 'NotFoundException') {
         await rm(credentialsFile, { force: true });
         logger.info({ brokerId: marker.brokerId }, 'the default broker was deleted; none is made again');
         return undefined;
       }
-      throw error;
+      // Shown as before: whether the administrator may describe it changes nothing about the broker.
+      logger.warn({ brokerId: marker.brokerId, errorType: error.errorType }, 'could not describe the default broker');
     }
     const credentials = await readBrokerCredentials(credentialsFile);
     return { brokerId: marker.brokerId, credentialsFile, username: credentials?.username ?? DEFAULT_BROKER_USERNAME, created: false };
@@ -130,7 +132,9 @@ export async function ensureDefaultBroker(options: DefaultBrokerOptions): Promis
   return { brokerId, credentialsFile, username: credentials.username, created: true };
 }
 
-async function readMarker(path: string): Promise<{ brokerId: string } | undefined> {
+/** DATA/default-broker.json: the broker a first start made, if one was ever made. */
+export async function readDefaultBrokerMarker(dataDir: string): Promise<{ brokerId: string } | undefined> {
+  const path = join(dataDir, DEFAULT_BROKER_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
