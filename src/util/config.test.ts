@@ -25,6 +25,14 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it("amqpsPort (the default broker's amqps port): 5671 by default, SEALMQ_AMQPS_PORT and --amqps-port override it, 0 allowed", () => {
+    assert.equal(loadConfig({ env: {} }).amqpsPort, 5671);
+    assert.equal(loadConfig({ env: { SEALMQ_AMQPS_PORT: '0' } }).amqpsPort, 0);
+    assert.equal(loadConfig({ env: { SEALMQ_AMQPS_PORT: '5000' }, flags: { amqpsPort: '5001' } }).amqpsPort, 5001);
+    const error = configError(() => loadConfig({ env: { SEALMQ_AMQPS_PORT: '70000' } }));
+    assert.equal(error.message, 'invalid setting amqpsPort (SEALMQ_AMQPS_PORT): expected an integer 0..65535');
+  });
+
   it('fills every default when nothing is given', () => {
     const config = loadConfig({ env: {}, cwd: '/srv' });
     assert.equal(config.dataDir, '/srv/data');
