@@ -15,7 +15,8 @@
 //   credentials          the administrator's access key, AWS shared-credentials format (0600)
 //   default-broker.json  which broker the first start made (control/runtime/default-broker.ts)
 //   broker-credentials   the default broker's administrator: username=, password= (0600)
-//   endpoints.json       written when ready: the URL of every listener; removed at shutdown
+//   endpoints.json       written when ready: the URL of every listener (rewritten as brokers start and
+//                        stop); removed at shutdown
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
