@@ -21,6 +21,7 @@ import {
   type DescribeBrokerResponse,
   type MqClient,
 } from '@aws-sdk/client-mq';
+import { AMQPClient } from '@cloudamqp/amqp-client';
 import amqplib from 'amqplib';
 import { kmsClient, mqClient, readBrokerCredentials, startServer, type RunningServer } from '../helpers/server.ts';
 
@@ -184,6 +185,16 @@ describe('the default broker', () => {
     await publishConfirmed(amqps, username, password, 'default-q', ['one', 'two']);
     assert.deepEqual(await consume(amqps, username, password, 'default-q', 2), ['one', 'two']);
     await assert.rejects(connect(amqps, username, `${password}x`), /ACCESS_REFUSED|403/);
+
+    // The other client library the RabbitMQ engine is tested with works the same way.
+    const conn = await new AMQPClient(withCredentials(amqps, username, password), { ca: server.caPem }).connect();
+    const ch = await conn.channel();
+    await ch.confirmSelect();
+    await ch.queueDeclare('default-q2', { durable: true });
+    await ch.basicPublish('', 'default-q2', 'three', { deliveryMode: 2 });
+    const got = await ch.basicGet('default-q2', { noAck: true });
+    assert.equal(got?.bodyToString(), 'three');
+    await conn.close();
   });
 });
 
