@@ -74,6 +74,30 @@ describe('startSealMQ', () => {
     await assert.rejects(startSealMQ({ config: loadConfig({ env: {}, flags: { dataDir: future, apiPort: '0', amqpsPort: '0' } }), logger: silentLogger() }), /format 99/);
   });
 
+  it("a replaced certificate is served by the brokers' amqps listeners too, without a restart", async () => {
+    const own = await ensureCertificates({ dir: join(root, 'reload-pki-1') });
+    const next = await ensureCertificates({ dir: join(root, 'reload-pki-2') });
+    const dataDir = join(root, 'reload');
+    const config = loadConfig({ env: {}, flags: { dataDir, apiPort: '0', amqpsPort: '0', 'tls.certFile': own.certFile, 'tls.keyFile': own.keyFile } });
+    const running = await startSealMQ({ config, logger: silentLogger(), certificateWatchIntervalMs: 20 });
+    try {
+      const amqps = running.endpoints.amqps!.replace('amqps://', 'https://');
+      assert.equal((await peerCertificate(amqps, own.caPem!)).fingerprint256, new X509Certificate(own.certPem).fingerprint256);
+      writeFileSync(own.keyFile, next.keyPem);
+      writeFileSync(own.certFile, next.certPem);
+      const wanted = new X509Certificate(next.certPem).fingerprint256;
+      const deadline = Date.now() + 10_000;
+      let served = '';
+      while (served !== wanted && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        served = (await peerCertificate(amqps, next.caPem!).catch(() => undefined))?.fingerprint256 ?? '';
+      }
+      assert.equal(served, wanted, 'the new certificate is served on amqps');
+    } finally {
+      await running.close();
+    }
+  });
+
   it("a busy amqps port is a ListenError naming amqpsPort (no default broker made); a free one is the default broker's, kept at the next start", async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

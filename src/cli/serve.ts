@@ -250,6 +250,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     const watcher: CertificateWatcher = watchCertificate(certificate, (next) => {
       currentCertificate = next;
       api.setCertificate(next);
+      supervisor.certificateChanged();
     }, {
       ...(options.certificateWatchIntervalMs !== undefined ? { intervalMs: options.certificateWatchIntervalMs } : {}),
       logger: logger.child({ component: 'tls' }),

@@ -221,6 +221,21 @@ export class BrokerSupervisor implements BrokerRuntime {
     return slot.running === undefined ? (slot.lastError ?? new Error('the broker is not running')) : undefined;
   }
 
+  /**
+   * Serves a replaced server certificate on every broker's listeners to new connections (established
+   * ones keep theirs); listeners opened later read `options.certificate()` themselves.
+   */
+  certificateChanged(): void {
+    const { certPem, keyPem } = this.#options.certificate();
+    for (const slot of this.#slots.values()) {
+      try {
+        slot.running?.listener.updateCertificate(certPem, keyPem);
+      } catch (error) {
+        this.#log.error({ brokerId: slot.brokerId, err: errorText(error) }, 'could not serve the new certificate on a broker listener');
+      }
+    }
+  }
+
   /** Ids of the brokers running now. */
   runningBrokerIds(): string[] {
     return [...this.#slots.values()].filter((s) => s.running !== undefined).map((s) => s.brokerId);
