@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under the given folders (default: src and test) with Node's own test runner,
 // through tsx. Node 20's --test takes no globs, so the files are collected here.
-// Unhandled rejections fail the run (--unhandled-rejections=strict).
+// Unhandled rejections fail the run (--unhandled-rejections=strict). A test that hangs fails after
+// --test-timeout, and a file that leaves a handle open after its tests is ended (--test-force-exit),
+// so one leaked socket cannot stall the whole run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +26,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--unhandled-rejections=strict', '--test', '--test-concurrency=2', ...passThrough, ...files],
+  ['--import', 'tsx', '--unhandled-rejections=strict', '--test', '--test-concurrency=2', '--test-force-exit', '--test-timeout=180000', ...passThrough, ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);
