@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateKeyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, ListGrantsCommand, type KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBrokerCommand,
   CreateUserCommand,
@@ -15,6 +15,7 @@ import {
   DeleteUserCommand,
   DescribeBrokerCommand,
   ListBrokersCommand,
+  BadRequestException,
   NotFoundException,
   RebootBrokerCommand,
   type CreateBrokerCommandInput,
@@ -33,7 +34,8 @@ let mq: MqClient;
 let kms: KMSClient;
 
 before(async () => {
-  server = await startServer();
+  // Short data-key cache and key checks, so a disabled key is noticed within about a second.
+  server = await startServer({ env: { SEALMQ_DATA_KEY_CACHE_AGE_MAX_MS: '200', SEALMQ_KEY_CHECK_INTERVAL_MS: '1000' } });
   mq = mqClient(server);
   kms = kmsClient(server);
 });
@@ -258,6 +260,20 @@ describe('brokers created through the API', () => {
     assert.equal(amqpsEndpoint(described), broker.endpoint, 'the broker keeps its port across a reboot');
     assert.deepEqual(await consume(broker.endpoint, 'owner', PASSWORD, 'kept', 3), ['a', 'b', 'c']);
     await (await connect(broker.endpoint, 'app-customer', PASSWORD)).close(); // users survive the reboot
+  });
+
+  it('a disabled customer key makes the broker CRITICAL_ACTION_REQUIRED (INVALID_KMS_KEY, no reboot); enabled again it is RUNNING with nothing lost', async () => {
+    const broker = brokers.customer;
+    await publishConfirmed(broker.endpoint, 'owner', PASSWORD, 'through-key-loss', ['k1', 'k2']);
+    await kms.send(new DisableKeyCommand({ KeyId: customerKeyId }));
+    const critical = await waitForState(broker.id, 'CRITICAL_ACTION_REQUIRED');
+    assert.deepEqual(critical.ActionsRequired?.map((a) => a.ActionRequiredCode), ['INVALID_KMS_KEY']);
+    await assert.rejects(mq.send(new RebootBrokerCommand({ BrokerId: broker.id })), BadRequestException);
+    assert.equal((await describeBroker(brokers.serviceOwned.id)).BrokerState, 'RUNNING', 'other brokers are untouched');
+    await kms.send(new EnableKeyCommand({ KeyId: customerKeyId }));
+    const recovered = await waitForState(broker.id, 'RUNNING');
+    assert.equal(recovered.ActionsRequired, undefined);
+    assert.deepEqual(await consume(broker.endpoint, 'owner', PASSWORD, 'through-key-loss', 2), ['k1', 'k2']);
   });
 
   it('an ACTIVEMQ broker is CREATION_FAILED (the engine is not in this SealMQ yet), and the others keep running', async () => {
