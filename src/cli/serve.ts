@@ -15,12 +15,19 @@
 //   credentials          the administrator's access key, AWS shared-credentials format (0600)
 //   default-broker.json  which broker the first start made (control/runtime/default-broker.ts)
 //   broker-credentials   the default broker's administrator: username=, password= (0600)
+//   audit/               the audit trail (src/audit): hash-chained event logs, signed digests, public keys
+//   audit-signing-key.sealed  the trail's private signing key, sealed under the root key
+//   metrics-token        the bearer token GET /metrics asks for (0600; Prometheus credentials_file)
 //   endpoints.json       written when ready: the URL of every listener (rewritten as brokers start and
 //                        stop); removed at shutdown
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { FileAuditTrail, sealedFileSigningKeyLoader } from '../audit/index.ts';
 import { openRootKey, type RootKey } from '../crypto/root-key.ts';
+import { kmsResources } from '../control/audit-api-events.ts';
+import { ControlPlaneMetrics } from '../control/metrics.ts';
 import { ApiServer } from '../control/api-server.ts';
 import { BrokerListenError, BrokerSupervisor } from '../control/broker-supervisor.ts';
 import { KmsEncryptionKeys } from '../control/mq/kms-encryption-keys.ts';
@@ -46,11 +53,19 @@ export const ENDPOINTS_FILE = 'endpoints.json';
 export const CREDENTIALS_FILE = 'credentials';
 export const BROKERS_DIR = 'brokers';
 export const MQ_STATE_FILE = 'mq-state.sealed';
+export const AUDIT_DIR = 'audit';
+export const AUDIT_SIGNING_KEY_FILE = 'audit-signing-key.sealed';
+export const METRICS_TOKEN_FILE = 'metrics-token';
 
 /** What DATA/endpoints.json holds; scripts and tests wait for it. */
 export interface EndpointsFile {
   /** The control-plane HTTPS endpoint (AWS KMS JSON API on POST /, Amazon MQ API under /v1/, GET /health). */
   api: string;
+  /** GET /metrics (Prometheus text), with `Authorization: Bearer <contents of metricsTokenFile>`. */
+  metrics: string;
+  metricsTokenFile: string;
+  /** The audit trail directory (`sealmq audit verify|list`). */
+  auditDir: string;
   /** The CA certificate clients trust; absent when the user supplied the server certificate. */
   caFile?: string;
   /** The administrator's credentials file (AWS shared-credentials format). */
@@ -136,6 +151,22 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     const administrator = await principals.ensureAdministrator((key) => writeCredentialsFile(credentialsFile, key));
     if (administrator !== undefined) logger.info({ principal: administrator.arn, accessKeyId: administrator.accessKeyId, credentialsFile }, 'created the administrator principal');
 
+    // The audit trail opens before anything that records into it and closes after all of them
+    // (cleanups run in reverse). It fails stop: a trail that cannot write stops SealMQ serving.
+    const auditDir = join(dataDir, AUDIT_DIR);
+    let stopForAudit = (): void => undefined;
+    const audit = await FileAuditTrail.open({
+      dir: auditDir,
+      signingKeyLoader: sealedFileSigningKeyLoader(join(dataDir, AUDIT_SIGNING_KEY_FILE), rootKey),
+      digestIntervalMs: config.auditDigestIntervalMs,
+      onFailure: (failure) => {
+        logger.error({ code: failure.code, err: failure.message }, 'the audit trail failed: SealMQ stops serving (every call must be audited)');
+        stopForAudit();
+      },
+      onSeal: (head) => logger.debug({ digestFile: head.digestFile }, 'audit trail sealed'),
+    });
+    cleanups.push(() => audit.close());
+
     const kms = await KmsService.open({ dir: join(dataDir, 'kms'), rootKey, accountId: config.accountId, region: config.region, logger: logger.child({ component: 'kms' }) });
     cleanups.push(() => kms.close());
 
@@ -159,6 +190,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
       listenerPort: (spec, scheme) =>
         scheme === 'amqps' && (spec.brokerId === defaultBrokerId || (creatingDefaultBroker && spec.brokerName === DEFAULT_BROKER_NAME)) ? config.amqpsPort : undefined,
       onListenersChanged: () => onListenersChanged(),
+      audit,
       logger: brokerLogger,
     });
     cleanups.push(() => supervisor.close());
@@ -218,6 +250,9 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
 
     const verifier = new SigV4Verifier<ResolvedAccessKey>({ region: config.region, lookup: (id) => principals.lookupAccessKey(id) });
     const startedAt = Date.now();
+    const metrics = new ControlPlaneMetrics({ brokers: () => supervisor.runningBrokers(), audit });
+    const metricsTokenFile = join(dataDir, METRICS_TOKEN_FILE);
+    const metricsToken = await ensureMetricsToken(metricsTokenFile);
     const api = await ApiServer.start({
       host: config.host,
       port: config.apiPort,
@@ -232,9 +267,17 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
       verifier,
       mq: mqApi,
       jsonServices: [
-        { targetPrefix: 'TrentService', signingName: 'kms', api: new KmsApi(kms) },
-        { targetPrefix: IDENTITY_TARGET_PREFIX, signingName: IDENTITY_SIGNING_NAME, api: new IdentityApi(principals, config.accountId) },
+        {
+          targetPrefix: 'TrentService',
+          signingName: 'kms',
+          eventSource: 'kms.amazonaws.com',
+          api: new KmsApi(kms),
+          auditResources: (input, output) => kmsResources(config.region, config.accountId, input, output),
+        },
+        { targetPrefix: IDENTITY_TARGET_PREFIX, signingName: IDENTITY_SIGNING_NAME, eventSource: 'iam.amazonaws.com', api: new IdentityApi(principals, config.accountId) },
       ],
+      audit: { sink: audit, region: config.region, accountId: config.accountId },
+      metrics: { registry: metrics, token: metricsToken },
       health: () => ({ uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
       logger: logger.child({ component: 'api' }),
     }).catch((error: NodeJS.ErrnoException) => {
@@ -263,6 +306,9 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
       const defaultPort = defaultBroker === undefined ? undefined : listenersOf(defaultBroker.brokerId).find((l) => l.scheme === 'amqps')?.port;
       return {
         api: api.url,
+        metrics: `${api.url}/metrics`,
+        metricsTokenFile,
+        auditDir,
         ...(certificate.caFile !== undefined ? { caFile: certificate.caFile } : {}),
         credentialsFile,
         ...(defaultBroker !== undefined && defaultPort !== undefined
@@ -294,6 +340,12 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     logger.info({ ...endpoints }, 'SealMQ is ready');
 
     let closing: Promise<void> | undefined;
+    stopForAudit = () => {
+      // Exit non-zero once everything is closed (nothing is left to keep the process alive).
+      process.exitCode = 1;
+      void (closing ??= closeAll());
+    };
+    if (audit.failure !== undefined) stopForAudit();
     return {
       endpoints,
       ...(administrator !== undefined ? { createdAdministrator: administrator.accessKeyId } : {}),
@@ -303,6 +355,19 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     await closeAll();
     throw error;
   }
+}
+
+/** The bearer token of GET /metrics: read from its 0600 file, or made there on first start. */
+async function ensureMetricsToken(path: string): Promise<string> {
+  try {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (token.length >= 32) return token;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const token = randomBytes(32).toString('base64url');
+  await writeFileAtomic(path, token + '\n', 0o600);
+  return token;
 }
 
 /** The host as it goes into URLs: 127.0.0.1 for a wildcard bind, IPv6 in brackets (as ApiServer.url). */

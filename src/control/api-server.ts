@@ -3,10 +3,14 @@
 // principals and access keys), and the Amazon MQ REST-JSON API under /v1/. It owns the HTTP concerns:
 // body limits and timeouts, SigV4 before any API sees a request, JSON parsing, request ids, and the
 // error shapes (api-errors.ts). What an operation does is the API's (KmsApi, MqApi, IdentityApi).
-import { randomUUID } from 'node:crypto';
+// Every API call, allowed or refused at any step (SigV4, parsing, authorization), is recorded once in
+// #handle: one audit event (audit-api-events.ts) and one metrics observation. It also serves
+// GET /metrics (Prometheus), behind a bearer token (see #serveMetrics for why).
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { AuditResource, AuditSink } from '../core/audit-sink.ts';
 import type { CallerIdentity } from '../identity/caller.ts';
 import type { ResolvedAccessKey } from '../identity/principal-store.ts';
 import { SigV4Error, type SigV4Verifier } from '../identity/sigv4.ts';
@@ -24,6 +28,10 @@ import {
   type WireProtocol,
   type WireResponse,
 } from './api-errors.ts';
+import { apiCallEvent, claimedAccessKeyId, kmsResources, mqResources, type ApiCallRecord } from './audit-api-events.ts';
+import { UNKNOWN_OPERATION, type ControlPlaneMetrics } from './metrics.ts';
+import { resolveMqOperation } from './mq/routes.ts';
+import { redactMqRequestParameters } from './mq/redaction.ts';
 
 /** An AWS JSON 1.1 API: one operation name and a parsed JSON input. Throws AwsApiError. */
 export interface JsonRpcApi {
@@ -43,6 +51,10 @@ export interface JsonRpcService {
   readonly targetPrefix: string;
   readonly signingName: string;
   readonly api: JsonRpcApi;
+  /** The audit eventSource; default `<signingName>.amazonaws.com` (kms.amazonaws.com). */
+  readonly eventSource?: string;
+  /** The resources (ARNs) a call names, for its audit event. */
+  readonly auditResources?: (input: unknown, output: unknown) => AuditResource[] | undefined;
 }
 
 export interface ApiServerLimits {
@@ -64,6 +76,10 @@ export interface ApiServerOptions {
   jsonServices: readonly JsonRpcService[];
   /** The Amazon MQ API under /v1/; until it is wired, /v1/ answers NotFoundException. */
   mq?: RestJsonApi;
+  /** Where every API call is recorded; region and account fill the events' awsRegion and ARNs. */
+  audit?: { readonly sink: AuditSink; readonly region: string; readonly accountId: string };
+  /** GET /metrics, served to requests bearing `token`; API requests are counted into it. */
+  metrics?: { readonly registry: ControlPlaneMetrics; readonly token: string };
   /** Extra fields for GET /health. */
   health?: () => Record<string, unknown>;
   logger: Logger;
@@ -171,15 +187,24 @@ export class ApiServer {
     const log = this.#options.logger.child({ requestId });
     let protocol: WireProtocol = 'awsJson1_1';
     let response: WireResponse;
+    // Set once the request is an API call (not /health or /metrics): what it is recorded as.
+    let call: ApiCallRecord | undefined;
     req.on('error', (error) => log.debug({ err: error.message }, 'request stream error'));
     try {
       if (rawPath === '/health' && (method === 'GET' || method === 'HEAD')) {
         response = jsonResponse(200, { status: 'ok', ...this.#options.health?.() }, CONTENT_TYPE_JSON);
+      } else if (rawPath === '/metrics' && method === 'GET' && this.#options.metrics !== undefined) {
+        response = await this.#serveMetrics(req);
       } else if (rawPath === '/') {
-        response = await this.#handleJsonRpc(req, method, url);
+        const target = headerOf(req, 'x-amz-target') ?? '';
+        const service = this.#options.jsonServices.find((s) => target.startsWith(`${s.targetPrefix}.`));
+        call = { eventSource: service === undefined ? 'sealmq.api' : (service.eventSource ?? `${service.signingName}.amazonaws.com`), eventName: target.slice(target.indexOf('.') + 1) || 'UnknownOperation', operationKnown: false };
+        response = await this.#handleJsonRpc(req, method, url, call);
       } else if (rawPath === '/v1' || rawPath.startsWith('/v1/')) {
         protocol = 'restJson1';
-        response = await this.#handleRest(req, method, url, rawPath, q === -1 ? '' : url.slice(q + 1));
+        const operation = resolveMqOperation(method, rawPath);
+        call = { eventSource: 'mq.amazonaws.com', eventName: operation ?? 'UnknownOperation', operationKnown: operation !== undefined };
+        response = await this.#handleRest(req, method, url, rawPath, q === -1 ? '' : url.slice(q + 1), call);
       } else {
         protocol = 'restJson1';
         throw new AwsApiError('NotFoundException', `No API at ${method} ${rawPath.slice(0, 200)}. This endpoint serves POST / (AWS KMS), /v1/ (Amazon MQ) and GET /health.`, 404);
@@ -194,13 +219,14 @@ export class ApiServer {
       req.resume();
     }
     this.#write(res, requestId, response, extra, method === 'HEAD');
+    if (call !== undefined) this.#recordCall(req, call, requestId, response, q === -1 ? '' : url.slice(q + 1), Date.now() - started);
     log.info(
       { method, path: rawPath.slice(0, 200), target: headerOf(req, 'x-amz-target')?.slice(0, 100), status: response.status, errorType: response.headers['x-amzn-errortype'], ms: Date.now() - started },
       'API request',
     );
   }
 
-  async #handleJsonRpc(req: IncomingMessage, method: string, rawUrl: string): Promise<WireResponse> {
+  async #handleJsonRpc(req: IncomingMessage, method: string, rawUrl: string, call: ApiCallRecord): Promise<WireResponse> {
     if (method !== 'POST') {
       throw new AwsApiError('UnknownOperationException', `The AWS JSON APIs on / take POST requests, not ${method.slice(0, 16)}.`, 405);
     }
@@ -217,6 +243,9 @@ export class ApiServer {
     }
     const body = await readBody(req, this.#options.limits.bodyMaxBytes);
     const caller = await this.#authenticate(req, rawUrl, body, service.signingName, 'awsJson1_1');
+    call.caller = caller;
+    // A signed call names its operation; one the API does not serve fails UnknownOperationException (see #recordCall).
+    call.operationKnown = true;
     let input: unknown = {};
     if (body.length > 0) {
       try {
@@ -225,13 +254,21 @@ export class ApiServer {
         throw new AwsApiError('SerializationException', `The request body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
       }
     }
+    const parameters = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : null;
+    call.requestParameters = parameters;
+    call.resources = service.auditResources?.(input, undefined);
     const output = await service.api.handle(caller, operation, input);
+    call.responseElements = output;
+    call.resources = service.auditResources?.(input, output) ?? call.resources;
     return jsonResponse(200, output, CONTENT_TYPE_AWS_JSON);
   }
 
-  async #handleRest(req: IncomingMessage, method: string, rawUrl: string, rawPath: string, rawQuery: string): Promise<WireResponse> {
+  async #handleRest(req: IncomingMessage, method: string, rawUrl: string, rawPath: string, rawQuery: string, call: ApiCallRecord): Promise<WireResponse> {
+    const audit = this.#options.audit;
+    if (audit !== undefined) call.resources = mqResources(audit.region, audit.accountId, rawPath, undefined);
     const body = await readBody(req, this.#options.limits.bodyMaxBytes);
     const caller = await this.#authenticate(req, rawUrl, body, 'mq', 'restJson1');
+    call.caller = caller;
     const mq = this.#options.mq;
     if (mq === undefined) {
       throw new AwsApiError('NotFoundException', `The Amazon MQ API is not served yet: no route for ${method} ${rawPath.slice(0, 200)}.`, 404);
@@ -244,7 +281,14 @@ export class ApiServer {
         throw new AwsApiError('BadRequestException', `The request body is not valid JSON: ${(error as Error).message.slice(0, 200)}`, 400, 'body');
       }
     }
-    const result = await mq.handle(caller, { method, rawPath, query: new URLSearchParams(rawQuery), body: input });
+    const query = new URLSearchParams(rawQuery);
+    // Passwords are hidden here as Amazon MQ's CloudTrail records hide them; the sink redacts again.
+    call.requestParameters = redactMqRequestParameters({ ...Object.fromEntries(query), ...(typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}) }) as Record<string, unknown>;
+    const result = await mq.handle(caller, { method, rawPath, query, body: input });
+    if (typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
+      call.responseElements = redactMqRequestParameters(result.body) as Record<string, unknown>;
+      if (audit !== undefined) call.resources = mqResources(audit.region, audit.accountId, rawPath, result.body) ?? call.resources;
+    }
     if (result.status === 204 || result.body === undefined) return { status: result.status, headers: {}, body: Buffer.alloc(0) };
     return jsonResponse(result.status, result.body, CONTENT_TYPE_JSON);
   }
@@ -257,6 +301,47 @@ export class ApiServer {
       if (error instanceof SigV4Error) throw sigV4ErrorToAws(error, protocol);
       throw error;
     }
+  }
+
+  /**
+   * GET /metrics. Prometheus cannot sign SigV4, so the scrape is authorized by a bearer token that
+   * the composition root keeps in a 0600 file (Prometheus: `authorization: { credentials_file }`).
+   * A token rather than "loopback only": the endpoint may be bound to a wildcard address and a
+   * loopback peer can be any local user; the metrics hold no content, but they are still not public.
+   */
+  async #serveMetrics(req: IncomingMessage): Promise<WireResponse> {
+    const metrics = this.#options.metrics!;
+    const presented = /^Bearer\s+(\S+)$/i.exec(headerOf(req, 'authorization') ?? '')?.[1];
+    const expected = Buffer.from(metrics.token, 'utf8');
+    const given = Buffer.from(presented ?? '', 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const body = Buffer.from('GET /metrics needs Authorization: Bearer <token from DATA/metrics-token>\n', 'utf8');
+      return { status: 401, headers: { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="sealmq-metrics"' }, body };
+    }
+    const { contentType, text } = await metrics.registry.render();
+    return { status: 200, headers: { 'content-type': contentType }, body: Buffer.from(text, 'utf8') };
+  }
+
+  /** The one place an API call is recorded: an audit event and a metrics count, allowed or refused. */
+  #recordCall(req: IncomingMessage, call: ApiCallRecord, requestId: string, response: WireResponse, rawQuery: string, durationMs: number): void {
+    const errorCode = response.headers['x-amzn-errortype'];
+    const audit = this.#options.audit;
+    if (audit !== undefined) {
+      if (call.caller === undefined) call.claimedAccessKeyId = claimedAccessKeyId(headerOf(req, 'authorization'), rawQuery);
+      audit.sink.record(
+        apiCallEvent(call, {
+          requestId,
+          sourceIPAddress: req.socket.remoteAddress,
+          userAgent: headerOf(req, 'user-agent'),
+          errorCode,
+          errorMessage: errorCode === undefined ? undefined : errorMessageOf(response.body),
+          region: audit.region,
+          accountId: audit.accountId,
+        }),
+      );
+    }
+    const service = call.eventSource.split('.')[0] ?? 'unknown';
+    this.#options.metrics?.registry.observeApiRequest(service, call.operationKnown && call.caller !== undefined && errorCode !== 'UnknownOperationException' ? call.eventName : UNKNOWN_OPERATION, errorCode, durationMs);
   }
 
   #errorToResponse(error: unknown, protocol: WireProtocol, log: Logger): WireResponse {
@@ -279,6 +364,17 @@ export class ApiServer {
     if (response.headers['x-amzn-errortype'] !== undefined) res.setHeader('x-amzn-ErrorType', response.headers['x-amzn-errortype']);
     res.setHeader('Content-Length', response.body.length);
     res.end(headOnly ? undefined : response.body);
+  }
+}
+
+/** The message of an AWS error body (`message` or `Message`), as the client was told it. */
+function errorMessageOf(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown; Message?: unknown };
+    const message = parsed.message ?? parsed.Message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -241,6 +241,13 @@ export class BrokerSupervisor implements BrokerRuntime {
     return [...this.#slots.values()].filter((s) => s.running !== undefined).map((s) => s.brokerId);
   }
 
+  /** The running brokers' core and store, for a metrics scrape to read (counters, queue depths, alarms, store stats). */
+  runningBrokers(): { readonly brokerId: string; readonly broker: Broker; readonly store: SegmentMessageStore }[] {
+    const out: { brokerId: string; broker: Broker; store: SegmentMessageStore }[] = [];
+    for (const slot of this.#slots.values()) if (slot.running !== undefined) out.push({ brokerId: slot.brokerId, broker: slot.running.broker, store: slot.running.store });
+    return out;
+  }
+
   /** Closes every broker (connections told CONNECTION_FORCED, writes flushed, stores closed). */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -70,6 +70,8 @@ export const ConfigSchema = z.strictObject({
   dataKeyCacheAgeMaxMs: intIn(0, 24 * 3_600_000).default(300_000),
   /** How often brokers re-check that their KMS key is still usable. */
   keyCheckIntervalMs: intIn(1000, 24 * 3_600_000).default(60_000),
+  /** How often the audit trail seals what was written with a signed digest (empty intervals too). */
+  auditDigestIntervalMs: intIn(100, 24 * 3_600_000).default(15 * 60_000),
 });
 
 /** The validated settings, defaults filled in, paths absolute. */
@@ -107,6 +109,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { path: 'limits.apiConnectionsMax', env: 'SEALMQ_API_CONNECTIONS_MAX', kind: 'int' },
   { path: 'dataKeyCacheAgeMaxMs', env: 'SEALMQ_DATA_KEY_CACHE_AGE_MAX_MS', kind: 'int' },
   { path: 'keyCheckIntervalMs', env: 'SEALMQ_KEY_CHECK_INTERVAL_MS', kind: 'int' },
+  { path: 'auditDigestIntervalMs', env: 'SEALMQ_AUDIT_DIGEST_INTERVAL_MS', kind: 'int' },
 ];
 
 /** SEALMQ_* variables that are not settings (nor one of `alsoKnown`): likely typos, worth a warning. */

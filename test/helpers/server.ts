@@ -2,10 +2,10 @@
 // (port 0, a fresh data directory), waits for DATA/endpoints.json, and hands back what a client
 // needs: the endpoints, the administrator's credentials, the CA to trust. Also AWS SDK clients and
 // signed raw requests pointed at it, and restarts and failed starts for recovery tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { Agent } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,11 @@ const OUTPUT_MAX_CHARS = 1_000_000;
 /** DATA/endpoints.json as serve writes it. */
 export interface Endpoints {
   api: string;
+  /** GET /metrics, with `Authorization: Bearer <metricsTokenFile contents>`. */
+  metrics?: string;
+  metricsTokenFile?: string;
+  /** The audit trail directory. */
+  auditDir?: string;
   caFile?: string;
   credentialsFile: string;
   /** The default broker's amqps URL (absent once it is deleted). */
@@ -310,4 +315,38 @@ export async function createPrincipal(server: RunningServer, name: string, polic
   const principal = res.json.Principal as { Arn: string };
   const key = res.json.AccessKey as { AccessKeyId: string; SecretAccessKey: string };
   return { name, arn: principal.Arn, accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
+}
+
+/** What a `sealmq` command printed and its exit code. */
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `sealmq <args>` (e.g. `audit verify --data-dir DIR`) to its end. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolveRun, reject) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') {
+        reject(error);
+        return;
+      }
+      resolveRun({ exitCode: error === null ? 0 : (error.code as number), stdout, stderr });
+    });
+  });
+}
+
+/** GET on the server's API endpoint (e.g. /metrics), trusting its CA. */
+export function httpsGet(server: RunningServer, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolveGet, reject) => {
+    const req = httpsRequest(new URL(path, server.endpoints.api), { method: 'GET', ca: server.caPem, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => resolveGet({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
