@@ -1,0 +1,214 @@
+// The audit trail of a real `sealmq serve`, end to end (issue 5 "Must show"). A run that uses
+// passwords (broker users, a failed broker login), secret access keys, a session token, KMS
+// plaintext and message bodies, then stops: (1) every API call is in the trail as a CloudTrail-like
+// event; (2) a scan of every log line and every file under DATA/audit finds none of those secrets,
+// raw, base64 or hex; (3) `sealmq audit verify` passes on the untouched trail and (4) fails, naming the
+// modified event, once one event is changed. The trail's own tamper cases are in src/audit/verify.test.ts.
+import assert from 'node:assert/strict';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, ListKeysCommand, CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateBrokerCommand, CreateUserCommand, DescribeBrokerCommand, UpdateUserCommand, type MqClient } from '@aws-sdk/client-mq';
+import amqplib from 'amqplib';
+import type { AuditEvent } from '../../src/core/audit-sink.ts';
+import { createPrincipal, kmsClient, mqClient, readBrokerCredentials, runCli, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
+
+const BROKER_PASSWORD = 'Audit-Broker-Secret-7Q1';
+const USER_PASSWORD = 'Audit-User-Secret-3X9';
+const UPDATED_PASSWORD = 'Audit-Updated-Secret-5K2';
+const WRONG_PASSWORD = 'Audit-Wrong-Secret-8M4';
+const SESSION_TOKEN = 'AuditSessionTokenMarker0123456789';
+const KMS_PLAINTEXT = 'audit-kms-plaintext-marker-4d1c';
+const MESSAGE_BODY = 'audit-message-body-marker-9e2b';
+
+let server: RunningServer;
+let mq: MqClient;
+let kms: KMSClient;
+/** Every secret used in the run, as text; binary ones are added as base64 and hex. */
+const secrets: { name: string; value: string }[] = [];
+let dataKeyPlaintext: Uint8Array | undefined;
+let stoppedOutput = '';
+
+before(async () => {
+  // A short digest interval, so the run is sealed by several digests and not only by the final one.
+  server = await startServer({ env: { SEALMQ_AUDIT_DIGEST_INTERVAL_MS: '500' } });
+  mq = mqClient(server);
+  kms = kmsClient(server);
+});
+after(async () => {
+  mq?.destroy();
+  kms?.destroy();
+  await server?.stop();
+});
+
+function withCredentials(endpoint: string, username: string, password: string): string {
+  const url = new URL(endpoint);
+  url.username = encodeURIComponent(username);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
+async function allFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await allFiles(path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+async function auditEvents(): Promise<AuditEvent[]> {
+  const listed = await runCli(['audit', 'list', '--data-dir', server.dataDir, '--json']);
+  assert.equal(listed.exitCode, 0, listed.stderr);
+  return listed.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditEvent);
+}
+
+describe('the audit trail of a real server', () => {
+  it('records every API call of a run with passwords, secret keys, a session token, KMS plaintext and message bodies', async () => {
+    const { username, password } = await readBrokerCredentials(server);
+    secrets.push({ name: 'admin secret access key', value: server.credentials.secretAccessKey }, { name: 'default broker password', value: password });
+
+    // Amazon MQ: passwords in CreateBroker, CreateUser and UpdateUser.
+    const created = await mq.send(
+      new CreateBrokerCommand({
+        BrokerName: 'audited',
+        EngineType: 'RABBITMQ',
+        DeploymentMode: 'SINGLE_INSTANCE',
+        HostInstanceType: 'mq.m5.large',
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: true,
+        Users: [{ Username: 'owner', Password: BROKER_PASSWORD }],
+      }),
+    );
+    const brokerId = server.endpoints.brokerId!;
+    await mq.send(new CreateUserCommand({ BrokerId: brokerId, Username: 'audited-user', Password: USER_PASSWORD }));
+    await mq.send(new UpdateUserCommand({ BrokerId: brokerId, Username: 'audited-user', Password: UPDATED_PASSWORD }));
+    secrets.push(
+      { name: 'CreateBroker password', value: BROKER_PASSWORD },
+      { name: 'CreateUser password', value: USER_PASSWORD },
+      { name: 'UpdateUser password', value: UPDATED_PASSWORD },
+    );
+
+    // Identity: a new principal's secret access key is in the CreatePrincipal response.
+    const principal = await createPrincipal(server, 'audited-principal', { Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] });
+    secrets.push({ name: 'new principal secret access key', value: principal.secretAccessKey });
+
+    // KMS: plaintext in, plaintext and data keys out, ciphertext both ways.
+    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+    const encrypted = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(KMS_PLAINTEXT) }));
+    const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob }));
+    assert.equal(Buffer.from(decrypted.Plaintext!).toString(), KMS_PLAINTEXT);
+    const dataKey = await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256' }));
+    dataKeyPlaintext = dataKey.Plaintext;
+    secrets.push({ name: 'KMS plaintext', value: KMS_PLAINTEXT }, { name: 'KMS ciphertext', value: Buffer.from(encrypted.CiphertextBlob!).toString('base64') });
+
+    // A session token sent with a signed request (this server has no temporary credentials; it refuses or ignores it).
+    const withToken = kmsClient(server, server.credentials, { credentials: { ...server.credentials, sessionToken: SESSION_TOKEN } });
+    await withToken.send(new ListKeysCommand({})).catch(() => undefined);
+    withToken.destroy();
+    secrets.push({ name: 'session token', value: SESSION_TOKEN });
+
+    // Broker users: a refused login with a wrong password, then bodies published and consumed.
+    await assert.rejects(amqplib.connect(withCredentials(server.endpoints.amqps!, username, WRONG_PASSWORD), { ca: [server.caPem] }), /ACCESS_REFUSED|403/);
+    secrets.push({ name: 'wrong broker password', value: WRONG_PASSWORD });
+    const conn = await amqplib.connect(withCredentials(server.endpoints.amqps!, username, password), { ca: [server.caPem] });
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('audited-queue', { durable: true });
+    ch.sendToQueue('audited-queue', Buffer.from(MESSAGE_BODY), { persistent: true });
+    await ch.waitForConfirms();
+    const got = await ch.get('audited-queue', { noAck: true });
+    assert.ok(got !== false && got.content.toString() === MESSAGE_BODY);
+    await conn.close();
+    secrets.push({ name: 'message body', value: MESSAGE_BODY });
+
+    // A refused signature: the right key id with a wrong secret.
+    const forged = await signedRequest(server, { target: 'TrentService.ListKeys', body: '{}', credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'forged-secret-access-key-000000000000000' } });
+    assert.equal(forged.status, 400);
+
+    // Every call is in the trail (events are appended in the background).
+    const expected = ['CreateBroker', 'CreateUser', 'UpdateUser', 'CreatePrincipal', 'CreateKey', 'Encrypt', 'Decrypt', 'GenerateDataKey'];
+    const deadline = Date.now() + 30_000;
+    let events: AuditEvent[];
+    for (;;) {
+      events = await auditEvents();
+      const names = new Set(events.map((e) => e.eventName));
+      const brokerEvents = events.filter((e) => e.eventSource === 'sealmq.broker');
+      if ((expected.every((n) => names.has(n)) && brokerEvents.length >= 2) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const name of expected) assert.ok(events.some((e) => e.eventName === name && e.errorCode === undefined), `${name} is in the trail`);
+    const createUser = events.find((e) => e.eventName === 'CreateUser')!;
+    assert.equal(createUser.eventSource, 'mq.amazonaws.com');
+    assert.equal(createUser.userIdentity?.accessKeyId, server.credentials.accessKeyId);
+    assert.match(String(createUser.requestParameters?.['password']), /HIDDEN|\*\*\*/);
+    assert.ok(createUser.resources?.some((r) => r.ARN.endsWith(`:${brokerId}`)));
+    const createBroker = events.find((e) => e.eventName === 'CreateBroker')!;
+    assert.equal(createBroker.resources?.[0]?.ARN, created.BrokerArn);
+    const encrypt = events.find((e) => e.eventName === 'Encrypt')!;
+    assert.equal(encrypt.eventSource, 'kms.amazonaws.com');
+    assert.equal(encrypt.requestParameters?.['Plaintext'], '***');
+    assert.ok(encrypt.resources?.some((r) => r.ARN.endsWith(`:key/${keyId}`)));
+    const principalEvent = events.find((e) => e.eventName === 'CreatePrincipal')!;
+    assert.equal(principalEvent.eventSource, 'iam.amazonaws.com');
+    const forgedEvent = events.find((e) => e.requestID === forged.headers['x-amzn-requestid']);
+    assert.ok(forgedEvent !== undefined, 'the refused signature is in the trail under its request id');
+    assert.equal(forgedEvent.errorCode, 'InvalidSignatureException');
+    assert.equal(forgedEvent.userIdentity?.accessKeyId, server.credentials.accessKeyId);
+    // The broker's own events land in the same trail: the failed login and the connection.
+    assert.ok(events.some((e) => e.eventSource === 'sealmq.broker' && e.errorCode !== undefined), 'the refused broker login is in the trail');
+
+    await server.stop();
+    stoppedOutput = server.output();
+  });
+
+  it('has no password, secret access key, session token, KMS plaintext or message body in any log line or audit file', async () => {
+    assert.ok(secrets.length >= 11 && stoppedOutput.length > 0);
+    const forms = (value: string) => [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')];
+    const texts: { where: string; text: string }[] = [{ where: 'server log output', text: stoppedOutput }];
+    const auditDir = join(server.dataDir, 'audit');
+    const files = await allFiles(auditDir);
+    assert.ok(files.some((f) => f.endsWith('.jsonl')) && files.some((f) => f.includes('digests')), `audit files: ${files.join(', ')}`);
+    for (const file of files) texts.push({ where: file, text: (await readFile(file)).toString('latin1') });
+    const signingKey = await readFile(join(server.dataDir, 'audit-signing-key.sealed'), 'utf8');
+    assert.doesNotMatch(signingKey, /BEGIN PRIVATE KEY/, 'the signing key is sealed, not PEM on disk');
+    for (const { where, text } of texts) {
+      for (const { name, value } of secrets) {
+        for (const form of forms(value)) assert.ok(!text.includes(form), `${name} found in ${where}`);
+      }
+      if (dataKeyPlaintext !== undefined) {
+        for (const form of [Buffer.from(dataKeyPlaintext).toString('base64'), Buffer.from(dataKeyPlaintext).toString('hex')]) {
+          assert.ok(!text.includes(form), `the plaintext data key found in ${where}`);
+        }
+      }
+    }
+  });
+
+  it('passes `sealmq audit verify` untouched, and fails naming the finding once one event is modified', async () => {
+    const ok = await runCli(['audit', 'verify', '--data-dir', server.dataDir]);
+    assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+    assert.doesNotMatch(ok.stdout, /INVALID/);
+    const checked = /Events: (\d+) checked, (\d+) sealed/.exec(ok.stdout);
+    assert.ok(checked !== null && Number(checked[1]) >= 12 && checked[1] === checked[2], `every event checked and sealed: ${ok.stdout}`);
+
+    // Change one recorded fact of one sealed event (the caller's address), keeping the line valid JSON.
+    const logsDir = join(server.dataDir, 'audit', 'logs');
+    let modified: { file: string; sequence: number } | undefined;
+    for (const name of (await readdir(logsDir)).sort()) {
+      const file = join(logsDir, name);
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      const index = lines.findIndex((l) => l.includes('"eventName":"Encrypt"') && l.includes('"sourceIPAddress":"127.0.0.1"'));
+      if (index === -1) continue;
+      lines[index] = lines[index]!.replace('"sourceIPAddress":"127.0.0.1"', '"sourceIPAddress":"10.9.8.7"');
+      const mode = (await stat(file)).mode;
+      await writeFile(file, lines.join('\n'), { mode });
+      modified = { file: name, sequence: (JSON.parse(lines[index]!) as { sequence: number }).sequence };
+      break;
+    }
+    assert.ok(modified !== undefined, 'an Encrypt event was found to modify');
+    const bad = await runCli(['audit', 'verify', '--data-dir', server.dataDir]);
+    assert.equal(bad.exitCode, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, new RegExp(`INVALID modified: logs/${modified.file.replace(/[.]/g, '\\.')}: .*\\[event ${modified.sequence}\\]`));
+  });
+});
