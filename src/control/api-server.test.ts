@@ -13,7 +13,9 @@ import { SigV4Verifier } from '../identity/sigv4.ts';
 import { ensureCertificates } from '../transport/certificates.ts';
 import { AwsApiError } from '../util/aws-error.ts';
 import { silentLogger } from '../util/logger.ts';
+import { MemoryAuditSink } from '../core/audit-sink.ts';
 import { ApiServer, type JsonRpcApi, type RestJsonApi } from './api-server.ts';
+import { ControlPlaneMetrics } from './metrics.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sealmq-api-'));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -38,6 +40,9 @@ describe('ApiServer', () => {
   let store: PrincipalStore;
   const kms = new FakeKms();
   let mq: RestJsonApi | undefined;
+  const audit = new MemoryAuditSink();
+  const metrics = new ControlPlaneMetrics({ brokers: () => [], audit, processMetrics: false });
+  const METRICS_TOKEN = 'metrics-token-for-tests-0123456789abcdef';
 
   before(async () => {
     const certificate = await ensureCertificates({ dir: join(root, 'tls') });
@@ -60,6 +65,8 @@ describe('ApiServer', () => {
         return mq;
       },
       health: () => ({ kms: 'ok' }),
+      audit: { sink: audit, region: 'us-east-1', accountId: '000000000000' },
+      metrics: { registry: metrics, token: METRICS_TOKEN },
       logger: silentLogger(),
     });
     endpoint = { url: server.url, caPem: certificate.caPem! };
@@ -75,6 +82,54 @@ describe('ApiServer', () => {
     assert.deepEqual(res.json, { status: 'ok', kms: 'ok' });
     assert.match(res.headers['x-amzn-requestid'] ?? '', UUID);
     assert.ok(!Number.isNaN(Date.parse(res.headers.date ?? '')));
+  });
+
+  it('every API call, allowed or refused, is one audit event under the request id the client got; /health is not', async () => {
+    const before = audit.events.length;
+    const allowed = await sendSigned(endpoint, { target: 'TrentService.ListKeys', body: '{"Limit":5}', credentials: admin });
+    const refused = await sendSigned(endpoint, { target: 'TrentService.ListKeys', body: '{}', credentials: { ...admin, secretAccessKey: 'y'.repeat(40) } });
+    const unknown = await sendSigned(endpoint, { target: 'TrentService.Frobnicate', body: '{}', credentials: admin });
+    const mqRefused = await sendRaw(endpoint, { method: 'POST', path: '/v1/brokers/b-1234/reboot' });
+    await sendRaw(endpoint, { method: 'GET', path: '/health' });
+    const events = audit.events.slice(before);
+    assert.equal(events.length, 4);
+    const byId = (res: { headers: Record<string, string | undefined> }) => events.find((e) => e.requestID === res.headers['x-amzn-requestid']);
+
+    const ok = byId(allowed)!;
+    assert.equal(ok.eventSource, 'kms.amazonaws.com');
+    assert.equal(ok.eventName, 'ListKeys');
+    assert.equal(ok.errorCode, undefined);
+    assert.equal(ok.readOnly, true);
+    assert.equal(ok.userIdentity?.arn, 'arn:aws:iam::000000000000:user/admin');
+    assert.equal(ok.sourceIPAddress, '127.0.0.1');
+    assert.deepEqual(ok.requestParameters, { Limit: 5 });
+
+    const bad = byId(refused)!;
+    assert.equal(bad.errorCode, 'InvalidSignatureException');
+    assert.equal(bad.userIdentity?.arn, undefined);
+    assert.equal(bad.userIdentity?.accessKeyId, admin.accessKeyId);
+    assert.match(bad.errorMessage ?? '', /signature/);
+
+    assert.equal(byId(unknown)!.errorCode, 'UnknownOperationException');
+    const reboot = byId(mqRefused)!;
+    assert.equal(reboot.eventSource, 'mq.amazonaws.com');
+    assert.equal(reboot.eventName, 'RebootBroker');
+    assert.equal(reboot.errorCode, 'MissingAuthenticationTokenException');
+    assert.equal(reboot.readOnly, false);
+    assert.deepEqual(reboot.resources?.map((r) => r.ARN), ['arn:aws:mq:us-east-1:000000000000:broker:*:b-1234']);
+  });
+
+  it('GET /metrics needs the bearer token and counts requests with bounded operation labels', async () => {
+    assert.equal((await sendRaw(endpoint, { method: 'GET', path: '/metrics' })).status, 401);
+    assert.equal((await sendRaw(endpoint, { method: 'GET', path: '/metrics', headers: { authorization: 'Bearer wrong' } })).status, 401);
+    // An unauthenticated caller's target is not a label: it would let anyone grow the series without bound.
+    await sendRaw(endpoint, { path: '/', headers: { 'x-amz-target': 'TrentService.Made-Up-Name-1' }, body: '{}' });
+    const res = await sendRaw(endpoint, { method: 'GET', path: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.text, /sealmq_api_requests_total\{service="kms",operation="ListKeys",error_type="none"\} [1-9]/);
+    assert.match(res.text, /sealmq_api_requests_total\{service="kms",operation="unknown",error_type="MissingAuthenticationTokenException"\} [1-9]/);
+    assert.doesNotMatch(res.text, /Made-Up-Name|Frobnicate/);
+    assert.match(res.text, /^sealmq_audit_events_written \d+$/m);
   });
 
   it('a signed TrentService call reaches the KMS API as the signing principal', async () => {
