@@ -5,8 +5,10 @@
 // issue 4's targets are met. Workload in lib/workload.ts, broker start-up in lib/brokers.ts.
 // Env (all optional): BENCH_PUBLISHERS, BENCH_CONFIRM_WINDOW, BENCH_PUBLISH_SECONDS,
 // BENCH_PUBLISH_MAX, BENCH_CONSUMERS, BENCH_PREFETCH, BENCH_LATENCY_RATE, BENCH_LATENCY_SECONDS,
-// BENCH_BROKERS (comma list, default "sealmq,rabbitmq").
-import { cpus } from 'node:os';
+// BENCH_BROKERS (default "sealmq,rabbitmq"), BENCH_SEALMQ_CPU_PROF_DIR (V8 profile of SealMQ),
+// BENCH_ROUNDS (default 2): the broker order alternates per round (A B, then B A) to spread a shared
+// machine's drifting load over both; each figure is the median over rounds (all rounds in the JSON).
+import { cpus, loadavg } from 'node:os';
 import { startRabbitmq, startSealmq, ensureRabbitmqInstalled, type BenchBroker } from './lib/brokers.ts';
 import { runWorkload, type WorkloadResult, type WorkloadSettings } from './lib/workload.ts';
 
@@ -40,6 +42,8 @@ type BrokerName = BenchBroker['name'];
 const brokerNames = (process.env.BENCH_BROKERS ?? 'sealmq,rabbitmq').split(',').map((n) => n.trim()) as BrokerName[];
 for (const name of brokerNames) if (name !== 'sealmq' && name !== 'rabbitmq') throw new Error(`BENCH_BROKERS: unknown broker ${name}`);
 
+const rounds = envNumber('BENCH_ROUNDS', 2, 1, 10);
+
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function measure(name: BrokerName): Promise<{ version: string; result: WorkloadResult }> {
@@ -69,11 +73,13 @@ function figures(r: WorkloadResult) {
     publishConfirmP99Ms: round(r.publish.confirmLatencyP99Ms),
     publishBrokerCpuUsPerMsg: round(r.publish.brokerCpuUsPerMsg, 1),
     publishBrokerCores: round(r.publish.brokerCores),
+    publishClientCpuUsPerMsg: round(r.publish.clientCpuUsPerMsg, 1),
     consumeMsgPerSec: round(r.consume.msgPerSec, 0),
     consumeMessages: r.consume.consumed,
     consumeDrained: r.consume.drained,
     consumeBrokerCpuUsPerMsg: round(r.consume.brokerCpuUsPerMsg, 1),
     consumeBrokerCores: round(r.consume.brokerCores),
+    consumeClientCpuUsPerMsg: round(r.consume.clientCpuUsPerMsg, 1),
     latencyRatePerSec: r.latency.ratePerSec,
     latencyReceived: r.latency.received,
     latencySent: r.latency.sent,
@@ -86,6 +92,24 @@ function figures(r: WorkloadResult) {
   };
 }
 
+type Figures = ReturnType<typeof figures>;
+
+/** Each numeric figure's median over the rounds (booleans: true only if true in every round). */
+function medianFigures(all: Figures[]): Figures {
+  const out: Record<string, unknown> = { ...all[0]! };
+  for (const key of Object.keys(out) as (keyof Figures)[]) {
+    const values = all.map((f) => f[key]);
+    if (typeof values[0] === 'boolean') out[key] = values.every((v) => v === true);
+    else if (typeof values[0] === 'number' || values[0] === null) {
+      const numbers = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+      const mid = numbers.length >> 1;
+      const digits = key.endsWith('MsgPerSec') ? 0 : 2;
+      out[key] = numbers.length === 0 ? null : numbers.length % 2 === 1 ? numbers[mid]! : round((numbers[mid - 1]! + numbers[mid]!) / 2, digits);
+    }
+  }
+  return out as Figures;
+}
+
 function table(rows: [string, ...string[]][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
@@ -93,11 +117,18 @@ function table(rows: [string, ...string[]][]): string {
 
 async function main(): Promise<void> {
   if (brokerNames.includes('rabbitmq')) ensureRabbitmqInstalled();
-  const results: Partial<Record<BrokerName, { version: string; result: WorkloadResult }>> = {};
-  for (const name of brokerNames) results[name] = await measure(name);
+  const results: Partial<Record<BrokerName, { version: string; rounds: Figures[] }>> = {};
+  for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+    const order = roundIndex % 2 === 0 ? brokerNames : [...brokerNames].reverse();
+    for (const name of order) {
+      log(`round ${roundIndex + 1}/${rounds}`);
+      const { version, result } = await measure(name);
+      (results[name] ??= { version, rounds: [] }).rounds.push(figures(result));
+    }
+  }
 
-  const s = results.sealmq !== undefined ? figures(results.sealmq.result) : undefined;
-  const r = results.rabbitmq !== undefined ? figures(results.rabbitmq.result) : undefined;
+  const s = results.sealmq !== undefined ? medianFigures(results.sealmq.rounds) : undefined;
+  const r = results.rabbitmq !== undefined ? medianFigures(results.rabbitmq.rounds) : undefined;
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b !== 0 ? round(a / b) : null);
   const ratios = {
     publishThroughputSealmqOverRabbitmq: ratio(s?.publishMsgPerSec, r?.publishMsgPerSec),
@@ -119,10 +150,12 @@ async function main(): Promise<void> {
     ['  confirm p50 / p99 ms', 'publishConfirmP50Ms'],
     ['  broker CPU µs/msg', 'publishBrokerCpuUsPerMsg'],
     ['  broker cores busy', 'publishBrokerCores'],
+    ['  client CPU µs/msg', 'publishClientCpuUsPerMsg'],
     ['consume msg/s (acked)', 'consumeMsgPerSec'],
     ['  messages drained', 'consumeMessages'],
     ['  broker CPU µs/msg', 'consumeBrokerCpuUsPerMsg'],
     ['  broker cores busy', 'consumeBrokerCores'],
+    ['  client CPU µs/msg', 'consumeClientCpuUsPerMsg'],
     ['latency p50 ms', 'latencyP50Ms'],
     ['latency p95 ms', 'latencyP95Ms'],
     ['latency p99 ms', 'latencyP99Ms'],
@@ -145,7 +178,8 @@ async function main(): Promise<void> {
     [
       `AMQP benchmark: ${settings.bodyBytes} B persistent messages, durable queue, TLS, amqplib; ${settings.publishers} publishers x confirm window ${settings.confirmWindow}, ` +
         `${settings.publishSeconds} s; ${settings.consumers} consumer(s), prefetch ${settings.prefetch}, ack per message; latency at ${settings.latencyRatePerSec} msg/s for ${settings.latencySeconds} s. ` +
-        `${cpus().length} cores shared by client and broker.`,
+        `${cpus().length} cores shared by client and broker. ` +
+        `Median of ${rounds} round(s), broker order alternating. Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
       '',
       table(rows),
       '',
@@ -162,8 +196,11 @@ async function main(): Promise<void> {
       cores: cpus().length,
       settings,
       versions: { sealmq: results.sealmq?.version ?? null, rabbitmq: results.rabbitmq?.version ?? null },
+      rounds,
+      loadAverage: loadavg().map((l) => round(l)),
       sealmq: s ?? null,
       rabbitmq: r ?? null,
+      perRound: { sealmq: results.sealmq?.rounds ?? [], rabbitmq: results.rabbitmq?.rounds ?? [] },
       ratios,
       targets,
       complete,

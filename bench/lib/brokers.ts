@@ -55,9 +55,12 @@ export async function startSealmq(): Promise<BenchBroker> {
   const parent = await mkdtemp(join(tmpdir(), 'sealmq-bench-amqp-'));
   removeOnExit(parent);
   const dataDir = join(parent, 'data');
+  // BENCH_SEALMQ_CPU_PROF_DIR: write a V8 CPU profile of the SealMQ process there (node --cpu-prof).
+  const profileDir = process.env.BENCH_SEALMQ_CPU_PROF_DIR;
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [];
   const spawned = spawnGroup(
     process.execPath,
-    [SEALMQ_BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--amqps-port', '0', '--log-level', 'warn'],
+    [...nodeArgs, SEALMQ_BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--amqps-port', '0', '--log-level', 'warn'],
     { env: { ...process.env } },
   );
   let endpoints: { amqps?: string; caFile?: string; brokerCredentialsFile?: string; pid?: number } | undefined;
