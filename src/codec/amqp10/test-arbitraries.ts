@@ -1,7 +1,8 @@
 // fast-check arbitraries for AMQP 1.0 values, shared by the codec's tests.
 
 import fc from 'fast-check';
-import type { AmqpPrimitiveTypeName, AmqpValue } from './types.ts';
+import { type AmqpComposite, type AmqpCompositeKind, COMPOSITE_FIELDS } from './generated.ts';
+import { type AmqpPrimitiveTypeName, type AmqpValue, map, symbol } from './types.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b));
 export const binaryArb = fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b));
@@ -63,3 +64,83 @@ export const valueArb: fc.Arbitrary<AmqpValue> = fc.letrec<{ value: AmqpValue; a
     fc.array(tie('array'), { maxLength: 3 }).map((value) => ({ type: 'array' as const, elementType: 'array' as const, value })),
   ),
 })).value;
+
+type Field = (typeof COMPOSITE_FIELDS)[AmqpCompositeKind][number];
+
+function fieldValueArb(f: Field, depth: number): fc.Arbitrary<unknown> {
+  if (f.choices !== undefined) return fc.constantFrom(...f.choices);
+  if (f.kinds !== undefined) return fc.oneof(...f.kinds.map((k) => compositeArb(k, depth + 1)));
+  switch (f.type) {
+    case 'boolean':
+      return fc.boolean();
+    case 'ubyte':
+      return fc.integer({ min: 0, max: 0xff });
+    case 'ushort':
+      return fc.integer({ min: 0, max: 0xffff });
+    case 'uint':
+      return uintArb;
+    case 'timestamp':
+      return timestampArb;
+    case 'ulong':
+      return ulongArb;
+    case 'string':
+      return stringArb;
+    case 'symbol':
+      return symbolStringArb;
+    case 'binary':
+      return binaryArb;
+    case 'map':
+      return fc.array(fc.tuple(valueArb, valueArb), { maxLength: 3 }).map((value) => ({ type: 'map' as const, value }));
+    case 'list':
+      return fc.array(valueArb, { maxLength: 4 });
+    case '*':
+      // A null field is an absent one, so a present '*' field holds something else.
+      return valueArb.filter((v) => v !== null);
+    default:
+      throw new Error(`no arbitrary for field type ${f.type}`);
+  }
+}
+
+const compositeArbs = new Map<string, fc.Arbitrary<AmqpComposite>>();
+
+/**
+ * A composite of `kind` in its decoded form: kind set, mandatory and defaulted fields present,
+ * optional ones present or not. Encoding it and decoding the result must give it back.
+ */
+export function compositeArb(kind: AmqpCompositeKind, depth = 0): fc.Arbitrary<AmqpComposite> {
+  const key = `${kind}/${depth}`;
+  const cached = compositeArbs.get(key);
+  if (cached !== undefined) return cached;
+  const fields = COMPOSITE_FIELDS[kind];
+  let arb: fc.Arbitrary<AmqpComposite>;
+  if (fields.length === 0) {
+    const section = SECTION_VALUE_ARBS[kind];
+    arb = (section ?? fc.constant(undefined)).map((value) => (section === undefined ? { kind } : { kind, value }) as AmqpComposite);
+  } else {
+    const model: Record<string, fc.Arbitrary<unknown>> = {};
+    const required: string[] = [];
+    for (const f of fields) {
+      // Nested composites stop at a small depth (source -> outcome -> error).
+      if (f.kinds !== undefined && depth >= 3 && !f.mandatory) continue;
+      model[f.prop] = fieldValueArb(f, depth).map((v) => v);
+      if (f.multiple) model[f.prop] = fc.array(fieldValueArb(f, depth), { maxLength: 3 });
+      if (f.mandatory || f.hasDefault) required.push(f.prop);
+    }
+    arb = fc.record(model, { requiredKeys: required }).map((r) => ({ kind, ...r }) as AmqpComposite);
+  }
+  compositeArbs.set(key, arb);
+  return arb;
+}
+
+const SECTION_VALUE_ARBS: Partial<Record<AmqpCompositeKind, fc.Arbitrary<unknown>>> = {
+  'delivery-annotations': fc.array(fc.tuple(symbolStringArb.map(symbol), valueArb), { maxLength: 3 }).map(map),
+  'message-annotations': fc.array(fc.tuple(symbolStringArb.map(symbol), valueArb), { maxLength: 3 }).map(map),
+  'application-properties': fc.array(fc.tuple(stringArb, valueArb), { maxLength: 3 }).map(map),
+  data: binaryArb,
+  'amqp-sequence': fc.array(valueArb, { maxLength: 4 }),
+  'amqp-value': valueArb,
+  footer: fc.array(fc.tuple(symbolStringArb.map(symbol), valueArb), { maxLength: 3 }).map(map),
+};
+
+/** Any composite the codec knows. */
+export const anyCompositeArb: fc.Arbitrary<AmqpComposite> = fc.constantFrom(...(Object.keys(COMPOSITE_FIELDS) as AmqpCompositeKind[])).chain((k) => compositeArb(k));
