@@ -119,12 +119,18 @@ export class StompFrameDecoder {
   private contentLength = -1;
 
   constructor(options: StompFrameDecoderOptions = {}) {
-    this.limits = checkLimits({
-      frameSizeMaxBytes: options.frameSizeMaxBytes ?? STOMP_DEFAULT_LIMITS.frameSizeMaxBytes,
-      bodySizeMaxBytes: options.bodySizeMaxBytes ?? STOMP_DEFAULT_LIMITS.bodySizeMaxBytes,
-      headerSizeMaxBytes: options.headerSizeMaxBytes ?? STOMP_DEFAULT_LIMITS.headerSizeMaxBytes,
-      headerLineCountMax: options.headerLineCountMax ?? STOMP_DEFAULT_LIMITS.headerLineCountMax,
-    });
+    this.limits =
+      options.frameSizeMaxBytes === undefined &&
+      options.bodySizeMaxBytes === undefined &&
+      options.headerSizeMaxBytes === undefined &&
+      options.headerLineCountMax === undefined
+        ? STOMP_DEFAULT_LIMITS
+        : checkLimits({
+            frameSizeMaxBytes: options.frameSizeMaxBytes ?? STOMP_DEFAULT_LIMITS.frameSizeMaxBytes,
+            bodySizeMaxBytes: options.bodySizeMaxBytes ?? STOMP_DEFAULT_LIMITS.bodySizeMaxBytes,
+            headerSizeMaxBytes: options.headerSizeMaxBytes ?? STOMP_DEFAULT_LIMITS.headerSizeMaxBytes,
+            headerLineCountMax: options.headerLineCountMax ?? STOMP_DEFAULT_LIMITS.headerLineCountMax,
+          });
     this.commands = (options.peer ?? 'client') === 'client' ? CLIENT_COMMANDS : SERVER_COMMANDS;
     this.version = checkVersion(options.version ?? '1.2');
   }
@@ -254,10 +260,8 @@ export class StompFrameDecoder {
     const frameErrorAt = this.limits.frameSizeMaxBytes;
     const searchEnd = Math.min(avail, lineErrorAt + 1, frameErrorAt);
     if (this.scan < searchEnd) {
-      // Search a view cut at searchEnd: an owned buffer's tail beyond `end` is stale, and searching
-      // it again on every trickled byte would make a slow frame quadratic.
-      const at = this.data.subarray(0, this.start + searchEnd).indexOf(LF, this.start + this.scan);
-      if (at >= 0) return at - this.start;
+      const at = this.search(LF, searchEnd);
+      if (at >= 0) return at;
       this.scan = searchEnd;
     }
     // A line whose octet at lineErrorAt is not its LF is too long; a frame with an octet at
@@ -270,18 +274,33 @@ export class StompFrameDecoder {
     return -1;
   }
 
+  /** Position of the first `octet` in [scan, searchEnd), relative to start, or -1. */
+  private search(octet: number, searchEnd: number): number {
+    const d = this.data;
+    // A pushed chunk ends where the bytes do, and a search past searchEnd in it stops at the first
+    // match anyway. An owned buffer's tail beyond `end` is stale: searching it again on every
+    // trickled octet would make a slow frame quadratic, so the search gets a view cut at searchEnd.
+    const at = d.length === this.end ? d.indexOf(octet, this.start + this.scan) : d.subarray(0, this.start + searchEnd).indexOf(octet, this.start + this.scan);
+    return at >= 0 && at < this.start + searchEnd ? at - this.start : -1;
+  }
+
   private frameTooLarge(): StompDecodeError {
     return new StompDecodeError('FRAME_TOO_LARGE', `frame exceeds ${this.limits.frameSizeMaxBytes} bytes`);
   }
 
   private parseCommand(lf: number): void {
+    const d = this.data;
     const from = this.start;
     let to = this.start + lf;
-    if (to > from && this.data[to - 1] === CR) to--;
-    const line = this.data.subarray(from, to);
-    if (line.includes(NUL)) throw new StompDecodeError('BAD_COMMAND', 'unknown command');
-    if (!isUtf8(line)) throw new StompDecodeError('BAD_UTF8', 'command is not valid UTF-8');
-    const command = this.commands.get(line.toString('latin1'));
+    if (to > from && d[to - 1] === CR) to--;
+    let ascii = true;
+    for (let i = from; i < to; i++) {
+      const b = d[i]!;
+      if (b === NUL) throw new StompDecodeError('BAD_COMMAND', 'unknown command');
+      if (b >= 0x80) ascii = false;
+    }
+    if (!ascii && !isUtf8(d.subarray(from, to))) throw new StompDecodeError('BAD_UTF8', 'command is not valid UTF-8');
+    const command = ascii ? this.commands.get(d.toString('latin1', from, to)) : undefined;
     if (command === undefined) throw new StompDecodeError('BAD_COMMAND', 'unknown command');
     this.command = command;
     this.headers = new Map();
@@ -292,23 +311,32 @@ export class StompFrameDecoder {
 
   /** Parses the header line ending at `lf`; returns true if it was the blank line ending the headers. */
   private parseHeaderLine(lf: number): boolean {
+    const d = this.data;
     const from = this.start + this.lineStart;
     let to = this.start + lf;
     // STOMP 1.2 "Augmented BNF": EOL = [CR] LF. In 1.0 and 1.1 lines end in LF and a CR is data.
-    if (this.version === '1.2' && to > from && this.data[to - 1] === CR) to--;
+    if (this.version === '1.2' && to > from && d[to - 1] === CR) to--;
     this.scan = this.lineStart = lf + 1;
     if (to === from) return true;
     if (++this.headerLineCount > this.limits.headerLineCountMax) {
       throw new StompDecodeError('TOO_MANY_HEADERS', `frame has more than ${this.limits.headerLineCountMax} header lines`);
     }
-    const line = this.data.subarray(from, to);
-    if (line.includes(NUL)) throw new StompDecodeError('BAD_HEADER_LINE', 'NUL octet in a header line');
-    if (!isUtf8(line)) throw new StompDecodeError('BAD_UTF8', 'header is not valid UTF-8');
-    const colon = line.indexOf(COLON);
+    // One pass for NUL, the first colon and non-ASCII octets (a colon octet cannot be part of a
+    // multi-byte UTF-8 sequence, so finding it in the raw octets is safe); UTF-8 is validated only
+    // for lines that are not ASCII.
+    let colon = -1;
+    let ascii = true;
+    for (let i = from; i < to; i++) {
+      const b = d[i]!;
+      if (b === NUL) throw new StompDecodeError('BAD_HEADER_LINE', 'NUL octet in a header line');
+      if (b >= 0x80) ascii = false;
+      else if (b === COLON && colon < 0) colon = i;
+    }
+    if (!ascii && !isUtf8(d.subarray(from, to))) throw new StompDecodeError('BAD_UTF8', 'header is not valid UTF-8');
     if (colon < 0) throw new StompDecodeError('BAD_HEADER_LINE', 'header line without a colon');
-    if (colon === 0) throw new StompDecodeError('BAD_HEADER_LINE', 'header line with an empty name');
-    let name = line.toString('utf8', 0, colon);
-    let value = line.toString('utf8', colon + 1);
+    if (colon === from) throw new StompDecodeError('BAD_HEADER_LINE', 'header line with an empty name');
+    let name = ascii ? d.toString('latin1', from, colon) : d.toString('utf8', from, colon);
+    let value = ascii ? d.toString('latin1', colon + 1, to) : d.toString('utf8', colon + 1, to);
     if (headersEscaped(this.version, this.command)) {
       name = decodeHeaderText(name);
       value = decodeHeaderText(value);
@@ -353,8 +381,8 @@ export class StompFrameDecoder {
     // A NUL at bodyErrorAt still ends a body of exactly the maximum; one at frameErrorAt does not.
     const searchEnd = Math.min(avail, bodyErrorAt + 1, frameErrorAt);
     if (this.scan < searchEnd) {
-      const at = this.data.subarray(0, this.start + searchEnd).indexOf(NUL, this.start + this.scan);
-      if (at >= 0) return this.complete(at - this.start);
+      const at = this.search(NUL, searchEnd);
+      if (at >= 0) return this.complete(at);
       this.scan = searchEnd;
     }
     if (bodyErrorAt < frameErrorAt) {
@@ -389,14 +417,18 @@ function checkVersion(version: StompVersion): StompVersion {
   return version;
 }
 
+/** Smallest value of each limit. */
+const LIMIT_MIN: Readonly<Record<keyof StompDecodeLimits, number>> = {
+  frameSizeMaxBytes: FRAME_SIZE_MAX_MIN_BYTES,
+  bodySizeMaxBytes: 0,
+  headerSizeMaxBytes: 1,
+  headerLineCountMax: 0,
+};
+
 function checkLimits(limits: StompDecodeLimits): StompDecodeLimits {
-  const check = (name: keyof StompDecodeLimits, min: number) => {
+  for (const name of Object.keys(LIMIT_MIN) as Array<keyof StompDecodeLimits>) {
     const v = limits[name];
-    if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
-  };
-  check('frameSizeMaxBytes', FRAME_SIZE_MAX_MIN_BYTES);
-  check('bodySizeMaxBytes', 0);
-  check('headerSizeMaxBytes', 1);
-  check('headerLineCountMax', 0);
-  return Object.freeze({ ...limits });
+    if (!Number.isSafeInteger(v) || v < LIMIT_MIN[name]) throw new RangeError(`${name} must be an integer >= ${LIMIT_MIN[name]}, got ${v}`);
+  }
+  return limits;
 }
