@@ -227,13 +227,13 @@ export class StompFrameDecoder {
         }
         case 'command': {
           // One more octet than the longest command, for a CR before the LF.
-          const lf = this.findLineEnd(COMMAND_MAX_BYTES + 1, 'BAD_COMMAND', 'unknown command');
+          const lf = this.findLineEnd(COMMAND_MAX_BYTES + 1, 'BAD_COMMAND');
           if (lf < 0) return undefined;
           this.parseCommand(lf);
           break;
         }
         case 'headers': {
-          const lf = this.findLineEnd(this.limits.headerSizeMaxBytes, 'HEADER_TOO_LARGE', `header line exceeds ${this.limits.headerSizeMaxBytes} bytes`);
+          const lf = this.findLineEnd(this.limits.headerSizeMaxBytes, 'HEADER_TOO_LARGE');
           if (lf < 0) return undefined;
           if (this.parseHeaderLine(lf)) this.endHeaders(lf + 1);
           break;
@@ -254,7 +254,7 @@ export class StompFrameDecoder {
    * most `lineMaxBytes`. Returns its position, or -1 if more bytes are needed. Precondition: no line
    * and no frame is held beyond its limit; whichever limit the bytes break first is reported.
    */
-  private findLineEnd(lineMaxBytes: number, code: 'BAD_COMMAND' | 'HEADER_TOO_LARGE', message: string): number {
+  private findLineEnd(lineMaxBytes: number, code: 'BAD_COMMAND' | 'HEADER_TOO_LARGE'): number {
     const avail = this.end - this.start;
     const lineErrorAt = this.lineStart + lineMaxBytes;
     const frameErrorAt = this.limits.frameSizeMaxBytes;
@@ -267,7 +267,11 @@ export class StompFrameDecoder {
     // A line whose octet at lineErrorAt is not its LF is too long; a frame with an octet at
     // frameErrorAt (even an LF: the NUL is still to come) is too large.
     if (lineErrorAt < frameErrorAt) {
-      if (avail > lineErrorAt) throw new StompDecodeError(code, message);
+      if (avail > lineErrorAt) {
+        throw code === 'BAD_COMMAND'
+          ? new StompDecodeError(code, 'unknown command')
+          : new StompDecodeError(code, `header line exceeds ${lineMaxBytes} bytes`);
+      }
     } else if (avail > frameErrorAt) {
       throw this.frameTooLarge();
     }

@@ -6,7 +6,7 @@
 //   frame     = command EOL *( header EOL ) EOL *OCTET NUL *( EOL )
 //   command   = "SEND" | "SUBSCRIBE" | ... (case-sensitive)
 //   header    = header-name ":" header-value     (first colon splits; first occurrence wins)
-//   EOL       = [CR] LF                           (CR only in 1.2; see frame-decoder.ts)
+//   EOL       = [CR] LF                           (on header lines CR LF in 1.2 only; frame-decoder.ts)
 //
 // Escaping (STOMP 1.1 and 1.2 "Value Encoding"), on every frame except CONNECT and CONNECTED:
 //
