@@ -6,7 +6,7 @@
 // Env (all optional): BENCH_PUBLISHERS, BENCH_CONFIRM_WINDOW, BENCH_PUBLISH_SECONDS,
 // BENCH_PUBLISH_MAX, BENCH_CONSUMERS, BENCH_PREFETCH, BENCH_LATENCY_RATE, BENCH_LATENCY_SECONDS,
 // BENCH_BROKERS (default "sealmq,rabbitmq"), BENCH_SEALMQ_CPU_PROF_DIR (V8 profile of SealMQ),
-// BENCH_ROUNDS (default 2): the broker order alternates per round (A B, then B A) to spread a shared
+// BENCH_ROUNDS (default 3): the broker order alternates per round (A B, then B A) to spread a shared
 // machine's drifting load over both; each figure is the median over rounds (all rounds in the JSON).
 import { cpus, loadavg } from 'node:os';
 import { startRabbitmq, startSealmq, ensureRabbitmqInstalled, type BenchBroker } from './lib/brokers.ts';
@@ -42,7 +42,7 @@ type BrokerName = BenchBroker['name'];
 const brokerNames = (process.env.BENCH_BROKERS ?? 'sealmq,rabbitmq').split(',').map((n) => n.trim()) as BrokerName[];
 for (const name of brokerNames) if (name !== 'sealmq' && name !== 'rabbitmq') throw new Error(`BENCH_BROKERS: unknown broker ${name}`);
 
-const rounds = envNumber('BENCH_ROUNDS', 2, 1, 10);
+const rounds = envNumber('BENCH_ROUNDS', 3, 1, 10);
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
