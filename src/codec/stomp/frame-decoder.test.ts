@@ -202,11 +202,11 @@ describe('STOMP frame decoder: header escaping per version', () => {
   });
 
   it('switches rules with setVersion after CONNECT', () => {
+    // Both frames in one chunk: the second is parsed only when asked for, under the new rules.
     const d = new StompFrameDecoder({ version: '1.2' });
-    d.push(bytes('CONNECT\naccept-version:1.0\nhost:a\\b\n\n^@'));
+    d.push(bytes('CONNECT\naccept-version:1.0\nhost:a\\b\n\n^@SEND\nfoo:a\\tb\n\n^@'));
     assert.equal((d.next() as StompFrame).headers.get('host'), 'a\\b');
     d.setVersion('1.0');
-    d.push(bytes('SEND\nfoo:a\\tb\n\n^@'));
     assert.equal((d.next() as StompFrame).headers.get('foo'), 'a\\tb');
     assert.equal(d.stompVersion, '1.0');
     assert.throws(() => d.setVersion('2.0' as StompVersion), RangeError);
@@ -236,6 +236,14 @@ describe('STOMP frame decoder: bodies', () => {
     for (const cl of ['', 'abc', '-1', '+1', '1e3', '0x10', '1.5', '1 2', '1234567890123456']) {
       expectError(`SEND\ncontent-length:${cl}\n\n^@`, 'BAD_CONTENT_LENGTH');
     }
+  });
+
+  it('takes Uint8Array chunks as well as Buffers', () => {
+    const d = new StompFrameDecoder();
+    const raw = new Uint8Array(bytes('xxSEND\ncontent-length:2\n\nhi^@'));
+    d.push(raw.subarray(2, 10));
+    d.push(raw.subarray(10));
+    assert.equal((d.next() as StompFrame).body.toString(), 'hi');
   });
 
   it('does not modify the chunks it is given, and bodies stay intact as more bytes arrive', () => {
