@@ -375,7 +375,12 @@ describe('brokers created through the API', () => {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // a segment reclaimed meanwhile
         throw error;
       }
-      for (const secret of [marker, username, password, PASSWORD]) assert.equal(bytes.includes(secret), false, `${secret} in plaintext in ${file}`);
+      // The audit trail names who acted (userIdentity.userName, as CloudTrail does): a username is
+      // expected there, and nothing else of these.
+      const inAuditTrail = file.startsWith(join(server.dataDir, 'audit') + '/');
+      for (const secret of inAuditTrail ? [marker, password, PASSWORD] : [marker, username, password, PASSWORD]) {
+        assert.equal(bytes.includes(secret), false, `${secret} in plaintext in ${file}`);
+      }
     }
     for (const secret of [marker, password, PASSWORD]) assert.equal(server.output().includes(secret), false, `${secret} in the log`);
   });
