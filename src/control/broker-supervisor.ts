@@ -23,7 +23,7 @@ import { KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts
 import type { PasswordHashOptions } from '../identity/password-hash.ts';
 import { KmsKeyProvider, mqViaService } from '../kms/kms-key-provider.ts';
 import type { KmsService } from '../kms/kms-service.ts';
-import { amqp091PropertiesCodec, createAmqp091Session } from '../session/amqp091/index.ts';
+import { amqp091PropertiesCodec, createAmqp091Session, type Amqp091Session } from '../session/amqp091/index.ts';
 import { SegmentMessageStore, type SegmentStoreEvent } from '../store/segment-message-store.ts';
 import { startBrokerListener, type BrokerListener } from '../transport/broker-listener.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
@@ -98,6 +98,8 @@ interface RunningBroker {
   readonly broker: Broker;
   readonly listener: BrokerListener;
   readonly keyTimer: NodeJS.Timeout;
+  /** The amqps sessions open now, so a quarantine can tell each client why it is closed. */
+  readonly sessions: Set<Amqp091Session>;
 }
 
 interface Slot {
@@ -350,7 +352,13 @@ export class BrokerSupervisor implements BrokerRuntime {
       });
       await this.#syncUsersUntilStable(slot, broker);
       const openedBroker = broker;
-      listener = await this.#listen(slot, spec, 'amqps', log, (socket) => createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ protocol: 'amqp091' }) }));
+      const sessions = new Set<Amqp091Session>();
+      listener = await this.#listen(slot, spec, 'amqps', log, (socket) => {
+        const session = createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ protocol: 'amqp091' }) });
+        sessions.add(session);
+        void session.closed.finally(() => sessions.delete(session)).catch(() => undefined);
+        return session;
+      });
       slot.ports = { ...slot.ports, amqps: listener.port };
       await this.#writeBrokerFile(dir, spec.brokerId, spec.encryption, slot.ports);
       const openedStore = store;
@@ -358,7 +366,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         openedStore.checkKeys().catch(() => undefined); // the store reports key-unavailable itself
       }, this.#options.keyCheckIntervalMs ?? 60_000);
       keyTimer.unref();
-      slot.running = { store, broker, listener, keyTimer };
+      slot.running = { store, broker, listener, keyTimer, sessions };
       slot.keyProblem = false;
       log.info({ engineType: spec.engineType, amqpsPort: listener.port, keyKind: spec.encryption.kind, how: kind }, 'broker running');
       this.#report(slot, { state: 'RUNNING' });
@@ -370,7 +378,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       log.error({ err: errorText(error), how: kind }, 'broker could not start');
       const keyRefused = error instanceof KeyUnavailableError && kind !== 'create';
       // A retry that the KMS refuses again changes nothing that was not reported already.
-      if (!(keyRefused && slot.keyProblem)) this.#report(slot, failureReport(kind, error));
+      if (!(keyRefused && slot.keyProblem)) this.#report(slot, failureReport(kind, error, spec.encryption));
       if (keyRefused) {
         slot.keyProblem = true;
         this.#retryLater(slot);
@@ -411,6 +419,22 @@ export class BrokerSupervisor implements BrokerRuntime {
     } catch (error) {
       this.#log.error({ err: errorText(error) }, 'listener change callback failed');
     }
+  }
+
+  /**
+   * Key loss: the broker stops serving. Its clients are told CONNECTION_FORCED naming the key, the
+   * listener closes (new connections are refused), the store closes with every ciphertext intact,
+   * and a later open is tried every key check interval: re-enabling the key brings the broker back;
+   * a revoked or retired grant never comes back, so the broker stays down until it is deleted.
+   */
+  async #quarantine(slot: Slot, running: RunningBroker, error: KeyUnavailableError): Promise<void> {
+    if (slot.running !== running || this.#closed || slot.deleting) return;
+    const keyArn = slot.spec?.encryption.keyArn ?? 'unknown';
+    const replyText = `CONNECTION_FORCED - the broker's KMS key ${keyArn} cannot be used (${error.reason}); the broker is quarantined`;
+    await Promise.all([...running.sessions].map((session) => session.close(replyText).catch(() => undefined)));
+    await this.#stop(slot);
+    this.#log.warn({ brokerId: slot.brokerId, keyArn, reason: error.reason }, 'broker quarantined: its KMS key cannot be used');
+    this.#retryLater(slot);
   }
 
   /** DeleteBroker: stop, retire the grant, destroy a service-owned key, remove the files, report DELETED. */
@@ -464,7 +488,9 @@ export class BrokerSupervisor implements BrokerRuntime {
         log.error({ reason: event.error.reason }, 'the broker KMS key is unavailable');
         if (slot.running !== undefined && !slot.keyProblem) {
           slot.keyProblem = true;
-          this.#report(slot, { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction()] });
+          const running = slot.running;
+          this.#report(slot, { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction(slot.spec?.encryption, event.error)] });
+          void this.#enqueue(slot, () => this.#quarantine(slot, running, event.error));
         }
         return;
       case 'key-available':
@@ -583,18 +609,40 @@ function defaultFlowControl(brokerDir: string): FlowControlOptions {
   };
 }
 
-function invalidKeyAction(): ActionRequired {
+/**
+ * INVALID_KMS_KEY naming the key and what to do. A refusal of the broker's principal on a customer
+ * key (ACCESS_DENIED) means its mq_grant was revoked or retired, which cannot be undone: the way
+ * out is DeleteBroker, as the Amazon MQ guidance says. Anything else the key owner can fix.
+ */
+function invalidKeyAction(encryption: BrokerEncryption | undefined, error: KeyUnavailableError): ActionRequired {
+  const key = `KMS key ${encryption?.keyArn ?? error.keyId}`;
+  if (error.reason === 'ACCESS_DENIED' && encryption?.kind === 'CUSTOMER_MANAGED') {
+    return {
+      actionRequiredCode: INVALID_KMS_KEY,
+      actionRequiredInfo: `The broker's grant (mq_grant) on ${key} was revoked or retired, so the broker is quarantined. A revoked grant cannot be restored: delete the broker and create a new one.`,
+    };
+  }
+  const why =
+    error.reason === 'DISABLED'
+      ? 'is disabled'
+      : error.reason === 'PENDING_DELETION'
+        ? 'is scheduled for deletion'
+        : error.reason === 'NOT_FOUND'
+          ? 'does not exist'
+          : error.reason === 'ACCESS_DENIED'
+            ? 'refuses the broker'
+            : 'cannot be used';
   return {
     actionRequiredCode: INVALID_KMS_KEY,
-    actionRequiredInfo: "The broker's KMS key is disabled, scheduled for deletion or no longer granted. Enable the key (and keep the broker's grant); the broker recovers by itself.",
+    actionRequiredInfo: `${key} ${why}, so the broker is quarantined. Enable the key (cancel a scheduled deletion, then enable it) and keep the broker's grants; the broker recovers by itself.`,
   };
 }
 
-function failureReport(kind: OpenKind, error: unknown): BrokerRuntimeReport {
+function failureReport(kind: OpenKind, error: unknown, encryption: BrokerEncryption | undefined): BrokerRuntimeReport {
   if (error instanceof KeyUnavailableError) {
     return kind === 'create'
       ? { state: 'CREATION_FAILED', reason: "The broker's KMS key cannot be used." }
-      : { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction()] };
+      : { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction(encryption, error)] };
   }
   if (kind === 'create') return { state: 'CREATION_FAILED', reason: 'The broker could not be started.' };
   return {

@@ -1,0 +1,302 @@
+// The key lifecycle end to end (issue 6): the real `sealmq serve` with a 2 s data-key cache and key
+// check interval, driven with @aws-sdk/client-kms, @aws-sdk/client-mq and amqplib. A revoked grant
+// quarantines the broker for good (clients told why, new connections refused, reboot refused) until
+// DeleteBroker; a scheduled deletion cancelled and the key enabled brings the broker back with its
+// messages; DeleteBroker crypto-shreds: a copy of the broker's files taken before deletion cannot be
+// opened with the KMS that is left.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CancelKeyDeletionCommand,
+  CreateKeyCommand,
+  EnableKeyCommand,
+  ListGrantsCommand,
+  RevokeGrantCommand,
+  ScheduleKeyDeletionCommand,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
+import {
+  BadRequestException,
+  CreateBrokerCommand,
+  DeleteBrokerCommand,
+  DescribeBrokerCommand,
+  NotFoundException,
+  RebootBrokerCommand,
+  type CreateBrokerCommandInput,
+  type DescribeBrokerResponse,
+  type MqClient,
+} from '@aws-sdk/client-mq';
+import amqplib from 'amqplib';
+import { brokerCaller } from '../../src/control/mq/kms-encryption-keys.ts';
+import { KeyUnavailableError } from '../../src/crypto/key-provider.ts';
+import { openRootKey } from '../../src/crypto/root-key.ts';
+import { KmsKeyProvider } from '../../src/kms/kms-key-provider.ts';
+import { KmsService } from '../../src/kms/kms-service.ts';
+import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
+import { kmsClient, mqClient, startServer, type RunningServer } from '../helpers/server.ts';
+
+const CACHE_AGE_MS = 2_000;
+const CHECK_INTERVAL_MS = 2_000;
+/** Upper bound for waiting on a key change to take effect: cache age + one interval + slack. */
+const KEY_BOUND_MS = CACHE_AGE_MS + CHECK_INTERVAL_MS + 10_000;
+const WAIT_MS = 30_000;
+const PASSWORD = 'Key-Lifecycle-Pass-42';
+
+let server: RunningServer;
+let mq: MqClient;
+let kms: KMSClient;
+const scratch: string[] = [];
+
+before(async () => {
+  server = await startServer({
+    env: { SEALMQ_DATA_KEY_CACHE_AGE_MAX_MS: String(CACHE_AGE_MS), SEALMQ_KEY_CHECK_INTERVAL_MS: String(CHECK_INTERVAL_MS) },
+  });
+  mq = mqClient(server);
+  kms = kmsClient(server);
+});
+after(async () => {
+  mq?.destroy();
+  kms?.destroy();
+  await server?.stop().catch(() => undefined);
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+function rabbitBroker(name: string, extra: Partial<CreateBrokerCommandInput> = {}): CreateBrokerCommandInput {
+  return {
+    BrokerName: name,
+    EngineType: 'RABBITMQ',
+    DeploymentMode: 'SINGLE_INSTANCE',
+    HostInstanceType: 'mq.m5.large',
+    PubliclyAccessible: false,
+    AutoMinorVersionUpgrade: true,
+    Users: [{ Username: 'owner', Password: PASSWORD }],
+    ...extra,
+  };
+}
+
+async function describeBroker(brokerId: string): Promise<DescribeBrokerResponse> {
+  return mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
+}
+
+async function waitForState(brokerId: string, state: string, waitMs = WAIT_MS): Promise<DescribeBrokerResponse> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const broker = await describeBroker(brokerId);
+    if (broker.BrokerState === state) return broker;
+    if (Date.now() > deadline) assert.fail(`broker ${brokerId} stayed ${broker.BrokerState}, not ${state} within ${waitMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForDeletion(brokerId: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      await describeBroker(brokerId);
+    } catch (error) {
+      assert.ok(error instanceof NotFoundException, `expected NotFoundException, got ${(error as Error).name}`);
+      return;
+    }
+    if (Date.now() > deadline) assert.fail(`broker ${brokerId} was not deleted`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function createRunning(name: string, extra: Partial<CreateBrokerCommandInput> = {}): Promise<{ id: string; endpoint: string }> {
+  const created = await mq.send(new CreateBrokerCommand(rabbitBroker(name, extra)));
+  const described = await waitForState(created.BrokerId!, 'RUNNING');
+  const endpoint = described.BrokerInstances?.[0]?.Endpoints?.find((e) => e.startsWith('amqps://'));
+  assert.ok(endpoint !== undefined);
+  return { id: created.BrokerId!, endpoint };
+}
+
+function connect(endpoint: string) {
+  const url = new URL(endpoint);
+  url.username = 'owner';
+  url.password = PASSWORD;
+  return amqplib.connect(url.toString(), { ca: [server.caPem] });
+}
+
+async function publishConfirmed(endpoint: string, queue: string, bodies: string[]): Promise<void> {
+  const conn = await connect(endpoint);
+  try {
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue(queue, { durable: true });
+    for (const body of bodies) ch.sendToQueue(queue, Buffer.from(body), { persistent: true });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+}
+
+async function consume(endpoint: string, queue: string, count: number): Promise<string[]> {
+  const conn = await connect(endpoint);
+  try {
+    const ch = await conn.createChannel();
+    await ch.assertQueue(queue, { durable: true });
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${count} messages`)), WAIT_MS);
+      void ch.consume(queue, (msg) => {
+        if (msg === null) return;
+        got.push(msg.content.toString());
+        ch.ack(msg);
+        if (got.length === count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    return got;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** An open connection and a promise of the error it is closed with by the server. */
+async function holdConnection(endpoint: string): Promise<{ closed: Promise<Error> }> {
+  const conn = await connect(endpoint);
+  conn.on('error', () => undefined);
+  // Wrapped: an async function returning a bare promise would wait for it.
+  return { closed: new Promise<Error>((resolve) => conn.on('close', (error: Error) => resolve(error))) };
+}
+
+async function mqGrantId(keyId: string): Promise<string> {
+  const grants = await kms.send(new ListGrantsCommand({ KeyId: keyId }));
+  const grant = grants.Grants?.find((g) => g.Name === 'mq_grant');
+  assert.ok(grant?.GrantId !== undefined, 'the broker has its mq_grant');
+  return grant.GrantId;
+}
+
+/** Opens the KMS of a (copied) data directory in this process, as an attacker with the disk would. */
+async function openKmsAt(dataDir: string): Promise<KmsService> {
+  const rootKey = await openRootKey({ dir: join(dataDir, 'kms') });
+  return KmsService.open({ dir: join(dataDir, 'kms'), rootKey, accountId: server.accountId, region: server.region, maintenanceIntervalMs: 0 });
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+describe('key lifecycle', () => {
+  let customerKeyId: string;
+  let customerKeyArn: string;
+
+  before(async () => {
+    const key = await kms.send(new CreateKeyCommand({ Description: 'key lifecycle' }));
+    customerKeyId = key.KeyMetadata!.KeyId!;
+    customerKeyArn = key.KeyMetadata!.Arn!;
+  });
+
+  it('a revoked mq_grant quarantines the broker for good: clients told why, new connections refused, reboot refused; DeleteBroker is the way out', async () => {
+    const broker = await createRunning('revoked', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: customerKeyId } });
+    await publishConfirmed(broker.endpoint, 'kept', ['r1', 'r2']);
+    const held = await holdConnection(broker.endpoint);
+
+    await kms.send(new RevokeGrantCommand({ KeyId: customerKeyId, GrantId: await mqGrantId(customerKeyId) }));
+    const critical = await waitForState(broker.id, 'CRITICAL_ACTION_REQUIRED', KEY_BOUND_MS);
+    assert.equal(critical.ActionsRequired?.length, 1);
+    assert.equal(critical.ActionsRequired[0]!.ActionRequiredCode, 'INVALID_KMS_KEY');
+    const info = critical.ActionsRequired[0]!.ActionRequiredInfo ?? '';
+    assert.ok(info.includes(customerKeyArn), `the action names the key: ${info}`);
+    assert.match(info, /revoked or retired/);
+    assert.match(info, /delete the broker/);
+
+    const error = await held.closed;
+    assert.match(String(error?.message), /CONNECTION_FORCED/);
+    assert.ok(String(error?.message).includes(customerKeyArn), `the close names the key: ${String(error?.message)}`);
+    await assert.rejects(connect(broker.endpoint), /ECONNREFUSED/, 'new connections are refused');
+    await assert.rejects(mq.send(new RebootBrokerCommand({ BrokerId: broker.id })), BadRequestException);
+
+    // No recovery: after several more check intervals it is still quarantined and still refuses.
+    await new Promise((r) => setTimeout(r, 3 * CHECK_INTERVAL_MS));
+    const still = await describeBroker(broker.id);
+    assert.equal(still.BrokerState, 'CRITICAL_ACTION_REQUIRED');
+    assert.deepEqual(still.ActionsRequired?.map((a) => a.ActionRequiredCode), ['INVALID_KMS_KEY']);
+    await assert.rejects(connect(broker.endpoint), /ECONNREFUSED/);
+
+    const dir = join(server.dataDir, 'brokers', broker.id);
+    assert.ok(existsSync(dir), 'a quarantined broker keeps its files');
+    await mq.send(new DeleteBrokerCommand({ BrokerId: broker.id }));
+    await waitForDeletion(broker.id);
+    assert.ok(!existsSync(dir), 'DeleteBroker removed its directory');
+  });
+
+  it('a scheduled deletion, cancelled and the key enabled again, brings the broker back RUNNING with every message', async () => {
+    const key = await kms.send(new CreateKeyCommand({ Description: 'scheduled then cancelled' }));
+    const keyId = key.KeyMetadata!.KeyId!;
+    const broker = await createRunning('cancelled', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: keyId } });
+    const bodies = Array.from({ length: 20 }, (_, i) => `cancelled-${i}`);
+    await publishConfirmed(broker.endpoint, 'survives', bodies);
+    const held = await holdConnection(broker.endpoint);
+
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
+    const critical = await waitForState(broker.id, 'CRITICAL_ACTION_REQUIRED', KEY_BOUND_MS);
+    const info = critical.ActionsRequired?.[0]?.ActionRequiredInfo ?? '';
+    assert.equal(critical.ActionsRequired?.[0]?.ActionRequiredCode, 'INVALID_KMS_KEY');
+    assert.ok(info.includes(key.KeyMetadata!.Arn!), info);
+    assert.match(info, /scheduled for deletion/);
+    assert.match(String((await held.closed)?.message), /CONNECTION_FORCED/);
+    await assert.rejects(connect(broker.endpoint), /ECONNREFUSED/);
+    await assert.rejects(mq.send(new RebootBrokerCommand({ BrokerId: broker.id })), BadRequestException);
+
+    // CancelKeyDeletion leaves the key Disabled: still quarantined until it is enabled.
+    await kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }));
+    await new Promise((r) => setTimeout(r, 2 * CHECK_INTERVAL_MS));
+    assert.equal((await describeBroker(broker.id)).BrokerState, 'CRITICAL_ACTION_REQUIRED');
+    await kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    const recovered = await waitForState(broker.id, 'RUNNING', KEY_BOUND_MS);
+    assert.equal(recovered.ActionsRequired, undefined);
+    assert.deepEqual(await consume(broker.endpoint, 'survives', bodies.length), bodies);
+  });
+
+  it('DeleteBroker crypto-shreds: a copy of the files taken before deletion cannot be decrypted with the KMS that is left', async () => {
+    const owned = await createRunning('shred-owned');
+    const customer = await createRunning('shred-customer', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: customerKeyId } });
+    for (const broker of [owned, customer]) await publishConfirmed(broker.endpoint, 'secret', ['s1', 's2', 's3']);
+
+    // What an attacker with the disk would copy before the deletion: the broker's files and the KMS.
+    const before = tempDir('sealmq-shred-before-');
+    for (const broker of [owned, customer]) cpSync(join(server.dataDir, 'brokers', broker.id), join(before, 'brokers', broker.id), { recursive: true });
+    cpSync(join(server.dataDir, 'kms'), join(before, 'kms'), { recursive: true });
+
+    for (const broker of [owned, customer]) await mq.send(new DeleteBrokerCommand({ BrokerId: broker.id }));
+    for (const broker of [owned, customer]) {
+      await waitForDeletion(broker.id);
+      assert.ok(!existsSync(join(server.dataDir, 'brokers', broker.id)), 'the broker directory is gone');
+    }
+    await server.stop(); // so the KMS files are read at rest
+
+    const keyProvider = (kmsService: KmsService, brokerId: string, customerKey: boolean) =>
+      customerKey ? KmsKeyProvider.forCaller(kmsService, brokerCaller(server.accountId, brokerId)) : KmsKeyProvider.forServiceOwnedKeys(kmsService);
+    const openCopy = async (kmsService: KmsService, broker: { id: string }, customerKey: boolean, kmsKeyId: string) => {
+      const dataDir = join(tempDir('sealmq-shred-open-'), 'store');
+      cpSync(join(before, 'brokers', broker.id, 'store'), dataDir, { recursive: true });
+      return SegmentMessageStore.open({ dataDir, brokerId: broker.id, kmsKeyId, keyProvider: keyProvider(kmsService, broker.id, customerKey), dataKeyCache: { dataKeyCacheAgeMaxMs: 1 } });
+    };
+    const ownedArn = (JSON.parse(readFileSync(join(before, 'brokers', owned.id, 'broker.json'), 'utf8')) as { encryption: { keyArn: string } }).encryption.keyArn;
+
+    // Control: with the KMS as it was, the copies open (so the refusals below are the deletion's doing).
+    const kmsBefore = await openKmsAt(before);
+    try {
+      await (await openCopy(kmsBefore, owned, false, ownedArn)).close();
+      await (await openCopy(kmsBefore, customer, true, customerKeyArn)).close();
+    } finally {
+      await kmsBefore.close();
+    }
+
+    const kmsAfter = await openKmsAt(server.dataDir);
+    try {
+      assert.equal(kmsAfter.listServiceOwnedKeys().some((k) => k.OwnerId === owned.id), false, 'the service-owned key is destroyed');
+      await assert.rejects(openCopy(kmsAfter, owned, false, ownedArn), (error: unknown) => error instanceof KeyUnavailableError && error.reason === 'NOT_FOUND');
+      await assert.rejects(openCopy(kmsAfter, customer, true, customerKeyArn), (error: unknown) => error instanceof KeyUnavailableError && error.reason === 'ACCESS_DENIED');
+    } finally {
+      await kmsAfter.close();
+    }
+  });
+});
