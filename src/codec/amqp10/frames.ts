@@ -208,13 +208,26 @@ export class Amqp10FrameDecoder {
     return { type: 'amqp', channel, performative: performative as Performative };
   }
 
-  /** The first `n` buffered octets as one buffer (joining chunks only when a frame spans them). */
+  /**
+   * The first `n` buffered octets as one buffer. A view when the first chunk holds them; otherwise
+   * exactly `n` octets are joined (one allocation of at most a frame), the rest stays a view.
+   */
   private peek(n: number): Buffer {
     const first = this.chunks[0]!;
     if (first.length >= n) return first.subarray(0, n);
-    const joined = Buffer.concat(this.chunks);
-    this.chunks = [joined];
-    return joined.subarray(0, n);
+    const joined = Buffer.allocUnsafe(n);
+    let filled = 0;
+    let used = 0;
+    while (filled < n) {
+      const c = this.chunks[used]!;
+      const take = Math.min(c.length, n - filled);
+      c.copy(joined, filled, 0, take);
+      filled += take;
+      if (take === c.length) used++;
+      else this.chunks[used] = c.subarray(take);
+    }
+    this.chunks.splice(0, used, joined);
+    return joined;
   }
 
   private consume(n: number): void {

@@ -378,9 +378,12 @@ function writeFixedBody(w: Amqp10Writer, v: AmqpNumber | AmqpBigint | AmqpOpaque
     case 'char':
       assert(isScalar(v.value), 'char is not a Unicode scalar value');
       return w.u32(v.value);
-    case 'timestamp':
-      assert(Number.isSafeInteger(v.value), 'timestamp is not a safe integer');
-      return w.fixed(8, (b, at) => b.writeBigInt64BE(BigInt(v.value), at));
+    case 'timestamp': {
+      assert(Number.isInteger(v.value), 'timestamp is not an integer');
+      // A decoded timestamp beyond 2^53 is rounded (see the decoder); clamp so it always re-encodes.
+      const ms = BigInt(v.value);
+      return w.fixed(8, (b, at) => b.writeBigInt64BE(ms > INT64_MAX ? INT64_MAX : ms < -INT64_MAX - 1n ? -INT64_MAX - 1n : ms, at));
+    }
     case 'ulong':
       assert(v.value >= 0n && v.value <= 0xffff_ffff_ffff_ffffn, 'ulong out of range');
       return w.fixed(8, (b, at) => b.writeBigUInt64BE(v.value, at));
@@ -392,6 +395,8 @@ function writeFixedBody(w: Amqp10Writer, v: AmqpNumber | AmqpBigint | AmqpOpaque
       return w.bytes(v.value);
   }
 }
+
+const INT64_MAX = 2n ** 63n - 1n;
 
 function isScalar(cp: number): boolean {
   return Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
