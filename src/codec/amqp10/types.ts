@@ -196,15 +196,44 @@ export class Amqp10Writer {
     this.buf.set(b, this.length);
     this.length += b.length;
   }
-  /** Writes `n` octets with `fn(buffer, offset)`. */
-  fixed(n: number, fn: (b: Buffer, at: number) => void): void {
-    this.ensure(n);
-    fn(this.buf, this.length);
-    this.length += n;
+  i8(v: number): void {
+    this.ensure(1);
+    this.buf.writeInt8(v, this.length);
+    this.length += 1;
   }
-  /** The bytes written so far (a copy, so the writer can be reused). */
+  i16(v: number): void {
+    this.ensure(2);
+    this.buf.writeInt16BE(v, this.length);
+    this.length += 2;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32BE(v, this.length);
+    this.length += 4;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatBE(v, this.length);
+    this.length += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.length);
+    this.length += 8;
+  }
+  u64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(v, this.length);
+    this.length += 8;
+  }
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.length);
+    this.length += 8;
+  }
+  /** The bytes written so far, as a view: the writer must not be written to afterwards. */
   toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.length));
+    return this.buf.subarray(0, this.length);
   }
   /** Internal: direct access for back-patching. */
   get raw(): Buffer {
@@ -240,20 +269,20 @@ export function writeValue(w: Amqp10Writer, v: AmqpValue): void {
       if (v.value === 0n) return w.u8(C.ULONG0);
       if (v.value <= 0xffn) return (w.u8(C.SMALLULONG), w.u8(Number(v.value)));
       w.u8(C.ULONG);
-      return w.fixed(8, (b, at) => b.writeBigUInt64BE(v.value, at));
+      return w.u64(v.value);
     case 'int':
       checkInt(v.value, 0x8000_0000, 'int');
-      if (v.value >= -128 && v.value <= 127) return (w.u8(C.SMALLINT), w.fixed(1, (b, at) => b.writeInt8(v.value, at)));
+      if (v.value >= -128 && v.value <= 127) return (w.u8(C.SMALLINT), w.i8(v.value));
       w.u8(C.INT);
-      return w.fixed(4, (b, at) => b.writeInt32BE(v.value, at));
+      return w.i32(v.value);
     case 'long':
       assert(v.value >= -(2n ** 63n) && v.value < 2n ** 63n, 'long out of range');
       if (v.value >= -128n && v.value <= 127n) {
         w.u8(C.SMALLLONG);
-        return w.fixed(1, (b, at) => b.writeInt8(Number(v.value), at));
+        return w.i8(Number(v.value));
       }
       w.u8(C.LONG);
-      return w.fixed(8, (b, at) => b.writeBigInt64BE(v.value, at));
+      return w.i64(v.value);
     case 'symbol':
       return writeVariable(w, symbolBytes(v.value), C.SYM8, C.SYM32);
     case 'map':
@@ -364,17 +393,17 @@ function writeFixedBody(w: Amqp10Writer, v: AmqpNumber | AmqpBigint | AmqpOpaque
       return w.u32(v.value);
     case 'byte':
       checkInt(v.value, 0x80, 'byte');
-      return w.fixed(1, (b, at) => b.writeInt8(v.value, at));
+      return w.i8(v.value);
     case 'short':
       checkInt(v.value, 0x8000, 'short');
-      return w.fixed(2, (b, at) => b.writeInt16BE(v.value, at));
+      return w.i16(v.value);
     case 'int':
       checkInt(v.value, 0x8000_0000, 'int');
-      return w.fixed(4, (b, at) => b.writeInt32BE(v.value, at));
+      return w.i32(v.value);
     case 'float':
-      return w.fixed(4, (b, at) => b.writeFloatBE(v.value, at));
+      return w.f32(v.value);
     case 'double':
-      return w.fixed(8, (b, at) => b.writeDoubleBE(v.value, at));
+      return w.f64(v.value);
     case 'char':
       assert(isScalar(v.value), 'char is not a Unicode scalar value');
       return w.u32(v.value);
@@ -382,14 +411,14 @@ function writeFixedBody(w: Amqp10Writer, v: AmqpNumber | AmqpBigint | AmqpOpaque
       assert(Number.isInteger(v.value), 'timestamp is not an integer');
       // A decoded timestamp beyond 2^53 is rounded (see the decoder); clamp so it always re-encodes.
       const ms = BigInt(v.value);
-      return w.fixed(8, (b, at) => b.writeBigInt64BE(ms > INT64_MAX ? INT64_MAX : ms < -INT64_MAX - 1n ? -INT64_MAX - 1n : ms, at));
+      return w.i64(ms > INT64_MAX ? INT64_MAX : ms < -INT64_MAX - 1n ? -INT64_MAX - 1n : ms);
     }
     case 'ulong':
       assert(v.value >= 0n && v.value <= 0xffff_ffff_ffff_ffffn, 'ulong out of range');
-      return w.fixed(8, (b, at) => b.writeBigUInt64BE(v.value, at));
+      return w.u64(v.value);
     case 'long':
       assert(v.value >= -(2n ** 63n) && v.value < 2n ** 63n, 'long out of range');
-      return w.fixed(8, (b, at) => b.writeBigInt64BE(v.value, at));
+      return w.i64(v.value);
     default:
       assert(v.value.length === OPAQUE_WIDTH[v.type], `${v.type} must be ${OPAQUE_WIDTH[v.type]} octets`);
       return w.bytes(v.value);
