@@ -59,6 +59,13 @@ describe('AMQP 1.0 frames: known answers', () => {
     assert.equal(encodeEmptyFrame().toString('hex'), '0000000802000000');
   });
 
+  it('matches an open frame another AMQP 1.0 implementation writes (fe2o3-amqp\'s transport test)', () => {
+    const bytes = hex('00000029 02 00 0000 005310 c0 1c 05 a1 04 31323334 a1 09 3132372e302e302e31 70 000003e8 60 0009 52 05');
+    const open = { kind: 'open', containerId: '1234', hostname: '127.0.0.1', maxFrameSize: 1000, channelMax: 9, idleTimeOut: 5 } as const;
+    assert.equal(encodeFrame(0, open).toString('hex'), bytes.toString('hex'));
+    assert.deepEqual(decodeAll(bytes, { expectProtocolHeader: false }), [{ type: 'amqp', channel: 0, performative: open }]);
+  });
+
   it('skips an extended header and keeps the channel', () => {
     const f = encodeFrame(5, { kind: 'end' });
     const extended = Buffer.concat([f.subarray(0, 8), Buffer.alloc(4), f.subarray(8)]);
