@@ -38,6 +38,7 @@ import type {
   BrokerRuntimeReport,
   BrokerSpec,
   BrokerUserSpec,
+  ReencryptionResult,
 } from './mq/ports.ts';
 
 export const BROKER_FILE = 'broker.json';
@@ -193,6 +194,31 @@ export class BrokerSupervisor implements BrokerRuntime {
     // for a store recovery. A running broker has them before the call returns.
     if (!busy) await sync;
     else sync.catch(() => undefined);
+  }
+
+  /**
+   * ReencryptBroker: rewrites every live message of a running broker into a new segment under a
+   * fresh data key (GenerateDataKey uses the KMS key's current material, so after a rotation the data
+   * moves onto it) and deletes the older segments with their wrapped keys, while clients keep
+   * working. Queued after the broker's other operations, so a reboot or quarantine waits for it.
+   */
+  async reencrypt(brokerId: string): Promise<ReencryptionResult> {
+    this.#checkOpen();
+    const slot = this.#slots.get(brokerId);
+    if (slot === undefined || slot.deleting) throw new Error(`broker ${brokerId} is not supervised`);
+    let result: ReencryptionResult | undefined;
+    await this.#enqueue(slot, async () => {
+      const running = slot.running;
+      if (running === undefined) throw new Error(`broker ${brokerId} is not running`);
+      const log = this.#log.child({ brokerId });
+      const started = Date.now();
+      log.info(running.store.stats(), 're-encryption started');
+      const done = await running.store.reencrypt();
+      result = { ...done, durationMs: Date.now() - started };
+      log.info({ ...result }, 're-encryption finished');
+    });
+    if (result === undefined) throw new Error('assertion failed: re-encryption without a result');
+    return result;
   }
 
   getEndpoints(brokerId: string): readonly BrokerInstanceEndpoints[] | undefined {

@@ -5,7 +5,7 @@
 // messages; DeleteBroker crypto-shreds: a copy of the broker's files taken before deletion cannot be
 // opened with the KMS that is left.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import {
   EnableKeyCommand,
   ListGrantsCommand,
   RevokeGrantCommand,
+  RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
@@ -35,8 +36,10 @@ import { KeyUnavailableError } from '../../src/crypto/key-provider.ts';
 import { openRootKey } from '../../src/crypto/root-key.ts';
 import { KmsKeyProvider } from '../../src/kms/kms-key-provider.ts';
 import { KmsService } from '../../src/kms/kms-service.ts';
+import { parseCiphertextHeader } from '../../src/kms/ciphertext.ts';
+import { decodeSegmentHeader, SEGMENTS_DIR, SEGMENT_SUFFIX } from '../../src/store/segment-format.ts';
 import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
-import { kmsClient, mqClient, startServer, type RunningServer } from '../helpers/server.ts';
+import { kmsClient, mqClient, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
 
 const CACHE_AGE_MS = 2_000;
 const CHECK_INTERVAL_MS = 2_000;
@@ -157,11 +160,23 @@ async function consume(endpoint: string, queue: string, count: number): Promise<
 }
 
 /** An open connection and a promise of the error it is closed with by the server. */
-async function holdConnection(endpoint: string): Promise<{ closed: Promise<Error> }> {
+async function holdConnection(endpoint: string): Promise<{ closed: Promise<Error>; close: () => Promise<void> }> {
   const conn = await connect(endpoint);
   conn.on('error', () => undefined);
   // Wrapped: an async function returning a bare promise would wait for it.
-  return { closed: new Promise<Error>((resolve) => conn.on('close', (error: Error) => resolve(error))) };
+  return { closed: new Promise<Error>((resolve) => conn.on('close', (error: Error) => resolve(error))), close: () => conn.close() };
+}
+
+/** Each segment file's wrapped data key (hex) and the KMS key-material version in its ciphertext blob. */
+function wrappedDataKeys(storeDir: string): { file: string; hex: string; materialVersion: number }[] {
+  const dir = join(storeDir, SEGMENTS_DIR);
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(SEGMENT_SUFFIX))
+    .map((file) => {
+      const header = decodeSegmentHeader(readFileSync(join(dir, file)));
+      assert.ok(header !== undefined && header !== 'malformed', `${file} has a segment header`);
+      return { file, hex: header.encryptedDataKey.toString('hex'), materialVersion: parseCiphertextHeader(header.encryptedDataKey).materialVersion };
+    });
 }
 
 async function mqGrantId(keyId: string): Promise<string> {
@@ -253,6 +268,39 @@ describe('key lifecycle', () => {
     const recovered = await waitForState(broker.id, 'RUNNING', KEY_BOUND_MS);
     assert.equal(recovered.ActionsRequired, undefined);
     assert.deepEqual(await consume(broker.endpoint, 'survives', bodies.length), bodies);
+  });
+
+  it('after a rotation, ReencryptBroker rewrites the data under fresh data keys on the new material while the broker serves; every message stays readable', async () => {
+    const key = await kms.send(new CreateKeyCommand({ Description: 'rotated' }));
+    const keyId = key.KeyMetadata!.KeyId!;
+    const broker = await createRunning('rotated', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: keyId } });
+    const bodies = Array.from({ length: 50 }, (_, i) => `rotated-${i}`);
+    await publishConfirmed(broker.endpoint, 'rotating', bodies.slice(0, 25));
+    const storeDir = join(server.dataDir, 'brokers', broker.id, 'store');
+    const beforeKeys = wrappedDataKeys(storeDir);
+    assert.ok(beforeKeys.length > 0);
+    assert.deepEqual(new Set(beforeKeys.map((k) => k.materialVersion)), new Set([1]));
+
+    await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
+    const held = await holdConnection(broker.endpoint);
+    const answer = await signedRequest(server, { method: 'POST', path: `/v1/brokers/${broker.id}/reencrypt`, body: '{}' });
+    assert.equal(answer.status, 200, answer.text);
+    const result = JSON.parse(answer.text) as { brokerId: string; messagesMoved: number; segmentsDeleted: number };
+    assert.equal(result.brokerId, broker.id);
+    assert.equal(result.messagesMoved, 25);
+    assert.ok(result.segmentsDeleted >= 1);
+
+    await publishConfirmed(broker.endpoint, 'rotating', bodies.slice(25)); // the broker kept serving
+    const afterKeys = wrappedDataKeys(storeDir);
+    const old = new Set(beforeKeys.map((k) => k.hex));
+    assert.deepEqual(afterKeys.filter((k) => old.has(k.hex)), [], 'no segment is left under a data key from before the re-encryption');
+    assert.deepEqual(new Set(afterKeys.map((k) => k.materialVersion)), new Set([2]), 'the new data keys are under the rotated material');
+    assert.deepEqual(await consume(broker.endpoint, 'rotating', bodies.length), bodies);
+    await held.close();
+
+    // Refused for an unknown broker, and for one that is not RUNNING.
+    const unknown = await signedRequest(server, { method: 'POST', path: `/v1/brokers/b-00000000-0000-0000-0000-000000000000/reencrypt`, body: '{}' });
+    assert.equal(unknown.status, 404);
   });
 
   it('DeleteBroker crypto-shreds: a copy of the files taken before deletion cannot be decrypted with the KMS that is left', async () => {

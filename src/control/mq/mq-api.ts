@@ -178,7 +178,10 @@ export class MqApi {
     const body = route.method === 'POST' || route.method === 'PUT' ? parseBodyObject(request.body) : {};
     let result: unknown;
     try {
-      result = await this.#exclusive((state) => this.#dispatch(route.operation, caller, state, labels, request.query, body));
+      result =
+        route.operation === 'ReencryptBroker'
+          ? await this.#reencryptBroker(caller, labels['broker-id'] ?? '')
+          : await this.#exclusive((state) => this.#dispatch(route.operation, caller, state, labels, request.query, body));
     } catch (error) {
       // Only Amazon MQ's own error types reach the caller; another service's (a KMS exception from a
       // port) or an internal error becomes InternalServerErrorException, whose message names nothing.
@@ -801,6 +804,23 @@ export class MqApi {
     }
     await this.#save(state);
     return response;
+  }
+
+  /**
+   * ReencryptBroker (SealMQ's own, issue 6): checked under the state lock, run outside it, since a
+   * re-encryption takes as long as the data it rewrites and the broker keeps serving meanwhile.
+   */
+  async #reencryptBroker(caller: CallerIdentity, brokerId: string): Promise<unknown> {
+    await this.#exclusive(async (state) => {
+      const broker = this.#brokerFor(state, caller, 'ReencryptBroker', brokerId);
+      if (broker.brokerState !== 'RUNNING') {
+        throw badRequest(`Broker [${broker.brokerId}] can't be re-encrypted in state [${broker.brokerState}]. Re-encrypt a broker in state [RUNNING].`, 'broker-id');
+      }
+    });
+    const reencrypt = this.#deps.runtime.reencrypt?.bind(this.#deps.runtime);
+    if (reencrypt === undefined) throw badRequest('Re-encryption is not available for this broker.', 'broker-id');
+    const result = await reencrypt(brokerId);
+    return { brokerId, messagesMoved: result.messagesMoved, segmentsDeleted: result.segmentsDeleted, durationMs: result.durationMs };
   }
 
   async #rebootBroker(state: MqStateDocument, broker: BrokerRecord): Promise<unknown> {

@@ -116,6 +116,18 @@ export interface BrokerRuntime {
   applyUsers(brokerId: string, users: readonly BrokerUserSpec[]): Promise<void>;
   /** The broker's instances and listeners, or undefined while it has none. */
   getEndpoints(brokerId: string): readonly BrokerInstanceEndpoints[] | undefined;
+  /**
+   * Rewrites a running broker's stored data under fresh data keys (from the KMS key's current
+   * material) while it keeps serving; resolves when done. Optional: runtimes without it refuse.
+   */
+  reencrypt?(brokerId: string): Promise<ReencryptionResult>;
+}
+
+/** What a re-encryption did. */
+export interface ReencryptionResult {
+  readonly messagesMoved: number;
+  readonly segmentsDeleted: number;
+  readonly durationMs: number;
 }
 
 /** Outcome of looking up a customer-managed key for a new broker. */

@@ -29,7 +29,9 @@ export type MqOperation =
   | 'DeleteTags'
   | 'ListTags'
   | 'DescribeBrokerEngineTypes'
-  | 'DescribeBrokerInstanceOptions';
+  | 'DescribeBrokerInstanceOptions'
+  // SealMQ's own (issue 6): rewrite a broker's data under fresh data keys.
+  | 'ReencryptBroker';
 
 export interface MqRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -48,6 +50,7 @@ export const MQ_ROUTES: readonly MqRoute[] = [
   { method: 'DELETE', path: '/v1/brokers/{broker-id}', operation: 'DeleteBroker', status: 200 },
   { method: 'POST', path: '/v1/brokers/{broker-id}/reboot', operation: 'RebootBroker', status: 200 },
   { method: 'POST', path: '/v1/brokers/{broker-id}/promote', operation: 'Promote', status: 200 },
+  { method: 'POST', path: '/v1/brokers/{broker-id}/reencrypt', operation: 'ReencryptBroker', status: 200 },
   { method: 'GET', path: '/v1/brokers/{broker-id}/users', operation: 'ListUsers', status: 200 },
   { method: 'POST', path: '/v1/brokers/{broker-id}/users/{username}', operation: 'CreateUser', status: 200 },
   { method: 'PUT', path: '/v1/brokers/{broker-id}/users/{username}', operation: 'UpdateUser', status: 200 },
