@@ -41,7 +41,7 @@ export type Amqp10DecodeErrorCode =
   | 'BAD_BOOLEAN'
   /** Lists, maps, arrays and described values nested deeper than the codec accepts. */
   | 'TOO_DEEP'
-  /** An array whose element constructor is a described type (not supported by this codec). */
+  /** An array whose element constructor is a described type of a described type (not supported). */
   | 'UNSUPPORTED_ARRAY'
   /** Octets left over after a performative (other than a transfer's payload) or a section. */
   | 'TRAILING_BYTES'

@@ -62,6 +62,19 @@ export const valueArb: fc.Arbitrary<AmqpValue> = fc.letrec<{ value: AmqpValue; a
       (value) => ({ type: 'array' as const, elementType: 'map' as const, value }),
     ),
     fc.array(tie('array'), { maxLength: 3 }).map((value) => ({ type: 'array' as const, elementType: 'array' as const, value })),
+    fc
+      .tuple(
+        fc.oneof(ulongArb.map((value) => ({ type: 'ulong' as const, value })), symbolStringArb.map((value) => ({ type: 'symbol' as const, value }))),
+        fc.constantFrom(...scalarTypes),
+      )
+      .chain(([descriptor, elementType]) =>
+        fc.array(scalarArbs[elementType]!, { maxLength: 4 }).map((values) => ({
+          type: 'array' as const,
+          elementType,
+          descriptor,
+          value: values.map((value) => ({ type: 'described' as const, descriptor, value })),
+        })),
+      ),
   ),
 })).value;
 

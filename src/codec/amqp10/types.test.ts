@@ -60,6 +60,11 @@ describe('AMQP 1.0 types: known answers', () => {
     ['array8 of sym8', array('symbol', [symbol('a'), symbol('bc')]), 'e0 07 02 a3 0161 02 6263'],
     ['array8 of uint', array('uint', [uint(1)]), 'e0 06 01 70 00000001'],
     ['described accepted', described(ulong(0x24), []), '00 53 24 45'],
+    [
+      'array8 of described lists',
+      { type: 'array', elementType: 'list', descriptor: ulong(0x24), value: [described(ulong(0x24), []), described(ulong(0x24), [true])] },
+      'e0 16 02 00 53 24 d0 00000004 00000000 00000005 00000001 41',
+    ],
   ];
   for (const [name, value, bytes] of vectors) {
     it(`${name} encodes to ${bytes}`, () => {
@@ -111,8 +116,8 @@ describe('AMQP 1.0 types: bad input', () => {
   it('refuses a char that is a surrogate', () => assertDecodeError(hex('73 0000d800'), 'BAD_TEXT'));
   it('refuses a boolean octet other than 0 or 1', () => assertDecodeError(hex('56 02'), 'BAD_BOOLEAN'));
   it('refuses trailing bytes', () => assertDecodeError(hex('40 40'), 'TRAILING_BYTES'));
-  it('refuses arrays of described types as not implemented', () =>
-    assertDecodeError(hex('e0 05 01 00 5324 45'), 'UNSUPPORTED_ARRAY', 'amqp:not-implemented'));
+  it('refuses arrays of doubly described types as not implemented', () =>
+    assertDecodeError(hex('e0 08 01 00 5324 00 5325 45'), 'UNSUPPORTED_ARRAY', 'amqp:not-implemented'));
   it(`refuses nesting deeper than ${NESTING_MAX_DEPTH}`, () => {
     let ok: AmqpValue = null;
     for (let i = 0; i < NESTING_MAX_DEPTH; i++) ok = [ok];

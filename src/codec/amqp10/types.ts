@@ -59,10 +59,14 @@ export type AmqpPrimitiveTypeName =
   | AmqpNumberTypeName
   | AmqpBigintTypeName
   | AmqpOpaqueTypeName;
-/** An array: one element type, elements encoded without their own constructors. */
+/**
+ * An array: one element type, elements encoded without their own constructors. With a
+ * `descriptor`, every element is an AmqpDescribed with that descriptor and a value of `elementType`.
+ */
 export interface AmqpArray {
   readonly type: 'array';
   readonly elementType: AmqpPrimitiveTypeName;
+  readonly descriptor?: AmqpValue;
   readonly value: AmqpValue[];
 }
 export interface AmqpDescribed {
@@ -436,18 +440,33 @@ function writeArray(w: Amqp10Writer, a: AmqpArray): void {
   w.u8(C.ARRAY32);
   w.u32(0);
   w.u32(a.value.length);
+  // Elements of a described array are described values sharing the array's descriptor; only their
+  // values are written, after the one constructor `0x00 descriptor code`.
+  let descriptorBytes: Buffer | undefined;
+  let items = a.value;
+  if (a.descriptor !== undefined) {
+    descriptorBytes = encodeValue(a.descriptor);
+    items = a.value.map((e) => {
+      assert(typeOf(e) === 'described', 'a described array holds a value that is not described');
+      const d = e as AmqpDescribed;
+      assert(encodeValue(d.descriptor).equals(descriptorBytes!), 'a described array holds another descriptor');
+      return d.value;
+    });
+    w.u8(C.DESCRIBED);
+    w.bytes(descriptorBytes);
+  }
   let code: number = ARRAY_CONSTRUCTOR[a.elementType];
   const encoded: Buffer[] = [];
   if (a.elementType === 'binary' || a.elementType === 'string' || a.elementType === 'symbol') {
     // One constructor for all elements: the 8-bit form only when every element fits it.
-    for (const e of a.value) {
+    for (const e of items) {
       assert(typeOf(e) === a.elementType, `array of ${a.elementType} holds a ${typeOf(e)}`);
       encoded.push(a.elementType === 'string' ? Buffer.from(e as string, 'utf8') : a.elementType === 'symbol' ? symbolBytes((e as AmqpSymbol).value) : (e as Buffer));
     }
     if (encoded.every((b) => b.length <= 0xff)) code -= 0x10;
   }
   w.u8(code);
-  a.value.forEach((e, i) => {
+  items.forEach((e, i) => {
     assert(typeOf(e) === a.elementType, `array of ${a.elementType} holds a ${typeOf(e)}`);
     writeArrayElement(w, e, code, encoded[i]);
   });
@@ -758,15 +777,23 @@ const ZERO_WIDTH_CODES = new Set<number>([C.NULL, C.TRUE, C.FALSE, C.UINT0, C.UL
 
 function readArray(r: Amqp10Reader, width: 1 | 4, depth: number): AmqpArray {
   const { count, outerEnd } = openCompound(r, width, depth, true);
-  const code = r.u8();
-  if (code === C.DESCRIBED) throw new Amqp10DecodeError('UNSUPPORTED_ARRAY', 'NOT_IMPLEMENTED', 'arrays of described types');
+  let code = r.u8();
+  let descriptor: AmqpValue | undefined;
+  if (code === C.DESCRIBED) {
+    descriptor = readValue(r, depth + 1);
+    code = r.u8();
+    if (code === C.DESCRIBED) throw new Amqp10DecodeError('UNSUPPORTED_ARRAY', 'NOT_IMPLEMENTED', 'arrays of doubly described types');
+  }
   const elementType = ELEMENT_TYPE[code];
   if (elementType === undefined) throw decodeError('UNKNOWN_CONSTRUCTOR', `array element format code 0x${code.toString(16).padStart(2, '0')}`);
   if (count > r.remaining && !ZERO_WIDTH_CODES.has(code)) {
     throw decodeError('BAD_COMPOUND_SIZE', `count ${count} exceeds the ${r.remaining} octets of its array`);
   }
   const value: AmqpValue[] = [];
-  for (let i = 0; i < count; i++) value.push(readData(r, code, depth + 1));
+  for (let i = 0; i < count; i++) {
+    const data = readData(r, code, depth + 1);
+    value.push(descriptor === undefined ? data : { type: 'described', descriptor, value: data });
+  }
   closeCompound(r, outerEnd);
-  return { type: 'array', elementType, value };
+  return descriptor === undefined ? { type: 'array', elementType, value } : { type: 'array', elementType, descriptor, value };
 }
