@@ -19,7 +19,7 @@ import {
   SENDER_SETTLE_MODE,
 } from './generated.ts';
 import { compositeArb } from './test-arbitraries.ts';
-import { type AmqpDescribed, decodeValue, encodeValue, FORMAT_CODE, symbol } from './types.ts';
+import { type AmqpDescribed, decodeValue, encodeValue, FORMAT_CODE, symbol, typeOf } from './types.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -39,6 +39,23 @@ describe('AMQP 1.0 generated composites', () => {
     const handWritten = new Set<number>(Object.values(FORMAT_CODE));
     for (const e of PRIMITIVE_ENCODINGS) assert.ok(handWritten.has(e.code), `${e.name} 0x${e.code.toString(16)}`);
     assert.equal(handWritten.size, PRIMITIVE_ENCODINGS.length + 1); // + 0x00, the described-type constructor
+  });
+
+  it('decodes every encoding of types.xml to its type, with the width the spec gives', () => {
+    for (const e of PRIMITIVE_ENCODINGS) {
+      const w = e.width;
+      const size = (n: number) => (w === 1 ? [n] : [0, 0, 0, n]);
+      const bytes =
+        e.category === 'fixed'
+          ? [e.code, ...Array(w).fill(0)]
+          : e.category === 'variable'
+            ? [e.code, ...size(0)]
+            : e.category === 'compound'
+              ? [e.code, ...size(w), ...Array(w).fill(0)]
+              : [e.code, ...size(w + 1), ...Array(w).fill(0), FORMAT_CODE.NULL];
+      const v = decodeValue(Buffer.from(bytes));
+      assert.equal(typeOf(v), e.type, `${e.name} (0x${e.code.toString(16)})`);
+    }
   });
 
   it('has the spec\'s descriptors, definitions and choices', () => {
