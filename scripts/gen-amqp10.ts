@@ -86,9 +86,8 @@ export function parseXml(text: string, where: string): { root: XmlNode; comments
       }
     } else if (m[7] !== undefined) {
       fail(`${where}: malformed markup at offset ${m.index}`);
-    } else if (m[6] !== undefined && m[6].trim() !== '' && stack.length > 1) {
-      // Documentation text inside elements is not needed by the generator.
     }
+    // Text between elements (m[6]) is documentation the generator does not need.
   }
   if (stack.length !== 1) fail(`${where}: <${stack.at(-1)!.name}> is not closed`);
   const root = stack[0]!.children.find((c) => c.name === 'amqp') ?? fail(`${where}: no <amqp> element`);
