@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -129,5 +130,31 @@ describe('startSealMQ', () => {
         await running.close();
       }
     }
+  });
+
+  it('stops serving when the audit trail cannot write: an API call that cannot be audited ends SealMQ', async () => {
+    const dataDir = join(root, 'audit-fails');
+    const config = loadConfig({ env: { SEALMQ_AUDIT_DIGEST_INTERVAL_MS: '60000' }, flags: { dataDir, apiPort: '0', amqpsPort: '0' } });
+    let stoppedWith: Error | undefined;
+    const stopped = new Promise<void>((resolve) => {
+      void startSealMQ({ config, logger: silentLogger(), onStopped: (reason) => ((stoppedWith = reason), resolve()) }).then(async (running) => {
+        assert.ok(existsSync(join(dataDir, 'audit', 'logs')));
+        // The trail's log folder becomes a file: the next event cannot be written.
+        renameSync(join(dataDir, 'audit', 'logs'), join(dataDir, 'audit', 'logs.moved'));
+        writeFileSync(join(dataDir, 'audit', 'logs'), '');
+        const caPem = readFileSync(running.endpoints.caFile!, 'utf8');
+        await new Promise<void>((done) => {
+          const req = httpsRequest(running.endpoints.api, { method: 'POST', ca: caPem, headers: { 'x-amz-target': 'TrentService.ListKeys' } }, (res) => {
+            res.resume();
+            res.on('end', () => done());
+          });
+          req.on('error', () => done());
+          req.end('{}');
+        });
+      });
+    });
+    await stopped;
+    assert.match(String(stoppedWith?.message), /audit trail failed/);
+    assert.ok(!existsSync(join(dataDir, 'endpoints.json')), 'SealMQ stopped: endpoints.json removed');
   });
 });

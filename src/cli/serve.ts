@@ -107,6 +107,11 @@ export interface StartOptions {
   rootPassphrase?: string;
   /** Poll interval of the certificate watcher. */
   certificateWatchIntervalMs?: number;
+  /**
+   * Told when SealMQ stops by itself (the audit trail failed) once everything is closed. Default:
+   * `process.exitCode = 1`, so the process ends non-zero when nothing is left running.
+   */
+  onStopped?: (reason: Error) => void;
 }
 
 /** Starts everything; on failure closes what was started and rethrows. */
@@ -341,9 +346,8 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
 
     let closing: Promise<void> | undefined;
     stopForAudit = () => {
-      // Exit non-zero once everything is closed (nothing is left to keep the process alive).
-      process.exitCode = 1;
-      void (closing ??= closeAll());
+      const reason = new Error(`the audit trail failed: ${audit.failure?.message ?? 'unknown'}`);
+      void (closing ??= closeAll()).then(() => (options.onStopped ?? (() => (process.exitCode = 1)))(reason));
     };
     if (audit.failure !== undefined) stopForAudit();
     return {
