@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { runAuditList, runAuditVerify, type AuditCommandResult } from '../audit/audit-commands.ts';
 import { writeCredentialsFile } from '../identity/access-keys.ts';
+import { addBrokerCommands } from './broker-commands.ts';
 import { CliError, IdentityClient } from './identity-client.ts';
 import { ConfigError, loadConfig, unknownEnvSettings } from '../util/config.ts';
 import { createLogger } from '../util/logger.ts';
@@ -85,6 +86,7 @@ Logs are JSON lines on stdout; the ready message goes to stderr. Stop with Ctrl-
 
   addIdentityCommands(program, io);
   addAuditCommands(program, io);
+  addBrokerCommands(program, io);
   return program;
 }
 

@@ -5,7 +5,7 @@
 // messages; DeleteBroker crypto-shreds: a copy of the broker's files taken before deletion cannot be
 // opened with the KMS that is left.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -39,7 +39,7 @@ import { KmsService } from '../../src/kms/kms-service.ts';
 import { parseCiphertextHeader } from '../../src/kms/ciphertext.ts';
 import { decodeSegmentHeader, SEGMENTS_DIR, SEGMENT_SUFFIX } from '../../src/store/segment-format.ts';
 import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
-import { kmsClient, mqClient, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
+import { kmsClient, mqClient, runCli, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
 
 const CACHE_AGE_MS = 2_000;
 const CHECK_INTERVAL_MS = 2_000;
@@ -201,6 +201,8 @@ function tempDir(prefix: string): string {
 describe('key lifecycle', () => {
   let customerKeyId: string;
   let customerKeyArn: string;
+  /** The re-encrypted broker and its wrapped data keys from before, for verify-at-rest once the server is stopped. */
+  let rotated: { id: string; keyArn: string; oldWrappedKeys: Set<string> } | undefined;
 
   before(async () => {
     const key = await kms.send(new CreateKeyCommand({ Description: 'key lifecycle' }));
@@ -283,9 +285,11 @@ describe('key lifecycle', () => {
 
     await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));
     const held = await holdConnection(broker.endpoint);
-    const answer = await signedRequest(server, { method: 'POST', path: `/v1/brokers/${broker.id}/reencrypt`, body: '{}' });
-    assert.equal(answer.status, 200, answer.text);
-    const result = JSON.parse(answer.text) as { brokerId: string; messagesMoved: number; segmentsDeleted: number };
+    const cli = await runCli(['broker', 'reencrypt', broker.id, '--data-dir', server.dataDir]);
+    assert.equal(cli.exitCode, 0, cli.stderr);
+    assert.match(cli.stderr, /re-encrypting broker/);
+    assert.match(cli.stderr, /re-encrypted broker .*: 25 messages moved/);
+    const result = JSON.parse(cli.stdout) as { brokerId: string; messagesMoved: number; segmentsDeleted: number };
     assert.equal(result.brokerId, broker.id);
     assert.equal(result.messagesMoved, 25);
     assert.ok(result.segmentsDeleted >= 1);
@@ -297,6 +301,7 @@ describe('key lifecycle', () => {
     assert.deepEqual(new Set(afterKeys.map((k) => k.materialVersion)), new Set([2]), 'the new data keys are under the rotated material');
     assert.deepEqual(await consume(broker.endpoint, 'rotating', bodies.length), bodies);
     await held.close();
+    rotated = { id: broker.id, keyArn: key.KeyMetadata!.Arn!, oldWrappedKeys: new Set(beforeKeys.map((k) => k.hex)) };
 
     // Refused for an unknown broker, and for one that is not RUNNING.
     const unknown = await signedRequest(server, { method: 'POST', path: `/v1/brokers/b-00000000-0000-0000-0000-000000000000/reencrypt`, body: '{}' });
@@ -346,5 +351,42 @@ describe('key lifecycle', () => {
     } finally {
       await kmsAfter.close();
     }
+  });
+
+  it('verify-at-rest (SealMQ stopped) accounts for every byte of the re-encrypted broker, and finds an injected plaintext file and a flipped byte', async () => {
+    assert.ok(rotated !== undefined, 'the re-encryption test ran');
+    const { id, keyArn, oldWrappedKeys } = rotated;
+    await server.stop().catch(() => undefined); // stopped already by the test before; the KMS files are read at rest
+    const keyId = keyArn.slice(keyArn.lastIndexOf('/') + 1);
+    const clean = await runCli(['broker', 'verify-at-rest', id, '--data-dir', server.dataDir, '--json']);
+    assert.equal(clean.exitCode, 0, clean.stdout + clean.stderr);
+    const report = JSON.parse(clean.stdout) as { segments: { file: string; formatVersion: number; kmsKeyId: string; keyMaterialVersion: number; wrappedDataKeyHex: string; records: number }[]; findings: unknown[] };
+    assert.deepEqual(report.findings, []);
+    assert.ok(report.segments.length >= 1);
+    for (const segment of report.segments) {
+      assert.equal(segment.formatVersion, 1);
+      assert.equal(segment.kmsKeyId, keyId);
+      assert.equal(segment.keyMaterialVersion, 2);
+      assert.equal(oldWrappedKeys.has(segment.wrappedDataKeyHex), false, `${segment.file} is under a data key from before the re-encryption`);
+    }
+    assert.ok(report.segments.reduce((n, s) => n + s.records, 0) >= 50, 'the records of the 50 messages are counted');
+    const text = await runCli(['broker', 'verify-at-rest', id, '--data-dir', server.dataDir]);
+    assert.match(text.stdout, /material v2/);
+
+    const storeDir = join(server.dataDir, 'brokers', id, 'store');
+    writeFileSync(join(storeDir, 'segments', 'notes.txt'), 'plaintext that should not be here');
+    const segmentFile = join(storeDir, 'segments', report.segments.at(-1)!.file.split('/').at(-1)!);
+    const bytes = readFileSync(segmentFile);
+    const flipAt = bytes.length - 20; // inside the last chunk's ciphertext
+    bytes[flipAt] = bytes[flipAt]! ^ 0x01;
+    writeFileSync(segmentFile, bytes);
+    const tampered = await runCli(['broker', 'verify-at-rest', id, '--data-dir', server.dataDir]);
+    assert.equal(tampered.exitCode, 1, tampered.stdout + tampered.stderr);
+    writeFileSync(join(server.dataDir, 'brokers', id, 'dump.bin'), 'more plaintext');
+    assert.match(tampered.stdout, /FINDING store\/segments\/notes\.txt: unknown file/);
+    assert.match(tampered.stdout, /FINDING store\/segments\/\d+\.seg bytes \d+\.\.\d+: chunk fails authentication/);
+    const again = await runCli(['broker', 'verify-at-rest', id, '--data-dir', server.dataDir]);
+    assert.equal(again.exitCode, 1);
+    assert.match(again.stdout, /FINDING dump\.bin: unknown file/);
   });
 });
