@@ -16,7 +16,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import type { AuditSink } from '../core/audit-sink.ts';
+import { AuditEventSource, AuditEventType, type AuditSink } from '../core/audit-sink.ts';
 import { Broker } from '../core/broker.ts';
 import type { FlowControlOptions } from '../core/flow-control.ts';
 import { KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
@@ -216,6 +216,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       const done = await running.store.reencrypt();
       result = { ...done, durationMs: Date.now() - started };
       log.info({ ...result }, 're-encryption finished');
+      this.#auditService(slot, 'BrokerReencrypted', { ...result });
     });
     if (result === undefined) throw new Error('assertion failed: re-encryption without a result');
     return result;
@@ -393,6 +394,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       }, this.#options.keyCheckIntervalMs ?? 60_000);
       keyTimer.unref();
       slot.running = { store, broker, listener, keyTimer, sessions };
+      if (slot.keyProblem) this.#auditService(slot, 'BrokerRecovered', { how: kind });
       slot.keyProblem = false;
       log.info({ engineType: spec.engineType, amqpsPort: listener.port, keyKind: spec.encryption.kind, how: kind }, 'broker running');
       this.#report(slot, { state: 'RUNNING' });
@@ -439,6 +441,30 @@ export class BrokerSupervisor implements BrokerRuntime {
     this.#listenersChanged();
   }
 
+  /**
+   * A key-lifecycle service event (issue 6): KmsKeyCheckFailed, BrokerQuarantined, BrokerRecovered,
+   * BrokerDeleted (with what was shredded), BrokerReencrypted. Names keys and grants, never material.
+   */
+  #auditService(slot: Slot, eventName: string, data: Record<string, unknown>, errorCode?: string): void {
+    const { accountId, region } = this.#options;
+    const keyArn = (data.keyArn as string | undefined) ?? slot.spec?.encryption.keyArn;
+    this.#options.audit?.record({
+      eventSource: AuditEventSource.MQ,
+      eventName,
+      eventType: AuditEventType.ServiceEvent,
+      userIdentity: { type: 'AWSService', invokedBy: 'mq.amazonaws.com' },
+      awsRegion: region,
+      recipientAccountId: accountId,
+      readOnly: false,
+      ...(errorCode !== undefined ? { errorCode } : {}),
+      resources: [
+        ...(slot.spec?.brokerArn !== undefined ? [{ ARN: slot.spec.brokerArn, type: 'AWS::AmazonMQ::Broker', accountId }] : []),
+        ...(keyArn !== undefined ? [{ ARN: keyArn, type: 'AWS::KMS::Key', accountId }] : []),
+      ],
+      additionalEventData: { brokerId: slot.brokerId, ...data },
+    });
+  }
+
   #listenersChanged(): void {
     try {
       this.#options.onListenersChanged?.();
@@ -458,8 +484,10 @@ export class BrokerSupervisor implements BrokerRuntime {
     const keyArn = slot.spec?.encryption.keyArn ?? 'unknown';
     const replyText = `CONNECTION_FORCED - the broker's KMS key ${keyArn} cannot be used (${error.reason}); the broker is quarantined`;
     await Promise.all([...running.sessions].map((session) => session.close(replyText).catch(() => undefined)));
+    const connectionsClosed = running.sessions.size;
     await this.#stop(slot);
     this.#log.warn({ brokerId: slot.brokerId, keyArn, reason: error.reason }, 'broker quarantined: its KMS key cannot be used');
+    this.#auditService(slot, 'BrokerQuarantined', { reason: error.reason, connectionsClosed }, 'INVALID_KMS_KEY');
     this.#retryLater(slot);
   }
 
@@ -478,13 +506,21 @@ export class BrokerSupervisor implements BrokerRuntime {
         log.info({ grantId: encryption.grantId }, 'broker grant retired');
       }
       // Every service-owned key made for this broker (also one made just before a crash).
+      const destroyedKeys: string[] = [];
       for (const key of kms.listServiceOwnedKeys().filter((k) => k.OwnerId === slot.brokerId)) {
         await kms.destroyServiceOwnedKey(key.KeyId);
+        destroyedKeys.push(key.Arn);
       }
       await SegmentMessageStore.destroy(join(dir, BROKER_STORE_DIR));
       await rm(dir, { recursive: true, force: true });
       this.#slots.delete(slot.brokerId);
       log.info('broker deleted');
+      this.#auditService(slot, 'BrokerDeleted', {
+        ...(encryption !== undefined ? { keyArn: encryption.keyArn, keyKind: encryption.kind } : {}),
+        ...(encryption?.grantId !== undefined ? { grantRetired: encryption.grantId } : {}),
+        serviceOwnedKeysDestroyed: destroyedKeys,
+        filesRemoved: true,
+      });
       this.#report(slot, { state: 'DELETED' });
     } catch (error) {
       // The record stays DELETION_IN_PROGRESS; the next start of SealMQ finishes the deletion.
@@ -515,6 +551,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         if (slot.running !== undefined && !slot.keyProblem) {
           slot.keyProblem = true;
           const running = slot.running;
+          this.#auditService(slot, 'KmsKeyCheckFailed', { reason: event.error.reason }, 'INVALID_KMS_KEY');
           this.#report(slot, { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction(slot.spec?.encryption, event.error)] });
           void this.#enqueue(slot, () => this.#quarantine(slot, running, event.error));
         }
@@ -523,6 +560,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         log.info('the broker KMS key is usable again');
         if (slot.running !== undefined && slot.keyProblem) {
           slot.keyProblem = false;
+          this.#auditService(slot, 'BrokerRecovered', { how: 'key-check' });
           this.#report(slot, { state: 'RUNNING' });
         }
         return;

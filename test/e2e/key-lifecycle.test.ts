@@ -203,6 +203,8 @@ describe('key lifecycle', () => {
   let customerKeyArn: string;
   /** The re-encrypted broker and its wrapped data keys from before, for verify-at-rest once the server is stopped. */
   let rotated: { id: string; keyArn: string; oldWrappedKeys: Set<string> } | undefined;
+  /** Broker ids by test, for the audit trail check at the end. */
+  const ids: Record<string, string> = {};
 
   before(async () => {
     const key = await kms.send(new CreateKeyCommand({ Description: 'key lifecycle' }));
@@ -212,6 +214,7 @@ describe('key lifecycle', () => {
 
   it('a revoked mq_grant quarantines the broker for good: clients told why, new connections refused, reboot refused; DeleteBroker is the way out', async () => {
     const broker = await createRunning('revoked', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: customerKeyId } });
+    ids.revoked = broker.id;
     await publishConfirmed(broker.endpoint, 'kept', ['r1', 'r2']);
     const held = await holdConnection(broker.endpoint);
 
@@ -248,6 +251,7 @@ describe('key lifecycle', () => {
     const key = await kms.send(new CreateKeyCommand({ Description: 'scheduled then cancelled' }));
     const keyId = key.KeyMetadata!.KeyId!;
     const broker = await createRunning('cancelled', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: keyId } });
+    ids.cancelled = broker.id;
     const bodies = Array.from({ length: 20 }, (_, i) => `cancelled-${i}`);
     await publishConfirmed(broker.endpoint, 'survives', bodies);
     const held = await holdConnection(broker.endpoint);
@@ -311,6 +315,7 @@ describe('key lifecycle', () => {
   it('DeleteBroker crypto-shreds: a copy of the files taken before deletion cannot be decrypted with the KMS that is left', async () => {
     const owned = await createRunning('shred-owned');
     const customer = await createRunning('shred-customer', { EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId: customerKeyId } });
+    ids.shredOwned = owned.id;
     for (const broker of [owned, customer]) await publishConfirmed(broker.endpoint, 'secret', ['s1', 's2', 's3']);
 
     // What an attacker with the disk would copy before the deletion: the broker's files and the KMS.
@@ -388,5 +393,29 @@ describe('key lifecycle', () => {
     const again = await runCli(['broker', 'verify-at-rest', id, '--data-dir', server.dataDir]);
     assert.equal(again.exitCode, 1);
     assert.match(again.stdout, /FINDING dump\.bin: unknown file/);
+  });
+
+  it('every key-lifecycle event is in the audit trail, and `sealmq audit verify` passes', async () => {
+    await server.stop().catch(() => undefined);
+    const listed = await runCli(['audit', 'list', '--data-dir', server.dataDir, '--json']);
+    assert.equal(listed.exitCode, 0, listed.stderr);
+    const events = listed.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { eventName: string; eventType: string; additionalEventData?: Record<string, unknown> });
+    const named = (eventName: string, brokerId: string | undefined) =>
+      events.filter((e) => e.eventName === eventName && e.eventType === 'ServiceEvent' && e.additionalEventData?.brokerId === brokerId);
+    assert.equal(named('KmsKeyCheckFailed', ids.revoked).length, 1, 'the failed key check');
+    assert.equal(named('BrokerQuarantined', ids.revoked).length, 1, 'the quarantine');
+    assert.equal(named('BrokerRecovered', ids.revoked).length, 0, 'a revoked grant never recovers');
+    assert.equal(named('BrokerDeleted', ids.revoked)[0]?.additionalEventData?.grantRetired !== undefined, true, 'the delete names the retired grant');
+    assert.equal(named('BrokerQuarantined', ids.cancelled).length, 1);
+    assert.equal(named('BrokerRecovered', ids.cancelled).length, 1, 'the recovery');
+    const shred = named('BrokerDeleted', ids.shredOwned)[0]?.additionalEventData;
+    assert.equal((shred?.serviceOwnedKeysDestroyed as string[] | undefined)?.length, 1, 'the shred names the destroyed service-owned key');
+    const reencrypted = named('BrokerReencrypted', rotated?.id)[0]?.additionalEventData;
+    assert.equal(reencrypted?.messagesMoved, 25, 'the re-encryption');
+    const verified = await runCli(['audit', 'verify', '--data-dir', server.dataDir]);
+    assert.equal(verified.exitCode, 0, verified.stdout + verified.stderr);
   });
 });
