@@ -16,6 +16,7 @@ import type { KeyProvider } from '../crypto/key-provider.ts';
 import { parseCredentialsFile } from '../identity/access-keys.ts';
 import { NodeSha256 } from '../identity/sigv4.ts';
 import { KmsKeyProvider, mqViaService } from '../kms/kms-key-provider.ts';
+import { parseCiphertextHeader } from '../kms/ciphertext.ts';
 import { KmsService } from '../kms/kms-service.ts';
 import { verifySegmentStore, type VerifyReport } from '../store/segment-verifier.ts';
 import { CliError, RemoteApiError } from './identity-client.ts';
@@ -101,7 +102,13 @@ export async function verifyBrokerAtRest(dataDir: string, brokerId: string, root
         : encryption.kind === 'SERVICE_MANAGED'
           ? KmsKeyProvider.forCaller(kms, caller, { viaService: mqViaService(region) })
           : KmsKeyProvider.forCaller(kms, caller);
-    const report = await verifySegmentStore({ dataDir: join(brokerDir, 'store'), brokerId, kmsKeyId: encryption.keyArn, keyProvider });
+    const report = await verifySegmentStore({
+      dataDir: join(brokerDir, 'store'),
+      brokerId,
+      kmsKeyId: encryption.keyArn,
+      keyProvider,
+      describeEncryptedDataKey: parseCiphertextHeader,
+    });
     // Beside the store only broker.json belongs in the broker directory (no secrets in it; see broker-supervisor.ts).
     const extra = (await readdir(brokerDir)).filter((name) => name !== 'broker.json' && name !== 'store');
     return {

@@ -7,7 +7,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aes256Gcm, AEAD_KEY_BYTES } from '../crypto/aead.ts';
 import type { KeyProvider } from '../crypto/key-provider.ts';
-import { parseCiphertextHeader } from '../kms/ciphertext.ts';
 import {
   CHUNK_HEADER_BYTES,
   ChunkKind,
@@ -55,6 +54,11 @@ export interface VerifyOptions {
   readonly brokerId: string;
   readonly kmsKeyId: string;
   readonly keyProvider: KeyProvider;
+  /**
+   * Reads the KMS key and key-material version from a wrapped data key (the KMS's blob header, which
+   * the store does not know: src/kms/ciphertext.ts's parseCiphertextHeader); throws if it is none.
+   */
+  readonly describeEncryptedDataKey: (encryptedDataKey: Buffer) => { readonly keyId: string; readonly materialVersion: number };
 }
 
 const SEGMENT_CONTEXT_PURPOSE = 'segment';
@@ -97,7 +101,7 @@ async function verifySegment(options: VerifyOptions, file: string, segmentId: nu
   let kmsKeyId = 'unknown';
   let keyMaterialVersion = 0;
   try {
-    const blob = parseCiphertextHeader(header.encryptedDataKey);
+    const blob = options.describeEncryptedDataKey(header.encryptedDataKey);
     kmsKeyId = blob.keyId;
     keyMaterialVersion = blob.materialVersion;
   } catch {
