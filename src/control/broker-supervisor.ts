@@ -118,6 +118,8 @@ interface Slot {
   deleting: boolean;
   /** A key-unavailable report was sent and not yet undone. */
   keyProblem: boolean;
+  /** A quarantine is stopping the broker: a key that works again meanwhile no longer undoes it. */
+  quarantining: boolean;
   /** Why the last open failed, if it did. */
   lastError: Error | undefined;
   /** A later open after the KMS refused the key (re-enabling it brings the broker back). */
@@ -302,6 +304,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       usersVersion: 0,
       deleting: false,
       keyProblem: false,
+      quarantining: false,
       lastError: undefined,
       retryTimer: undefined,
     };
@@ -480,12 +483,19 @@ export class BrokerSupervisor implements BrokerRuntime {
    * a revoked or retired grant never comes back, so the broker stays down until it is deleted.
    */
   async #quarantine(slot: Slot, running: RunningBroker, error: KeyUnavailableError): Promise<void> {
-    if (slot.running !== running || this.#closed || slot.deleting) return;
+    // The key worked again before the quarantine ran (key-available undid the report): keep serving.
+    if (slot.running !== running || this.#closed || slot.deleting || !slot.keyProblem) return;
+    slot.quarantining = true;
+    clearInterval(running.keyTimer);
     const keyArn = slot.spec?.encryption.keyArn ?? 'unknown';
     const replyText = `CONNECTION_FORCED - the broker's KMS key ${keyArn} cannot be used (${error.reason}); the broker is quarantined`;
-    await Promise.all([...running.sessions].map((session) => session.close(replyText).catch(() => undefined)));
     const connectionsClosed = running.sessions.size;
-    await this.#stop(slot);
+    try {
+      await Promise.all([...running.sessions].map((session) => session.close(replyText).catch(() => undefined)));
+      await this.#stop(slot);
+    } finally {
+      slot.quarantining = false;
+    }
     this.#log.warn({ brokerId: slot.brokerId, keyArn, reason: error.reason }, 'broker quarantined: its KMS key cannot be used');
     this.#auditService(slot, 'BrokerQuarantined', { reason: error.reason, connectionsClosed }, 'INVALID_KMS_KEY');
     this.#retryLater(slot);
@@ -558,7 +568,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         return;
       case 'key-available':
         log.info('the broker KMS key is usable again');
-        if (slot.running !== undefined && slot.keyProblem) {
+        if (slot.running !== undefined && slot.keyProblem && !slot.quarantining) {
           slot.keyProblem = false;
           this.#auditService(slot, 'BrokerRecovered', { how: 'key-check' });
           this.#report(slot, { state: 'RUNNING' });
