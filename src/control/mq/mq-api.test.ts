@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activeMqBroker, makeHarness, PASSWORD, rabbitMqBroker, runningBroker, ACCOUNT, REGION } from './test-harness.ts';
+import { activeMqBroker, makeHarness, PASSWORD, rabbitMqBroker, runningBroker, ACCOUNT, READ_ONLY, REGION } from './test-harness.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -188,6 +188,18 @@ describe('brokers', () => {
     h.runtime.report(brokerId, { state: 'RUNNING' });
     await h.settle();
     assert.equal((await h.call('GET', `/v1/brokers/${brokerId}`)).brokerState, 'RUNNING');
+  });
+
+  it('ReencryptBroker (SealMQ): refused for an unknown broker, one not RUNNING, a caller without mq:ReencryptBroker, and a runtime without re-encryption', async () => {
+    const h = makeHarness();
+    const { brokerId } = await h.call('POST', '/v1/brokers', { body: activeMqBroker() });
+    await h.fail('POST', '/v1/brokers/b-00000000-0000-0000-0000-000000000000/reencrypt', { body: {} }, 'NotFoundException', 'broker-id');
+    await h.fail('POST', `/v1/brokers/${brokerId}/reencrypt`, { body: {} }, 'BadRequestException', 'broker-id');
+    h.runtime.report(brokerId, { state: 'RUNNING' });
+    await h.settle();
+    await h.fail('POST', `/v1/brokers/${brokerId}/reencrypt`, { body: {}, caller: READ_ONLY }, 'ForbiddenException');
+    // The in-memory runtime has no reencrypt(): a clear BadRequestException, not an internal error.
+    await h.fail('POST', `/v1/brokers/${brokerId}/reencrypt`, { body: {} }, 'BadRequestException', 'broker-id');
   });
 
   it('RebootBroker needs a running broker, and is refused while the KMS key is invalid', async () => {
