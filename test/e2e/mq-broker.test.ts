@@ -169,6 +169,10 @@ describe('the default broker', () => {
     assert.match(amqps, /^amqps:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(brokerCredentialsFile, join(server.dataDir, 'broker-credentials'));
     assert.equal(statSync(brokerCredentialsFile).mode & 0o777, 0o600);
+    // endpoints.json is written just before the ready banner is printed: wait (bounded) for the banner.
+    for (let waited = 0; !server.output().includes('SealMQ is ready.') && waited < 10_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     assert.match(server.output(), new RegExp(`Default broker: +${amqps.replace(/[.]/g, '\\.')}`));
     assert.match(server.output(), /Broker credentials: +\S+broker-credentials/);
 
