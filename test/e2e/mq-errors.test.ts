@@ -57,9 +57,9 @@ describe('Amazon MQ API errors through @aws-sdk/client-mq', () => {
   });
 
   /** Sends `command`, expects the AWS error `name` with ErrorAttribute `attribute` (when given). */
-  async function refused(command: Parameters<MqClient['send']>[0], name: string, attribute?: string): Promise<string> {
+  async function refused(command: object, name: string, attribute?: string): Promise<string> {
     try {
-      await mq.send(command);
+      await mq.send(command as Parameters<MqClient['send']>[0]);
     } catch (error) {
       const e = error as { name?: string; message?: string; ErrorAttribute?: string; $metadata?: { httpStatusCode?: number } };
       assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
