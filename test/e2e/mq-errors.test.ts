@@ -19,6 +19,7 @@ import {
   ListBrokersCommand,
   type MqClient,
   RebootBrokerCommand,
+  UpdateBrokerCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-mq';
 
@@ -138,5 +139,41 @@ describe('Amazon MQ API errors through @aws-sdk/client-mq', () => {
     assert.equal(described.BrokerState, 'RUNNING');
     const listed = await mq.send(new ListBrokersCommand({}));
     assert.equal(listed.BrokerSummaries?.filter((b) => b.BrokerName === 'errors-case').length, 0, 'no refused CreateBroker made a broker');
+  });
+});
+
+describe('UpdateBroker through @aws-sdk/client-mq', () => {
+  let server: RunningServer;
+  let mq: MqClient;
+  before(async () => {
+    server = await startServer();
+    mq = mqClient(server);
+  });
+  after(async () => {
+    mq?.destroy();
+    await server?.stop();
+  });
+
+  it('changes the maintenance window at once and the logs at the next reboot, and DescribeBroker shows them', async () => {
+    const brokerId = server.endpoints.brokerId!;
+    const updated = await mq.send(
+      new UpdateBrokerCommand({ BrokerId: brokerId, MaintenanceWindowStartTime: { DayOfWeek: 'WEDNESDAY', TimeOfDay: '03:30', TimeZone: 'UTC' }, Logs: { General: true } }),
+    );
+    assert.equal(updated.BrokerId, brokerId);
+    const described = await mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
+    assert.deepEqual(described.MaintenanceWindowStartTime, { DayOfWeek: 'WEDNESDAY', TimeOfDay: '03:30', TimeZone: 'UTC' });
+    // As in Amazon MQ, a logs change is pending until the next reboot.
+    assert.equal(described.Logs?.General, false);
+    assert.equal(described.Logs?.Pending?.General, true);
+    assert.equal(described.EncryptionOptions?.UseAwsOwnedKey, true, 'the encryption options are unchanged');
+    await mq.send(new RebootBrokerCommand({ BrokerId: brokerId }));
+    let after = await mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
+    for (let waited = 0; after.BrokerState !== 'RUNNING' && waited < 30_000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
+    }
+    assert.equal(after.BrokerState, 'RUNNING');
+    assert.equal(after.Logs?.General, true, 'the reboot applied the pending logs change');
+    assert.equal(after.Logs?.Pending, undefined);
   });
 });
