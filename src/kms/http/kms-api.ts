@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { CallerIdentity } from '../../identity/caller.ts';
 import { AwsApiError } from '../../util/aws-error.ts';
 import { kmsError, lowerFirst, validationError } from '../kms-errors.ts';
-import type { KmsService } from '../kms-service.ts';
+import { GRANT_OPERATIONS, type KmsService } from '../kms-service.ts';
 
 const KEY_ID = z.string().min(1).max(2048);
 const GRANT_TOKENS = z.array(z.string().min(1).max(8192)).max(10);
@@ -52,25 +52,7 @@ const KEY_SPEC = z.enum([
   'ML_DSA_87',
   'ECC_NIST_EDWARDS25519',
 ]);
-const GRANT_OPERATION = z.enum([
-  'Decrypt',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'ReEncryptFrom',
-  'ReEncryptTo',
-  'Sign',
-  'Verify',
-  'GetPublicKey',
-  'CreateGrant',
-  'RetireGrant',
-  'DescribeKey',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateMac',
-  'VerifyMac',
-  'DeriveSharedSecret',
-]);
+const GRANT_OPERATION = z.enum(GRANT_OPERATIONS);
 
 /** Fields whose values never appear in an error message. */
 const SENSITIVE_FIELDS = new Set(['Plaintext', 'CiphertextBlob', 'GrantTokens', 'GrantToken', 'Policy']);
