@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -27,40 +27,9 @@ import {
 } from '@aws-sdk/client-kms';
 
 import { kmsClient, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
+import { filesContaining, filesUnder, rejectsWith } from '../helpers/checks.ts';
 
 const execFileP = promisify(execFile);
-
-async function rejectsWith(call: Promise<unknown>, name: string): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name?: string; message?: string };
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    return e.message ?? '';
-  }
-  assert.fail(`expected ${name}, but the call succeeded`);
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
-
-/** Every file under `dir` that contains `needle` (raw bytes, and as base64 and hex text). */
-async function filesContaining(dir: string, needle: Buffer): Promise<string[]> {
-  const forms = [needle, Buffer.from(needle.toString('base64')), Buffer.from(needle.toString('hex'))];
-  const hits: string[] = [];
-  for (const file of await filesUnder(dir)) {
-    const content = await readFile(file);
-    if (forms.some((form) => content.includes(form))) hits.push(file);
-  }
-  return hits;
-}
 
 describe('KMS on the wire: authentication and bad input', () => {
   let server: RunningServer;

@@ -42,20 +42,9 @@ import {
 } from '@aws-sdk/client-kms';
 
 import { createPrincipal, kmsClient, startServer, type RunningServer } from '../helpers/server.ts';
+import { rejectsWith } from '../helpers/checks.ts';
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
-
-/** Runs `call`, expects it to fail with the AWS error `name`, and returns the error's message. */
-async function rejectsWith(call: Promise<unknown>, name: string): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    return e.message ?? '';
-  }
-  assert.fail(`expected ${name}, but the call succeeded`);
-}
 
 describe('KMS over HTTPS with @aws-sdk/client-kms', () => {
   let server: RunningServer;

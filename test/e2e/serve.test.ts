@@ -15,19 +15,9 @@ import { promisify } from 'node:util';
 import { CreateKeyCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import { ensureCertificates } from '../../src/transport/certificates.ts';
 import { kmsClient, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
+import { rejectsWith } from '../helpers/checks.ts';
 
 const execFileP = promisify(execFile);
-
-async function rejectsWith(call: Promise<unknown>, name: string): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    const e = error as { name?: string; message?: string };
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    return e.message ?? '';
-  }
-  assert.fail(`expected ${name}, but the call succeeded`);
-}
 
 function runSealmq(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

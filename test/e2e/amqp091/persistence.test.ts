@@ -4,12 +4,12 @@
 // and queue names appear in no file under the data directory.
 
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import amqplib from 'amqplib';
 import { createStoreFixture, type StoreFixture } from '../../store/store-fixture.ts';
 import { startAmqpTestBroker } from '../../helpers/amqp-broker.ts';
+import { filesUnder } from '../../helpers/checks.ts';
 
 let fixture: StoreFixture;
 before(async () => {
@@ -18,16 +18,6 @@ before(async () => {
 after(async () => {
   await fixture.dispose();
 });
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
 
 describe('AMQP over the encrypted segment store', () => {
   it('keeps confirmed persistent messages and durable definitions across a reopen, redelivers the unacknowledged, stores no plaintext', async () => {
