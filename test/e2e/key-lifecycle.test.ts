@@ -30,7 +30,6 @@ import {
   type DescribeBrokerResponse,
   type MqClient,
 } from '@aws-sdk/client-mq';
-import amqplib from 'amqplib';
 import { brokerCaller } from '../../src/control/mq/kms-encryption-keys.ts';
 import { KeyUnavailableError } from '../../src/crypto/key-provider.ts';
 import { openRootKey } from '../../src/crypto/root-key.ts';
@@ -40,6 +39,7 @@ import { parseCiphertextHeader } from '../../src/kms/ciphertext.ts';
 import { decodeSegmentHeader, SEGMENTS_DIR, SEGMENT_SUFFIX } from '../../src/store/segment-format.ts';
 import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
 import { kmsClient, mqClient, runCli, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
+import { type AmqpLogin, connectAmqps, consumeAcked, publishConfirmed as publishConfirmedAs } from '../helpers/amqp-client.ts';
 
 const CACHE_AGE_MS = 2_000;
 const CHECK_INTERVAL_MS = 2_000;
@@ -116,48 +116,11 @@ async function createRunning(name: string, extra: Partial<CreateBrokerCommandInp
   return { id: created.BrokerId!, endpoint };
 }
 
-function connect(endpoint: string) {
-  const url = new URL(endpoint);
-  url.username = 'owner';
-  url.password = PASSWORD;
-  return amqplib.connect(url.toString(), { ca: [server.caPem] });
-}
-
-async function publishConfirmed(endpoint: string, queue: string, bodies: string[]): Promise<void> {
-  const conn = await connect(endpoint);
-  try {
-    const ch = await conn.createConfirmChannel();
-    await ch.assertQueue(queue, { durable: true });
-    for (const body of bodies) ch.sendToQueue(queue, Buffer.from(body), { persistent: true });
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
-}
-
-async function consume(endpoint: string, queue: string, count: number): Promise<string[]> {
-  const conn = await connect(endpoint);
-  try {
-    const ch = await conn.createChannel();
-    await ch.assertQueue(queue, { durable: true });
-    const got: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${count} messages`)), WAIT_MS);
-      void ch.consume(queue, (msg) => {
-        if (msg === null) return;
-        got.push(msg.content.toString());
-        ch.ack(msg);
-        if (got.length === count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    return got;
-  } finally {
-    await conn.close();
-  }
-}
+/** The broker user every broker in this suite is created with. */
+const owner = (endpoint: string): AmqpLogin => ({ endpoint, username: 'owner', password: PASSWORD, caPem: server.caPem });
+const connect = (endpoint: string) => connectAmqps(owner(endpoint));
+const publishConfirmed = (endpoint: string, queue: string, bodies: string[]) => publishConfirmedAs(owner(endpoint), queue, bodies);
+const consume = (endpoint: string, queue: string, count: number) => consumeAcked(owner(endpoint), queue, count, WAIT_MS);
 
 /** An open connection and a promise of the error it is closed with by the server. */
 async function holdConnection(endpoint: string): Promise<{ closed: Promise<Error>; close: () => Promise<void> }> {

@@ -23,8 +23,8 @@ import {
   type MqClient,
 } from '@aws-sdk/client-mq';
 import { AMQPClient } from '@cloudamqp/amqp-client';
-import amqplib from 'amqplib';
 import { kmsClient, mqClient, readBrokerCredentials, startServer, type RunningServer } from '../helpers/server.ts';
+import { type AmqpLogin, amqpsUrl, connectAmqps, consumeAcked, publishConfirmed as publishConfirmedAs } from '../helpers/amqp-client.ts';
 
 const WAIT_MS = 30_000;
 const PASSWORD = 'Sealed-Broker-Pass-42';
@@ -100,54 +100,13 @@ function amqpsEndpoint(broker: DescribeBrokerResponse): string {
   return amqps;
 }
 
-function withCredentials(endpoint: string, username: string, password: string): string {
-  const url = new URL(endpoint);
-  url.username = encodeURIComponent(username);
-  url.password = encodeURIComponent(password);
-  return url.toString();
-}
-
-function connect(endpoint: string, username: string, password: string) {
-  return amqplib.connect(withCredentials(endpoint, username, password), { ca: [server.caPem] });
-}
-
-/** Publishes `bodies` persistently with confirms to a durable queue, and reads them back when `consume`. */
-async function publishConfirmed(endpoint: string, username: string, password: string, queue: string, bodies: string[]): Promise<void> {
-  const conn = await connect(endpoint, username, password);
-  try {
-    const ch = await conn.createConfirmChannel();
-    await ch.assertQueue(queue, { durable: true });
-    for (const body of bodies) ch.sendToQueue(queue, Buffer.from(body), { persistent: true });
-    await ch.waitForConfirms();
-  } finally {
-    await conn.close();
-  }
-}
-
+const login = (endpoint: string, username: string, password: string): AmqpLogin => ({ endpoint, username, password, caPem: server.caPem });
+const connect = (endpoint: string, username: string, password: string) => connectAmqps(login(endpoint, username, password));
+const publishConfirmed = (endpoint: string, username: string, password: string, queue: string, bodies: string[]) =>
+  publishConfirmedAs(login(endpoint, username, password), queue, bodies);
 /** Consumes exactly `count` messages with manual acks and returns their bodies. */
-async function consume(endpoint: string, username: string, password: string, queue: string, count: number): Promise<string[]> {
-  const conn = await connect(endpoint, username, password);
-  try {
-    const ch = await conn.createChannel();
-    await ch.assertQueue(queue, { durable: true });
-    const got: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${count} messages`)), WAIT_MS);
-      void ch.consume(queue, (msg) => {
-        if (msg === null) return;
-        got.push(msg.content.toString());
-        ch.ack(msg);
-        if (got.length === count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    return got;
-  } finally {
-    await conn.close();
-  }
-}
+const consume = (endpoint: string, username: string, password: string, queue: string, count: number) =>
+  consumeAcked(login(endpoint, username, password), queue, count, WAIT_MS);
 
 function rabbitBroker(name: string, extra: Partial<CreateBrokerCommandInput> = {}): CreateBrokerCommandInput {
   return {
@@ -193,7 +152,7 @@ describe('the default broker', () => {
     await assert.rejects(connect(amqps, username, `${password}x`), /ACCESS_REFUSED|403/);
 
     // The other client library the RabbitMQ engine is tested with works the same way.
-    const conn = await new AMQPClient(withCredentials(amqps, username, password), { ca: server.caPem }).connect();
+    const conn = await new AMQPClient(amqpsUrl(login(amqps, username, password)), { ca: server.caPem }).connect();
     const ch = await conn.channel();
     await ch.confirmSelect();
     await ch.queueDeclare('default-q2', { durable: true });
