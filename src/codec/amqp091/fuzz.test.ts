@@ -18,6 +18,7 @@ import {
 } from './frame-encoder.ts';
 import { CLASS_ID, FRAME_MIN_SIZE, METHOD_INFO, type MethodInputArgs } from './generated.ts';
 import { anyMethodArb, basicPropertiesArb } from './test-arbitraries.ts';
+import { withLargestAllocation } from '../../../test/helpers/allocation.ts';
 
 const INPUTS = Number(process.env.AMQP091_FUZZ_INPUTS ?? 100_000);
 const SEED = Number(process.env.AMQP091_FUZZ_SEED ?? 0x5ea1);
@@ -168,16 +169,6 @@ describe('frame decoder fuzz', () => {
       return { bytes: Buffer.concat(parts), withHeader };
     }
 
-    // Record every allocation made through Buffer while decoding, to bound it by frame_max.
-    let allocationMaxBytes = 0;
-    const originals = { allocUnsafe: Buffer.allocUnsafe, alloc: Buffer.alloc, allocUnsafeSlow: Buffer.allocUnsafeSlow };
-    const track =
-      <F extends (size: number, ...rest: never[]) => Buffer>(f: F) =>
-      (size: number, ...rest: never[]) => {
-        allocationMaxBytes = Math.max(allocationMaxBytes, size);
-        return f.call(Buffer, size, ...rest);
-      };
-
     const stats = { inputs: 0, refused: 0, frames: 0, byCode: new Map<string, number>() };
     let current: Buffer | undefined;
     try {
@@ -189,20 +180,12 @@ describe('frame decoder fuzz', () => {
         for (let k = int(6); k > 0; k--) cuts.push(int(bytes.length + 1));
         cuts.sort((a, b) => a - b);
 
-        allocationMaxBytes = 0;
-        Buffer.allocUnsafe = track(originals.allocUnsafe) as typeof Buffer.allocUnsafe;
-        Buffer.alloc = track(originals.alloc) as typeof Buffer.alloc;
-        Buffer.allocUnsafeSlow = track(originals.allocUnsafeSlow) as typeof Buffer.allocUnsafeSlow;
-        let whole: Outcome;
-        let chunked: Outcome;
-        try {
-          whole = feed(bytes, [], frameSizeMaxBytes, withHeader);
-          chunked = feed(bytes, cuts, frameSizeMaxBytes, withHeader);
-        } finally {
-          Buffer.allocUnsafe = originals.allocUnsafe;
-          Buffer.alloc = originals.alloc;
-          Buffer.allocUnsafeSlow = originals.allocUnsafeSlow;
-        }
+        // Record every allocation made through Buffer while decoding, to bound it by frame_max.
+        const { result, allocationMaxBytes } = withLargestAllocation(() => ({
+          whole: feed(bytes, [], frameSizeMaxBytes, withHeader),
+          chunked: feed(bytes, cuts, frameSizeMaxBytes, withHeader),
+        }));
+        const { whole, chunked } = result;
         stats.inputs++;
 
         // Precondition: no allocation beyond one frame, and less than a frame held between pushes.
