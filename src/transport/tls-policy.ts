@@ -5,7 +5,9 @@
 // Facts this relies on (measured, shared/reference/security.md section 3): cipher names must be
 // OpenSSL names (an IANA `TLS_*` name is taken as a TLS 1.3 suite); TLS 1.3 suites share Node's
 // `ciphers` string; `maxVersion: 'TLSv1.2'` is the only way to match a TLS 1.2-only list exactly;
-// DHE suites need `dhparam: 'auto'`; `@SECLEVEL=2` costs none of the Amazon MQ suites.
+// without `dhparam` Node silently drops the DHE suites; `@SECLEVEL=2` costs none of the Amazon MQ
+// suites. DHE uses a shipped RFC 7919 group (FFDHE2048_PEM) rather than `dhparam: 'auto'`, so the
+// group a client gets is a named, reviewed one of 2048 bits whatever the certificate is.
 import { constants as cryptoConstants } from 'node:crypto';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 
@@ -23,13 +25,29 @@ export interface TlsPolicy {
   readonly tls13Ciphersuites: readonly string[];
   /** Key-exchange groups, in preference order. */
   readonly ecdhCurves: readonly string[];
-  /** Finite-field DHE needs parameters; 'auto' = a 2048-bit+ group matched to the certificate. */
-  readonly dhparam?: 'auto';
+  /** Finite-field DHE parameters (PEM `DH PARAMETERS`); without them Node offers no DHE suite. */
+  readonly dhparam?: string;
   /** OpenSSL security level: 2 refuses RSA keys under 2048 bits and DH groups under 2048 bits. */
   readonly securityLevel: 2;
   /** Key type the server certificate must have for these suites to be usable. */
   readonly serverKeyTypes: readonly ('rsa' | 'ec')[];
 }
+
+/**
+ * RFC 7919 appendix A.1 `ffdhe2048` (p = 2^2048 - 2^1984 + (floor(2^1918 * e) + 560316) * 2^64 - 1,
+ * g = 2), as `openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048` prints it. A safe
+ * prime of a published group, not one generated here: no weak or backdoored parameters, and 2048
+ * bits is the floor SECLEVEL 2 and the issue set for DHE.
+ */
+export const FFDHE2048_PEM = `-----BEGIN DH PARAMETERS-----
+MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
++8yTnc4kmz75fS/jY2MMddj2gbICrsRhetPfHtXV/WVhJDP1H18GbtCFY2VVPe0a
+87VXE15/V8k1mE8McODmi3fipona8+/och3xWKE2rec1MKzKT0g6eXq8CrGCsyT7
+YdEIqUuyyOP7uWrat2DX9GgdT0Kj3jlN9K5W7edjcrsZCwenyO4KbXCeAvzhzffi
+7MA0BM0oNC9hkXL+nOmFg/+OTxIy7vKBg8P+OxtMb61zO7X8vC7CIAXFjvGDfRaD
+ssbzSibBsu/6iGtCOGEoXJf//////////wIBAg==
+-----END DH PARAMETERS-----
+`;
 
 const TLS13_AES_GCM = ['TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256'] as const;
 const STRONG_GROUPS = ['X25519', 'P-256', 'P-384'] as const;
@@ -88,7 +106,7 @@ export const TLS_POLICIES = {
     ],
     tls13Ciphersuites: TLS13_AES_GCM,
     ecdhCurves: STRONG_GROUPS,
-    dhparam: 'auto',
+    dhparam: FFDHE2048_PEM,
     securityLevel: 2,
     serverKeyTypes: ['rsa'],
   },
