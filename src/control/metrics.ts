@@ -4,15 +4,21 @@
 // (requests by service, operation and error type). Labels are bounded and carry no content: broker
 // ids, operation names from the API's own tables and AWS error types; never queue names, usernames,
 // access keys or message data. Who may scrape is the API server's decision (api-server.ts).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Latencies measured inside a broker (publisher confirms, store fdatasync) are kept there as
+// cumulative histograms (util/latency-histogram.ts) and only rendered here at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { AuditSink } from '../core/audit-sink.ts';
 import type { Broker } from '../core/broker.ts';
+import type { LatencyHistogramSnapshot } from '../util/latency-histogram.ts';
 
 /** What a scrape reads of one running broker. */
 export interface BrokerMetricsSource {
   readonly brokerId: string;
-  readonly broker: Pick<Broker, 'counters' | 'connections' | 'queueStats' | 'flow'>;
-  readonly store: { stats(): { segments: number; cachedKeys: number } };
+  readonly broker: Pick<Broker, 'counters' | 'connections' | 'queueStats' | 'flow'> & { readonly confirmLatency: { snapshot(): LatencyHistogramSnapshot } };
+  readonly store: {
+    stats(): { segments: number; cachedKeys: number; dataKeyCacheHits: number; dataKeyCacheMisses: number };
+    readonly syncLatency: { snapshot(): LatencyHistogramSnapshot };
+  };
 }
 
 export interface ControlPlaneMetricsOptions {
@@ -105,6 +111,33 @@ export class ControlPlaneMetrics {
     counter('sealmq_broker_messages_requeued_total', 'Deliveries requeued', 'requeued');
     counter('sealmq_broker_messages_discarded_total', 'Deliveries rejected or nacked without requeue', 'discarded');
 
+    const storeCounter = (name: string, help: string, value: (source: BrokerMetricsSource) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: BROKER_LABELS,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const source of options.brokers()) this.inc({ broker_id: source.brokerId }, value(source));
+        },
+      });
+    storeCounter('sealmq_store_data_key_cache_hits_total', 'Data-key lookups of the encrypted store served from its cache', (s) => s.store.stats().dataKeyCacheHits);
+    storeCounter(
+      'sealmq_store_data_key_cache_misses_total',
+      'Data-key lookups of the encrypted store that asked the KMS (key not cached, expired or past its limits)',
+      (s) => s.store.stats().dataKeyCacheMisses,
+    );
+
+    const brokerHistogram = (name: string, help: string, value: (source: BrokerMetricsSource) => LatencyHistogramSnapshot) =>
+      registry.registerMetric(new BrokerHistogram(name, help, () => options.brokers().map((source) => ({ brokerId: source.brokerId, snapshot: value(source) }))) as unknown as Metric);
+    brokerHistogram(
+      'sealmq_broker_confirm_latency_seconds',
+      'Time from a publish to its publisher confirm (ack or nack) being sent',
+      (s) => s.broker.confirmLatency.snapshot(),
+    );
+    brokerHistogram('sealmq_store_sync_duration_seconds', 'Duration of each fdatasync of the encrypted message store', (s) => s.store.syncLatency.snapshot());
+
     const audit = options.audit;
     if (audit !== undefined) {
       const auditGauge = (name: string, help: string, value: (stats: ReturnType<AuditSink['stats']>) => number) =>
@@ -133,5 +166,38 @@ export class ControlPlaneMetrics {
   /** The exposition text and its content type. */
   async render(): Promise<{ contentType: string; text: string }> {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+}
+
+/**
+ * A histogram per broker rendered from the cumulative counts the broker keeps itself. prom-client's
+ * Histogram only takes observations one at a time; the registry reads any object with a name and
+ * `get()` (prom-client 15 registry.js), so this one hands it the same shape a Histogram would.
+ */
+class BrokerHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly read: () => readonly { brokerId: string; snapshot: LatencyHistogramSnapshot }[],
+  ) {}
+
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { metricName: string; labels: Record<string, string | number>; value: number }[] }> {
+    const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
+    for (const { brokerId, snapshot } of this.read()) {
+      snapshot.boundsSeconds.forEach((bound, index) => {
+        values.push({ metricName: `${this.name}_bucket`, labels: { broker_id: brokerId, le: bound }, value: snapshot.cumulativeCounts[index]! });
+      });
+      values.push({ metricName: `${this.name}_bucket`, labels: { broker_id: brokerId, le: '+Inf' }, value: snapshot.count });
+      values.push({ metricName: `${this.name}_sum`, labels: { broker_id: brokerId }, value: snapshot.sumSeconds });
+      values.push({ metricName: `${this.name}_count`, labels: { broker_id: brokerId }, value: snapshot.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    // The counts belong to the brokers; a registry reset does not clear them.
   }
 }

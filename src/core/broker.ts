@@ -15,6 +15,7 @@ import { parseExpiration } from './queue-arguments.ts';
 import type { PasswordHashOptions } from '../identity/password-hash.ts';
 import { defaultBrokerLimits, newBrokerCounters, type BrokerCounters, type BrokerLimits, type MessagePropertiesCodec } from './types.ts';
 import { UserRegistry, type BrokerUser } from './users.ts';
+import { LatencyHistogram } from '../util/latency-histogram.ts';
 import { Vhost, type VhostContext } from './vhost.ts';
 
 export interface BrokerOptions {
@@ -89,6 +90,8 @@ export class Broker {
   readonly vhosts = new Map<string, Vhost>();
   readonly connections = new Set<BrokerConnection>();
   readonly counters: BrokerCounters = newBrokerCounters();
+  /** Publish to publisher confirm (ack or nack sent), observed by the sessions, for the metrics endpoint. */
+  readonly confirmLatency = new LatencyHistogram();
   readonly #persister: Persister;
   readonly #vhostContext: VhostContext;
   readonly #connectionContext: ConnectionContext;

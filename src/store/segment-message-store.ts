@@ -52,6 +52,7 @@ import {
   type DataKeyCacheLimits,
 } from '../crypto/data-key-cache.ts';
 import { DecryptionFailedError, KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
+import { LatencyHistogram } from '../util/latency-histogram.ts';
 import {
   CHUNK_BYTES_MAX,
   CHUNK_HEADER_BYTES,
@@ -378,6 +379,11 @@ export class SegmentMessageStore implements MessageStore {
   readonly #options: SegmentMessageStoreOptions;
   readonly #cipher: RecordCipher;
   readonly #cache: DataKeyCache;
+  /** Every fdatasync of a segment (group commits and new segments), for the metrics endpoint. */
+  readonly syncLatency = new LatencyHistogram();
+  /** Data-key lookups served from the cache, and those that had to ask the KMS (generate or unwrap). */
+  #dataKeyCacheHits = 0;
+  #dataKeyCacheMisses = 0;
   readonly #segmentsDir: string;
   readonly #segmentBytesMax: number;
   readonly #chunkBytesMax: number;
@@ -631,12 +637,14 @@ export class SegmentMessageStore implements MessageStore {
   }
 
   /** Counts for tests and metrics. */
-  stats(): { segments: number; activeSegmentId: number; cachedKeys: number; queues: number } {
+  stats(): { segments: number; activeSegmentId: number; cachedKeys: number; queues: number; dataKeyCacheHits: number; dataKeyCacheMisses: number } {
     return {
       segments: this.#segments.size,
       activeSegmentId: this.#active.id,
       cachedKeys: this.#cache.size,
       queues: this.#queues.size,
+      dataKeyCacheHits: this.#dataKeyCacheHits,
+      dataKeyCacheMisses: this.#dataKeyCacheMisses,
     };
   }
 
@@ -739,7 +747,9 @@ export class SegmentMessageStore implements MessageStore {
           // The write only copies into the page cache: done synchronously, it saves a thread-pool
           // round trip per group commit; the fdatasync that makes it durable runs off the loop.
           writeAllAtSync(fh.fd, round.sealedChunks, segment.end);
+          const syncStartMs = performance.now();
           await fh.datasync();
+          this.syncLatency.observeSince(syncStartMs);
         } catch (error) {
           this.#fail(error as Error);
           const closed = new StoreClosedError(`message store failed: ${(error as Error).message}`);
@@ -971,7 +981,12 @@ export class SegmentMessageStore implements MessageStore {
     const entry = this.#cache.get(writeKeyId(this.#active.id));
     const rollNow = this.#rollRequested;
     this.#rollRequested = false;
-    if (!rollNow && entry !== undefined && this.#fits(entry, this.#active, budget.records, budget.bytes, true)) return entry;
+    if (!rollNow && entry !== undefined && this.#fits(entry, this.#active, budget.records, budget.bytes, true)) {
+      this.#dataKeyCacheHits++;
+      return entry;
+    }
+    // A key past its limits counts as a miss, as in the AWS Encryption SDK's caching CMM: the KMS is asked.
+    this.#dataKeyCacheMisses++;
     await this.#startSegment();
     return this.#cache.get(writeKeyId(this.#active.id))!;
   }
@@ -1027,7 +1042,9 @@ export class SegmentMessageStore implements MessageStore {
     const fh = await open(path, 'wx+', 0o600);
     try {
       await writeAllAt(fh, [headerBytes, chunkHeader, sealedMeta], 0);
+      const syncStartMs = performance.now();
       await fh.datasync();
+      this.syncLatency.observeSince(syncStartMs);
       await syncDirectory(this.#segmentsDir);
     } catch (error) {
       await fh.close().catch(() => undefined);
@@ -1139,7 +1156,11 @@ export class SegmentMessageStore implements MessageStore {
   /** The plaintext data key of a segment: from the cache, or unwrapped again by the KMS. */
   async #keyFor(segment: { id: number; file: string; header: SegmentHeader }): Promise<CachedDataKey> {
     const cached = this.#cache.get(writeKeyId(segment.id)) ?? this.#cache.get(readKeyId(segment.id));
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.#dataKeyCacheHits++;
+      return cached;
+    }
+    this.#dataKeyCacheMisses++;
     let inflight = this.#unwrapping.get(segment.id);
     if (inflight === undefined) {
       inflight = this.#unwrap(segment).finally(() => this.#unwrapping.delete(segment.id));

@@ -2,7 +2,9 @@
 // on the default broker, and a scrape over HTTPS. It is refused without the bearer token from
 // DATA/metrics-token (0600); with it, the default broker's connections, channels, queue depths and
 // message counters are there under its broker_id, API requests are counted by operation and error
-// type, and no queue name, username or password appears anywhere in the text.
+// type, and no queue name, username or password appears anywhere in the text. Publisher confirm
+// latency and store fdatasync latency histograms and the data-key cache hit and miss counters move
+// as a client publishes with confirms (a short data-key cache age makes misses happen while it runs).
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -11,13 +13,15 @@ import amqplib from 'amqplib';
 import { httpsGet, mqClient, readBrokerCredentials, startServer, type RunningServer } from '../helpers/server.ts';
 
 const QUEUE = 'metrics-queue-name-7f3a9c';
+const LATENCY_QUEUE = 'metrics-latency-queue-2b8e';
+const DATA_KEY_CACHE_AGE_MS = 1500;
 
 let server: RunningServer;
 let mq: MqClient;
 let token: string;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ env: { SEALMQ_DATA_KEY_CACHE_AGE_MAX_MS: String(DATA_KEY_CACHE_AGE_MS) } });
   mq = mqClient(server);
   assert.ok(server.endpoints.metricsTokenFile !== undefined, 'endpoints.json names the metrics token file');
   token = (await readFile(server.endpoints.metricsTokenFile, 'utf8')).trim();
@@ -37,6 +41,21 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) return Number(line.slice(close + 1).trim());
   }
   return undefined;
+}
+
+async function brokerConnection(): Promise<amqplib.ChannelModel> {
+  const { username, password } = await readBrokerCredentials(server);
+  const url = new URL(server.endpoints.amqps!);
+  url.username = encodeURIComponent(username);
+  url.password = encodeURIComponent(password);
+  return amqplib.connect(url.toString(), { ca: [server.caPem] });
+}
+
+/** Every `name_bucket` line of one broker as [le, cumulative count], in order. */
+function buckets(text: string, name: string, brokerId: string): [string, number][] {
+  const out: [string, number][] = [];
+  for (const match of text.matchAll(new RegExp(`^${name}_bucket\\{broker_id="${brokerId}",le="([^"]+)"\\} (\\S+)$`, 'gm'))) out.push([match[1]!, Number(match[2])]);
+  return out;
 }
 
 async function scrape(): Promise<string> {
@@ -89,6 +108,55 @@ describe('GET /metrics', () => {
       assert.ok(!text.includes(password), 'no broker password in the metrics');
       assert.ok(!text.includes(server.credentials.accessKeyId), 'no access key id in the metrics');
       ch.nack(got, false, true);
+      await ch.close();
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('has publisher confirm latency and store sync latency histograms and data-key cache hit and miss counters that move with publishing', async () => {
+    const brokerId = server.endpoints.brokerId!;
+    const labels = { broker_id: brokerId };
+    const before = await scrape();
+    for (const name of ['sealmq_broker_confirm_latency_seconds', 'sealmq_store_sync_duration_seconds']) {
+      assert.match(before, new RegExp(`^# TYPE ${name} histogram$`, 'm'));
+      assert.ok(sample(before, `${name}_count`, labels) !== undefined, `${name} is there for the default broker`);
+    }
+    for (const name of ['sealmq_store_data_key_cache_hits_total', 'sealmq_store_data_key_cache_misses_total']) {
+      assert.match(before, new RegExp(`^# TYPE ${name} counter$`, 'm'));
+      assert.ok(sample(before, name, labels) !== undefined, `${name} is there for the default broker`);
+    }
+    const n = 20;
+    const conn = await brokerConnection();
+    try {
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue(LATENCY_QUEUE, { durable: true });
+      for (let i = 0; i < n; i++) ch.sendToQueue(LATENCY_QUEUE, Buffer.from(`latency body ${i}`), { persistent: true });
+      await ch.waitForConfirms();
+      const after = await scrape();
+      const confirms = sample(after, 'sealmq_broker_confirm_latency_seconds_count', labels)! - sample(before, 'sealmq_broker_confirm_latency_seconds_count', labels)!;
+      assert.ok(confirms >= n, `${n} confirms observed (${confirms})`);
+      assert.ok(sample(after, 'sealmq_broker_confirm_latency_seconds_sum', labels)! > sample(before, 'sealmq_broker_confirm_latency_seconds_sum', labels)!);
+      const confirmBuckets = buckets(after, 'sealmq_broker_confirm_latency_seconds', brokerId);
+      assert.ok(confirmBuckets.length > 2 && confirmBuckets.at(-1)![0] === '+Inf', 'le buckets up to +Inf');
+      assert.equal(confirmBuckets.at(-1)![1], sample(after, 'sealmq_broker_confirm_latency_seconds_count', labels));
+      assert.ok(confirmBuckets.every(([, count], i) => i === 0 || count >= confirmBuckets[i - 1]![1]), 'buckets are cumulative');
+      assert.ok(sample(after, 'sealmq_store_sync_duration_seconds_count', labels)! > sample(before, 'sealmq_store_sync_duration_seconds_count', labels)!, 'persistent publishes were synced');
+      assert.ok(sample(after, 'sealmq_store_sync_duration_seconds_sum', labels)! > 0);
+      assert.ok(sample(after, 'sealmq_store_data_key_cache_hits_total', labels)! > sample(before, 'sealmq_store_data_key_cache_hits_total', labels)!, 'writes under the cached data key are hits');
+
+      // Once the cached data key is older than its age limit the store must ask the KMS again: a miss.
+      const missesBefore = sample(after, 'sealmq_store_data_key_cache_misses_total', labels)!;
+      const deadline = Date.now() + 30_000;
+      let misses = missesBefore;
+      while (misses <= missesBefore && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, DATA_KEY_CACHE_AGE_MS / 3));
+        ch.sendToQueue(LATENCY_QUEUE, Buffer.from('after the cache age'), { persistent: true });
+        await ch.waitForConfirms();
+        misses = sample(await scrape(), 'sealmq_store_data_key_cache_misses_total', labels)!;
+      }
+      assert.ok(misses > missesBefore, `a data-key cache miss once the key aged out (${missesBefore} -> ${misses})`);
+      await ch.deleteQueue(LATENCY_QUEUE);
       await ch.close();
     } finally {
       await conn.close();

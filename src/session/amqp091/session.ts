@@ -94,6 +94,8 @@ interface PendingContent {
 interface Confirm {
   readonly tag: number;
   ok: boolean | undefined;
+  /** performance.now() at publish, for the broker's confirm latency histogram. */
+  readonly publishedAtMs: number;
 }
 
 interface WorkItem {
@@ -810,7 +812,7 @@ export class Amqp091Session {
     const outcome = ch.core.publish(message, { mandatory });
     if (!outcome.routed && mandatory) this.#sendReturn(ch, message);
     if (!ch.confirming) return;
-    const confirm: Confirm = { tag: ++ch.publishSeq, ok: undefined };
+    const confirm: Confirm = { tag: ++ch.publishSeq, ok: undefined, publishedAtMs: performance.now() };
     ch.confirms.push(confirm);
     const c = outcome.confirmation;
     if (typeof c === 'boolean') {
@@ -851,6 +853,7 @@ export class Amqp091Session {
       const args = { deliveryTag: confirms[j]!.tag, multiple: j > i };
       if (ok === true) this.#send(ch.number, 'basic.ack', args);
       else this.#send(ch.number, 'basic.nack', { ...args, requeue: false });
+      for (let k = i; k <= j; k++) this.#broker.confirmLatency.observeSince(confirms[k]!.publishedAtMs);
       i = j + 1;
     }
     if (i > 0) confirms.splice(0, i);
