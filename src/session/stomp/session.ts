@@ -1,0 +1,769 @@
+// One STOMP 1.0/1.1/1.2 connection to the ActiveMQ engine, on any byte stream (a TLS socket, or a
+// secure WebSocket through ws's createWebSocketStream). It owns the frame order (CONNECT first,
+// version negotiation, heart-beats both ways, the connect timeout), subscriptions and the mapping of
+// ACK/NACK ids to engine delivery tokens, transactions, receipts (a SEND's only once the engine says
+// the message is safe), and closing in both directions. Frame syntax and limits are the codec's
+// (src/codec/stomp); queues, topics, selectors, redelivery and the store are the engine's; turning
+// an error into an ERROR frame is errors.ts's; header <-> message mapping is message-mapping.ts's.
+
+import type { Duplex } from 'node:stream';
+import {
+  encodeStompFrame,
+  encodeStompHeartbeat,
+  isStompHeaderEncodable,
+  type StompFrame,
+  StompFrameDecoder,
+  type StompServerCommand,
+  type StompVersion,
+} from '../../codec/stomp/index.ts';
+import {
+  AmqError,
+  type AckMode,
+  type AmqConnection,
+  type AmqDelivery,
+  type AmqEngine,
+  type Destination,
+  type Subscription,
+} from '../../core/activemq/api.ts';
+import { formatStompDestination, parseStompDestination } from '../../core/activemq/destinations.ts';
+import type { Logger } from '../../util/logger.ts';
+import { errorReportFor, StompSessionError } from './errors.ts';
+import { deliveryHeaders, sendFrameToMessage } from './message-mapping.ts';
+
+/** Options of {@link createStompSession}; every limit has a default (README.md lists them). */
+export interface StompSessionOptions {
+  readonly engine: AmqEngine;
+  /** The peer's address, for the engine's audit records and the logs. */
+  readonly remoteAddress?: string;
+  readonly logger?: Logger;
+  /** A CONNECT (or STOMP) frame must arrive within this (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Largest frame, command to NUL (default 10 MiB + 1 MiB of headers). */
+  readonly frameSizeMaxBytes?: number;
+  /** Largest body (default 10 MiB). */
+  readonly bodySizeMaxBytes?: number;
+  /** Longest header line (default 10 KiB, ActiveMQ's maxHeaderLength). */
+  readonly headerSizeMaxBytes?: number;
+  /** Most header lines in a frame (default 1000, ActiveMQ's maxHeaders). */
+  readonly headerCountMax?: number;
+  /** Subscriptions per connection (default 1000). */
+  readonly subscriptionsMax?: number;
+  /** Open transactions per connection (default 100). */
+  readonly transactionsMax?: number;
+  /** Prefetch when SUBSCRIBE has no `activemq.prefetchSize` (default 1000, ActiveMQ's for STOMP). */
+  readonly prefetchDefault?: number;
+  /** Largest `activemq.prefetchSize` accepted (default 65535). */
+  readonly prefetchMax?: number;
+  /** SENDs awaiting the engine before reading pauses (default 256). */
+  readonly sendsInFlightMax?: number;
+  /** The shortest heart-beat interval, either way, the server offers (default 1000 ms). */
+  readonly heartbeatMinMs?: number;
+  /** A peer silent for its heart-beat interval times this is closed (default 1.5). */
+  readonly heartbeatGraceFactor?: number;
+  /** How long close() waits for the peer to close its side before cutting it (default 3 s). */
+  readonly closeTimeoutMs?: number;
+  /** The CONNECTED frame's `server` header (default `SealMQ/0.1.0`). */
+  readonly server?: string;
+}
+
+/** A running STOMP session. */
+export interface StompSession {
+  /** The broker is shutting down: an ERROR frame saying so, then the stream ends; resolves when gone. */
+  close(): Promise<void>;
+}
+
+/** The versions this server speaks, best last. */
+const SUPPORTED_VERSIONS: readonly StompVersion[] = ['1.0', '1.1', '1.2'];
+const MiB = 1024 * 1024;
+const DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  frameSizeMaxBytes: 11 * MiB,
+  bodySizeMaxBytes: 10 * MiB,
+  headerSizeMaxBytes: 10 * 1024,
+  headerCountMax: 1000,
+  subscriptionsMax: 1000,
+  transactionsMax: 100,
+  prefetchDefault: 1000,
+  prefetchMax: 65_535,
+  sendsInFlightMax: 256,
+  heartbeatMinMs: 1000,
+  heartbeatGraceFactor: 1.5,
+  closeTimeoutMs: 3000,
+  server: 'SealMQ/0.1.0',
+} as const;
+
+type Phase = 'connecting' | 'connected' | 'closing' | 'closed';
+
+interface SubscriptionState {
+  readonly id: string;
+  /** The `subscription` header of MESSAGE frames: the SUBSCRIBE's id, none for a 1.0 one without. */
+  readonly header: string | undefined;
+  readonly ackMode: AckMode;
+  engine: Subscription | undefined;
+  /** Deliveries awaiting ACK/NACK: token -> message-id, in delivery (token) order. */
+  readonly unacked: Map<number, string>;
+  /** For 1.0/1.1 ACK by message-id: message-id -> latest token. */
+  readonly byMessageId: Map<string, number>;
+}
+
+/** Starts STOMP on a stream; the stream is the session's from now on. */
+export function createStompSession(stream: Duplex, options: StompSessionOptions): StompSession {
+  return new StompSessionImpl(stream, options);
+}
+
+class StompSessionImpl implements StompSession {
+  readonly #stream: Duplex;
+  readonly #options: StompSessionOptions;
+  readonly #engine: AmqEngine;
+  #log: Logger | undefined;
+  readonly #decoder: StompFrameDecoder;
+  #phase: Phase = 'connecting';
+  #version: StompVersion = '1.2';
+  #connection: AmqConnection | undefined;
+  readonly #subscriptions = new Map<string, SubscriptionState>();
+  /** Every delivery awaiting ACK/NACK on this connection: token -> its subscription. */
+  readonly #unacked = new Map<number, SubscriptionState>();
+  readonly #transactions = new Set<string>();
+  /** `/temp-queue/x` as this client named it -> the engine's temporary destination, and back. */
+  readonly #temps = new Map<string, Destination>();
+  readonly #tempAliases = new Map<string, string>();
+  /** Resolves once every SEND so far is done and its receipt written; never rejects. */
+  #sendChain: Promise<void> = Promise.resolve();
+  #sendsInFlight = 0;
+  /** A frame handler is running: further frames wait in the decoder (and the stream is paused). */
+  #waiting = false;
+  #pumping = false;
+  #corked = false;
+  #lastReadMs = Date.now();
+  #lastWriteMs = Date.now();
+  #connectTimer: NodeJS.Timeout | undefined;
+  #sendTimer: NodeJS.Timeout | undefined;
+  #readTimer: NodeJS.Timeout | undefined;
+  #closeTimer: NodeJS.Timeout | undefined;
+  #closed: Promise<void>;
+  #resolveClosed!: () => void;
+  #cleanedUp = false;
+
+  constructor(stream: Duplex, options: StompSessionOptions) {
+    this.#stream = stream;
+    this.#options = options;
+    this.#engine = options.engine;
+    this.#log = options.logger?.child({ protocol: 'stomp', remoteAddress: options.remoteAddress });
+    this.#decoder = new StompFrameDecoder({
+      peer: 'client',
+      frameSizeMaxBytes: options.frameSizeMaxBytes ?? DEFAULTS.frameSizeMaxBytes,
+      bodySizeMaxBytes: options.bodySizeMaxBytes ?? DEFAULTS.bodySizeMaxBytes,
+      headerSizeMaxBytes: options.headerSizeMaxBytes ?? DEFAULTS.headerSizeMaxBytes,
+      headerLineCountMax: options.headerCountMax ?? DEFAULTS.headerCountMax,
+    });
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    stream.on('data', (chunk: Buffer) => this.#onData(chunk));
+    stream.on('end', () => {
+      // The peer closed its side: nothing more will come, so nothing more is owed to it.
+      this.#log?.debug('peer ended the stream');
+      this.#shutdown();
+    });
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      this.#log?.debug({ code: err.code }, 'stream error');
+      this.#cleanup();
+    });
+    stream.on('close', () => this.#cleanup());
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+    this.#connectTimer = setTimeout(() => {
+      if (this.#phase === 'connecting') this.#fail(new StompSessionError('CONNECT_TIMEOUT', 'No CONNECT frame received in time'), undefined);
+    }, connectTimeoutMs);
+    this.#connectTimer.unref();
+  }
+
+  close(): Promise<void> {
+    if (this.#phase === 'connecting' || this.#phase === 'connected') {
+      this.#fail(new StompSessionError('SHUTDOWN', 'Broker is shutting down'), undefined);
+    }
+    return this.#closed;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  #onData(chunk: Buffer): void {
+    if (this.#phase === 'closing' || this.#phase === 'closed') return;
+    this.#lastReadMs = Date.now();
+    this.#decoder.push(chunk);
+    this.#pump();
+  }
+
+  /** Handles buffered frames in order; stops while a handler runs and picks up when it is done. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#waiting && (this.#phase === 'connecting' || this.#phase === 'connected')) {
+        let decoded;
+        try {
+          decoded = this.#decoder.next();
+        } catch (err) {
+          this.#fail(err, undefined);
+          return;
+        }
+        if (decoded === undefined) break;
+        if (decoded.type === 'heartbeat') continue;
+        const frame = decoded;
+        let pending: Promise<void> | undefined;
+        try {
+          pending = this.#handle(frame);
+        } catch (err) {
+          this.#fail(err, frame.headers.get('receipt'));
+          return;
+        }
+        if (pending !== undefined) {
+          this.#waiting = true;
+          pending.then(
+            () => {
+              this.#waiting = false;
+              this.#pump();
+            },
+            (err: unknown) => this.#fail(err, frame.headers.get('receipt')),
+          );
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#updateFlow();
+  }
+
+  /** Reading pauses while frames wait for a handler or too many SENDs wait for the engine. */
+  #updateFlow(): void {
+    const stop = this.#waiting || this.#sendsInFlight >= (this.#options.sendsInFlightMax ?? DEFAULTS.sendsInFlightMax);
+    if (stop && !this.#stream.isPaused()) this.#stream.pause();
+    else if (!stop && this.#stream.isPaused() && (this.#phase === 'connecting' || this.#phase === 'connected')) {
+      this.#lastReadMs = Date.now();
+      this.#stream.resume();
+    }
+  }
+
+  /** Runs one frame; returns a promise when later frames must wait for it. */
+  #handle(frame: StompFrame): Promise<void> | undefined {
+    if (this.#phase === 'connecting') {
+      if (frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+        throw new StompSessionError('NOT_CONNECTED', `${frame.command} before CONNECT`);
+      }
+      return this.#onConnect(frame);
+    }
+    if (frame.command === 'SEND') return this.#onSend(frame);
+    // Every other frame comes after the SENDs before it have settled: a COMMIT covers them, a
+    // DISCONNECT's receipt promises them, and receipts go out in the order frames came in.
+    if (this.#sendsInFlight > 0) return this.#sendChain.then(() => this.#dispatch(frame));
+    return this.#dispatch(frame);
+  }
+
+  #dispatch(frame: StompFrame): Promise<void> | undefined {
+    if (this.#phase !== 'connected') return undefined;
+    switch (frame.command) {
+      case 'CONNECT':
+      case 'STOMP':
+        throw new StompSessionError('ALREADY_CONNECTED', 'Already connected');
+      case 'SUBSCRIBE':
+        return this.#onSubscribe(frame);
+      case 'UNSUBSCRIBE':
+        return this.#onUnsubscribe(frame);
+      case 'ACK':
+        this.#onAck(frame, false);
+        break;
+      case 'NACK':
+        this.#onAck(frame, true);
+        break;
+      case 'BEGIN':
+        this.#onBegin(frame);
+        break;
+      case 'COMMIT':
+        return this.#onCommit(frame);
+      case 'ABORT':
+        this.#onAbort(frame);
+        break;
+      case 'DISCONNECT':
+        this.#onDisconnect(frame);
+        return undefined;
+      default:
+        // The decoder accepts client commands only; SEND is handled before dispatch.
+        throw new StompSessionError('NOT_CONNECTED', 'unexpected frame');
+    }
+    this.#receipt(frame);
+    return undefined;
+  }
+
+  // ---- CONNECT -------------------------------------------------------------------------------
+
+  async #onConnect(frame: StompFrame): Promise<void> {
+    const h = frame.headers;
+    const version = negotiateVersion(h.get('accept-version'));
+    if (version === undefined) throw new StompSessionError('UNSUPPORTED_VERSION', 'Supported protocol versions are 1.0 1.1 1.2');
+    // The frames after CONNECT are parsed with the negotiated version's escaping and EOL rules.
+    this.#version = version;
+    this.#decoder.setVersion(version);
+    const [clientSendMs, clientWantMs] = version === '1.0' ? [0, 0] : parseHeartbeat(h.get('heart-beat'));
+    let connection: AmqConnection;
+    try {
+      connection = await this.#engine.connect({
+        username: h.get('login') ?? '',
+        password: h.get('passcode') ?? '',
+        clientId: h.get('client-id'),
+        client: { sourceIPAddress: this.#options.remoteAddress, userAgent: `stomp/${version}` },
+      });
+    } catch (err) {
+      // No detail which part was wrong, and never the login or passcode themselves.
+      if (err instanceof AmqError && err.code === 'not-authorized') {
+        throw new StompSessionError('AUTHENTICATION_FAILED', 'Authentication failed');
+      }
+      throw err;
+    }
+    if (this.#phase !== 'connecting') {
+      await connection.close().catch(() => undefined);
+      return;
+    }
+    this.#connection = connection;
+    connection.onForcedClose((reason) => {
+      this.#log?.info({ reason }, 'connection closed by the broker');
+      this.#fail(new StompSessionError('SHUTDOWN', sanitizeHeaderText(reason) || 'Connection closed by the broker'), undefined);
+    });
+    clearTimeout(this.#connectTimer);
+    this.#phase = 'connected';
+    this.#log = this.#log?.child({ connectionId: connection.id });
+
+    // STOMP 1.1 "Heart-beating": each side sends at most as often as the other wants and can.
+    const minMs = this.#options.heartbeatMinMs ?? DEFAULTS.heartbeatMinMs;
+    const headers: Array<[string, string]> = [];
+    if (version !== '1.0') headers.push(['version', version]);
+    headers.push(['session', connection.id], ['server', this.#options.server ?? DEFAULTS.server]);
+    if (version !== '1.0') headers.push(['heart-beat', `${minMs},${minMs}`]);
+    this.#writeFrame('CONNECTED', headers);
+    this.#startHeartbeats(clientWantMs === 0 ? 0 : Math.max(minMs, clientWantMs), clientSendMs === 0 ? 0 : Math.max(minMs, clientSendMs));
+    this.#log?.debug({ version }, 'STOMP connected');
+  }
+
+  #startHeartbeats(sendEveryMs: number, expectEveryMs: number): void {
+    if (sendEveryMs > 0) {
+      const half = Math.max(1, Math.floor(sendEveryMs / 2));
+      this.#sendTimer = setInterval(() => {
+        if (Date.now() - this.#lastWriteMs >= half) this.#write(encodeStompHeartbeat());
+      }, half);
+      this.#sendTimer.unref();
+    }
+    if (expectEveryMs > 0) {
+      const graceMs = expectEveryMs * (this.#options.heartbeatGraceFactor ?? DEFAULTS.heartbeatGraceFactor);
+      this.#readTimer = setInterval(() => {
+        // While reading is paused on our side, the peer's silence is ours.
+        if (this.#stream.isPaused()) return;
+        if (Date.now() - this.#lastReadMs > graceMs) {
+          this.#log?.debug({ expectEveryMs }, 'heart-beat timeout');
+          this.#shutdown();
+        }
+      }, Math.max(1, Math.floor(expectEveryMs / 2)));
+      this.#readTimer.unref();
+    }
+  }
+
+  // ---- SEND ----------------------------------------------------------------------------------
+
+  #onSend(frame: StompFrame): Promise<void> | undefined {
+    const connection = this.#requireConnection();
+    const { destination, message, transaction } = sendFrameToMessage(frame, (text) => this.#resolveDestination(text));
+    const sent = connection.send(destination, message, transaction === undefined ? undefined : { transaction });
+    const receipt = frame.headers.get('receipt');
+    const before = this.#sendChain;
+    this.#sendsInFlight++;
+    this.#sendChain = sent.then(
+      () =>
+        before.then(() => {
+          this.#sendsInFlight--;
+          if (receipt !== undefined) this.#writeFrame('RECEIPT', [['receipt-id', receipt]]);
+          if (!this.#waiting) this.#updateFlow();
+        }),
+      (err: unknown) => {
+        this.#sendsInFlight--;
+        this.#fail(err, receipt);
+      },
+    );
+    const max = this.#options.sendsInFlightMax ?? DEFAULTS.sendsInFlightMax;
+    // Enough SENDs outstanding: the next frame waits until they are all done.
+    return this.#sendsInFlight >= max ? this.#sendChain : undefined;
+  }
+
+  // ---- SUBSCRIBE / UNSUBSCRIBE ---------------------------------------------------------------
+
+  async #onSubscribe(frame: StompFrame): Promise<void> {
+    const connection = this.#requireConnection();
+    const h = frame.headers;
+    const destinationText = requireHeader(frame, 'destination');
+    const idHeader = h.get('id');
+    // STOMP 1.1 and 1.2: "id" is REQUIRED; a 1.0 client may leave it out (one per destination).
+    if (idHeader === undefined && this.#version !== '1.0') throw new StompSessionError('MISSING_HEADER', 'SUBSCRIBE needs an id header');
+    const id = idHeader ?? destinationText;
+    if (this.#subscriptions.has(id)) throw new StompSessionError('DUPLICATE_SUBSCRIPTION', 'Duplicate subscription id');
+    if (this.#subscriptions.size >= (this.#options.subscriptionsMax ?? DEFAULTS.subscriptionsMax)) {
+      throw new StompSessionError('SUBSCRIPTIONS_LIMIT', 'Too many subscriptions');
+    }
+    const ackMode = parseAckMode(h.get('ack'));
+    const prefetch = parsePrefetch(h.get('activemq.prefetchSize'), this.#options.prefetchDefault ?? DEFAULTS.prefetchDefault, this.#options.prefetchMax ?? DEFAULTS.prefetchMax);
+    const destination = this.#resolveDestination(destinationText);
+    const durableName = h.get('activemq.subscriptionName') ?? h.get('durable-subscription-name');
+    const isTopic = destination.kind === 'topic' || destination.kind === 'temp-topic';
+    // ActiveMQ: a subscription name means a durable topic subscriber, which needs a client id.
+    if (durableName !== undefined && isTopic && connection.clientId === undefined) {
+      throw new StompSessionError('CLIENT_ID_REQUIRED', 'Durable subscription needs client-id');
+    }
+    const state: SubscriptionState = {
+      id,
+      header: idHeader,
+      ackMode,
+      engine: undefined,
+      unacked: new Map(),
+      byMessageId: new Map(),
+    };
+    // Registered before the engine is asked: it may deliver before subscribe() resolves.
+    this.#subscriptions.set(id, state);
+    let subscription: Subscription;
+    try {
+      subscription = await connection.subscribe(
+        {
+          id,
+          destination,
+          ackMode,
+          selector: h.get('selector'),
+          prefetch,
+          durableName: isTopic ? durableName : undefined,
+          noLocal: h.get('activemq.noLocal')?.toLowerCase() === 'true',
+        },
+        (delivery) => this.#deliver(state, delivery),
+      );
+    } catch (err) {
+      if (this.#subscriptions.get(id) === state) this.#forgetSubscription(state);
+      throw err;
+    }
+    if (this.#subscriptions.get(id) !== state) {
+      // Unsubscribed or closed while the engine was busy.
+      await subscription.close().catch(() => undefined);
+      return;
+    }
+    state.engine = subscription;
+    this.#receipt(frame);
+  }
+
+  async #onUnsubscribe(frame: StompFrame): Promise<void> {
+    const connection = this.#requireConnection();
+    const h = frame.headers;
+    const durableName = h.get('activemq.subscriptionName') ?? h.get('durable-subscription-name');
+    // 1.0 may name the subscription by its destination instead of its id.
+    const id = h.get('id') ?? (this.#version === '1.0' ? h.get('destination') : undefined);
+    if (id === undefined && durableName === undefined) throw new StompSessionError('MISSING_HEADER', 'UNSUBSCRIBE needs an id header');
+    const state = id === undefined ? undefined : this.#subscriptions.get(id);
+    if (state === undefined && durableName === undefined) throw new StompSessionError('UNKNOWN_SUBSCRIPTION', 'No such subscription');
+    if (state !== undefined) {
+      this.#forgetSubscription(state);
+      await state.engine?.close();
+    }
+    // ActiveMQ: UNSUBSCRIBE with the subscription name removes the durable subscription itself.
+    if (durableName !== undefined) await connection.unsubscribeDurable(durableName);
+    this.#receipt(frame);
+  }
+
+  #forgetSubscription(state: SubscriptionState): void {
+    this.#subscriptions.delete(state.id);
+    for (const token of state.unacked.keys()) this.#unacked.delete(token);
+    state.unacked.clear();
+    state.byMessageId.clear();
+  }
+
+  #deliver(state: SubscriptionState, delivery: AmqDelivery): void {
+    if (this.#phase !== 'connected' || this.#subscriptions.get(state.id) !== state) return;
+    const connection = this.#connection!;
+    const message = delivery.message;
+    const messageId = message.messageId ?? `ID:${connection.id}:${delivery.token}`;
+    let ackId: string | undefined;
+    if (state.ackMode !== 'auto') {
+      state.unacked.set(delivery.token, messageId);
+      state.byMessageId.set(messageId, delivery.token);
+      this.#unacked.set(delivery.token, state);
+      if (this.#version === '1.2') ackId = String(delivery.token);
+    }
+    const headers = deliveryHeaders(delivery, {
+      version: this.#version,
+      subscription: state.header,
+      ackId,
+      messageId,
+      formatDestination: (d) => this.#formatDestination(d),
+    });
+    // ActiveMQ writes content-length for a BytesMessage and none for a TextMessage; a text body
+    // holding NUL needs one all the same.
+    const contentLength = message.bodyType === 'bytes' || message.body.includes(0);
+    this.#write(encodeStompFrame({ command: 'MESSAGE', headers, body: message.body }, this.#version, { contentLength }));
+  }
+
+  // ---- ACK / NACK ----------------------------------------------------------------------------
+
+  #onAck(frame: StompFrame, nack: boolean): void {
+    const connection = this.#requireConnection();
+    const h = frame.headers;
+    let token: number | undefined;
+    let state: SubscriptionState | undefined;
+    if (this.#version === '1.2') {
+      // STOMP 1.2: the id is the MESSAGE's ack header.
+      const id = requireHeader(frame, 'id');
+      token = /^[0-9]{1,15}$/.test(id) ? Number(id) : undefined;
+      state = token === undefined ? undefined : this.#unacked.get(token);
+    } else {
+      // STOMP 1.0/1.1: message-id, and (1.1) the subscription it came through.
+      const messageId = requireHeader(frame, 'message-id');
+      const subscription = h.get('subscription');
+      if (subscription === undefined && this.#version === '1.1') throw new StompSessionError('MISSING_HEADER', `${frame.command} needs a subscription header`);
+      if (subscription !== undefined) {
+        state = this.#subscriptions.get(subscription);
+        if (state === undefined) throw new StompSessionError('UNKNOWN_SUBSCRIPTION', 'No such subscription');
+        token = state.byMessageId.get(messageId);
+      } else {
+        for (const s of this.#subscriptions.values()) {
+          token = s.byMessageId.get(messageId);
+          if (token !== undefined) {
+            state = s;
+            break;
+          }
+        }
+      }
+    }
+    if (token === undefined || state === undefined || !state.unacked.has(token)) {
+      throw new StompSessionError('UNKNOWN_ACK', `Unexpected ${frame.command} received`);
+    }
+    const transaction = h.get('transaction');
+    const options = transaction === undefined ? undefined : { transaction };
+    if (nack) connection.nack(token, options);
+    else connection.ack(token, options);
+    // ACK in client mode settles every earlier delivery of the subscription too (cumulative).
+    if (!nack && state.ackMode === 'client') {
+      for (const t of [...state.unacked.keys()]) if (t <= token) this.#forgetDelivery(state, t);
+    } else {
+      this.#forgetDelivery(state, token);
+    }
+  }
+
+  #forgetDelivery(state: SubscriptionState, token: number): void {
+    const messageId = state.unacked.get(token);
+    state.unacked.delete(token);
+    this.#unacked.delete(token);
+    if (messageId !== undefined && state.byMessageId.get(messageId) === token) state.byMessageId.delete(messageId);
+  }
+
+  // ---- transactions --------------------------------------------------------------------------
+
+  #onBegin(frame: StompFrame): void {
+    const connection = this.#requireConnection();
+    const transaction = requireHeader(frame, 'transaction');
+    if (!this.#transactions.has(transaction) && this.#transactions.size >= (this.#options.transactionsMax ?? DEFAULTS.transactionsMax)) {
+      throw new StompSessionError('TRANSACTIONS_LIMIT', 'Too many open transactions');
+    }
+    connection.begin(transaction);
+    this.#transactions.add(transaction);
+  }
+
+  async #onCommit(frame: StompFrame): Promise<void> {
+    const connection = this.#requireConnection();
+    const transaction = requireHeader(frame, 'transaction');
+    this.#transactions.delete(transaction);
+    await connection.commit(transaction);
+    this.#receipt(frame);
+  }
+
+  #onAbort(frame: StompFrame): void {
+    const connection = this.#requireConnection();
+    const transaction = requireHeader(frame, 'transaction');
+    this.#transactions.delete(transaction);
+    connection.abort(transaction);
+  }
+
+  // ---- DISCONNECT and closing ----------------------------------------------------------------
+
+  #onDisconnect(frame: StompFrame): void {
+    // Every earlier frame is done (SENDs included: see #handle), so the receipt promises them all.
+    this.#receipt(frame);
+    this.#log?.debug('client disconnected');
+    this.#shutdown();
+  }
+
+  /** Answers an error with an ERROR frame, then closes: after an error ActiveMQ closes the connection. */
+  #fail(error: unknown, receipt: string | undefined): void {
+    if (this.#phase === 'closing' || this.#phase === 'closed') return;
+    const report = errorReportFor(error);
+    if (report.internal) this.#log?.error({ code: report.code, err: error }, 'STOMP session error');
+    else this.#log?.debug({ code: report.code }, 'STOMP frame refused');
+    const headers: Array<[string, string]> = [['message', sanitizeHeaderText(report.message)]];
+    if (receipt !== undefined) headers.push(['receipt-id', receipt]);
+    if (report.code === 'UNSUPPORTED_VERSION') headers.push(['version', SUPPORTED_VERSIONS.join(',')]);
+    headers.push(['content-type', 'text/plain']);
+    this.#writeFrame('ERROR', headers, `${report.body}\n`);
+    this.#shutdown();
+  }
+
+  /** Ends the stream (flushing what is written) and the engine connection; idempotent. */
+  #shutdown(): void {
+    if (this.#phase === 'closing' || this.#phase === 'closed') return;
+    this.#phase = 'closing';
+    this.#stopTimers();
+    this.#closeEngineConnection();
+    this.#uncork();
+    this.#stream.end();
+    // A peer that never closes its side is cut off.
+    this.#closeTimer = setTimeout(() => this.#stream.destroy(), this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs);
+    this.#closeTimer.unref();
+    // Whatever the peer still sends is not read (but must not stop the stream from closing).
+    this.#stream.resume();
+  }
+
+  #cleanup(): void {
+    if (this.#cleanedUp) return;
+    this.#cleanedUp = true;
+    this.#phase = 'closed';
+    this.#stopTimers();
+    clearTimeout(this.#closeTimer);
+    this.#stream.destroy();
+    const engineClosed = this.#closeEngineConnection();
+    void engineClosed.then(() => this.#resolveClosed());
+  }
+
+  #engineClosing: Promise<void> | undefined;
+
+  #closeEngineConnection(): Promise<void> {
+    if (this.#engineClosing !== undefined) return this.#engineClosing;
+    const connection = this.#connection;
+    this.#subscriptions.clear();
+    this.#unacked.clear();
+    this.#transactions.clear();
+    this.#engineClosing =
+      connection === undefined
+        ? Promise.resolve()
+        : connection.close().catch((err: unknown) => {
+            this.#log?.warn({ err }, 'closing the engine connection failed');
+          });
+    return this.#engineClosing;
+  }
+
+  #stopTimers(): void {
+    clearTimeout(this.#connectTimer);
+    clearInterval(this.#sendTimer);
+    clearInterval(this.#readTimer);
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  #receipt(frame: StompFrame): void {
+    const receipt = frame.headers.get('receipt');
+    if (receipt !== undefined) this.#writeFrame('RECEIPT', [['receipt-id', receipt]]);
+  }
+
+  #writeFrame(command: StompServerCommand, headers: Array<[string, string]>, body?: string): void {
+    const encodable = headers.filter(([name, value]) => isStompHeaderEncodable(this.#version, command, name, value));
+    this.#write(encodeStompFrame({ command, headers: encodable, body }, this.#version));
+  }
+
+  #write(bytes: Buffer): void {
+    if (this.#phase === 'closed' || this.#stream.destroyed || this.#stream.writableEnded) return;
+    this.#lastWriteMs = Date.now();
+    // Frames written in one turn of the event loop go out in one TLS record where they fit.
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#stream.cork();
+      process.nextTick(() => this.#uncork());
+    }
+    this.#stream.write(bytes);
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#stream.uncork();
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  #requireConnection(): AmqConnection {
+    if (this.#connection === undefined) throw new StompSessionError('NOT_CONNECTED', 'Not connected');
+    return this.#connection;
+  }
+
+  /**
+   * A destination header as the engine's destination. `/temp-queue/x` names this connection's own
+   * temporary queue `x` (created on first use, as ActiveMQ does); `/remote-temp-queue/...` is one
+   * another connection handed out as reply-to.
+   */
+  #resolveDestination(text: string): Destination {
+    const d = parseStompDestination(text);
+    if ((d.kind !== 'temp-queue' && d.kind !== 'temp-topic') || text.startsWith('/remote-temp-')) return d;
+    const key = `${d.kind}:${d.name}`;
+    let temp = this.#temps.get(key);
+    if (temp === undefined) {
+      temp = this.#requireConnection().createTemporary(d.kind);
+      this.#temps.set(key, temp);
+      this.#tempAliases.set(`${temp.kind}:${temp.name}`, text);
+    }
+    return temp;
+  }
+
+  #formatDestination(d: Destination): string {
+    if (d.kind === 'temp-queue' || d.kind === 'temp-topic') {
+      return this.#tempAliases.get(`${d.kind}:${d.name}`) ?? `/remote-${d.kind}/${d.name}`;
+    }
+    return formatStompDestination(d);
+  }
+}
+
+function requireHeader(frame: StompFrame, name: string): string {
+  const value = frame.headers.get(name);
+  if (value === undefined) throw new StompSessionError('MISSING_HEADER', `${frame.command} needs a ${name} header`);
+  return value;
+}
+
+/** The highest version both sides speak; no `accept-version` means 1.0 (STOMP 1.1 "Protocol Negotiation"). */
+export function negotiateVersion(acceptVersion: string | undefined): StompVersion | undefined {
+  if (acceptVersion === undefined) return '1.0';
+  const offered = new Set(acceptVersion.split(',').map((v) => v.trim()));
+  for (let i = SUPPORTED_VERSIONS.length - 1; i >= 0; i--) {
+    if (offered.has(SUPPORTED_VERSIONS[i]!)) return SUPPORTED_VERSIONS[i];
+  }
+  return undefined;
+}
+
+/** `cx,cy` in milliseconds; absent means `0,0`. */
+export function parseHeartbeat(text: string | undefined): [number, number] {
+  if (text === undefined) return [0, 0];
+  const m = /^\s*([0-9]{1,9})\s*,\s*([0-9]{1,9})\s*$/.exec(text);
+  if (m === null) throw new StompSessionError('BAD_HEADER_VALUE', 'heart-beat must be two numbers');
+  return [Number(m[1]), Number(m[2])];
+}
+
+function parseAckMode(text: string | undefined): AckMode {
+  switch (text) {
+    case undefined:
+    case 'auto':
+      return 'auto';
+    case 'client':
+      return 'client';
+    case 'client-individual':
+      return 'individual';
+    default:
+      throw new StompSessionError('BAD_HEADER_VALUE', 'ack must be auto, client or client-individual');
+  }
+}
+
+function parsePrefetch(text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const t = text.trim();
+  if (!/^[0-9]{1,9}$/.test(t) || Number(t) < 1 || Number(t) > max) {
+    throw new StompSessionError('BAD_HEADER_VALUE', `activemq.prefetchSize must be 1 to ${max}`);
+  }
+  return Number(t);
+}
+
+/** One line of printable text, for the `message` header (no LF, which 1.0 cannot carry). */
+function sanitizeHeaderText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, 200);
+}
