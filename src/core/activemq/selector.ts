@@ -12,15 +12,20 @@
 //   exactly across integer and floating types (numeric promotion). Strings and booleans may also be
 //   ordered with `<`, `>` ... as ActiveMQ allows (UTF-16 order; FALSE < TRUE).
 // - NOT binds looser than comparisons (`NOT a = 1` is `NOT (a = 1)`), as in SQL and the JMS grammar.
-// - `x NOT BETWEEN a AND b` is `x < a OR x > b`; `LIKE` on a non-string is false; `IN` on a
-//   non-string is unknown (ActiveMQ's LikeExpression and InExpression). IN lists hold string literals.
-// - Exact numerics are 64-bit integers (Java long, JS bigint): decimal, hex `0x1F`, octal `017`, with
-//   an optional `L`; integer arithmetic wraps at 64 bits and truncates on division (division by zero
-//   is unknown). A property holding an integral JS number counts as exact; any other number is a
-//   double, and mixed arithmetic is done in doubles.
-// - Identifiers are case-sensitive and may hold `.` (ActiveMQ); "double-quoted" identifiers allow
-//   any name (a STOMP header like "my-header"). Keywords are case-insensitive. ActiveMQ's XPATH and
-//   XQUERY extensions are not offered.
+// - `x NOT BETWEEN a AND b` is `x < a OR x > b`; `LIKE` on a non-string is false; `IN` applies to
+//   an identifier only and is unknown on a non-string (ActiveMQ's LikeExpression, InExpression). IN
+//   lists hold string literals. In LIKE, the ESCAPE character escapes only `%`, `_` and itself.
+// - `=` and `<>` refuse the NULL literal (use IS NULL); `<`, `>`, `<=`, `>=` refuse string and
+//   boolean literals and conditions at parse time (ActiveMQ's checkLessThanOperand).
+// - Exact numerics are 64-bit integers (Java long, here bigint): decimal, hex `0x1F`, octal `017`,
+//   decimal with an optional `L`; `+`, `-`, `*` of two of them wrap at 64 bits. `/` and `%` always
+//   give doubles, and so does any arithmetic with a JS number, as in ActiveMQ's ArithmeticExpression.
+//   `+` with a string on the left concatenates (ActiveMQ: `name + '!' = 'James!'`). Arithmetic on a
+//   non-number is unknown.
+// - Identifiers are case-sensitive letters, digits, `_` and `$` (Unicode letters, as JMS says);
+//   "double-quoted" identifiers allow any name (a STOMP header like "my-header"), an extension.
+//   Keywords are case-insensitive; `-- line` and `/* block */` comments are skipped (ActiveMQ).
+//   ActiveMQ's XPATH and XQUERY extensions are not offered.
 // Bounds: text at most 4096 characters, parenthesis/NOT nesting at most 64, IN lists at most 1024
 // items. LIKE compiles to a segment matcher (no RegExp from user text), at worst O(text x pattern).
 
@@ -47,7 +52,7 @@ export interface Selector {
   matches(message: AmqMessage, context?: SelectorContext): boolean;
 }
 
-/** A runtime value: NULL (unknown) is `null`; exact numerics are bigint, approximate ones number. */
+/** A runtime value: NULL (unknown) is `null`; exact literals and their sums are bigint. */
 type Value = string | number | bigint | boolean | null;
 type Evaluator = (message: AmqMessage, context: SelectorContext) => Value;
 
@@ -83,7 +88,7 @@ function isIdStart(c: string): boolean {
 }
 
 function isIdPart(c: string): boolean {
-  return /^[\p{L}\p{Nl}\p{Nd}\p{Mn}\p{Mc}\p{Pc}_$.]$/u.test(c);
+  return /^[\p{L}\p{Nl}\p{Nd}\p{Mn}\p{Mc}\p{Pc}_$]$/u.test(c);
 }
 
 function isDigit(c: string | undefined): boolean {
@@ -101,6 +106,16 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const start = i;
+    if (c === '-' && text[i + 1] === '-') {
+      while (i < n && text[i] !== '\n' && text[i] !== '\r') i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) fail('unterminated comment', start);
+      i = end + 2;
+      continue;
+    }
     if (c === "'" || c === '"') {
       // 'string' with '' as an escaped quote; "identifier" with "" likewise.
       let value = '';
@@ -151,7 +166,7 @@ function tokenize(text: string): Token[] {
       i += 2;
       continue;
     }
-    if ('=<>+-*/(),'.includes(c)) {
+    if ('=<>+-*/%(),'.includes(c)) {
       tokens.push({ kind: 'op', text: c, position: start });
       i++;
       continue;
@@ -176,9 +191,8 @@ function lexNumber(text: string, start: number): Token {
     const value = BigInt('0x' + text.slice(digitsStart, i));
     if (text[i] === 'l' || text[i] === 'L') i++;
     checkIdentifierAfterNumber(text, i);
-    // As in Java, a hex literal is the 64-bit pattern it spells (0xFFFFFFFFFFFFFFFF is -1).
-    if (value > (1n << 64n) - 1n) fail('hex literal out of range', start);
-    return { kind: 'exact', text: text.slice(start, i), position: start, exact: BigInt.asIntN(64, value) };
+    if (value > LONG_MAX) fail('hex literal out of range', start);
+    return { kind: 'exact', text: text.slice(start, i), position: start, exact: value };
   }
   while (isDigit(text[i])) i++;
   let isFloat = false;
@@ -205,8 +219,8 @@ function lexNumber(text: string, start: number): Token {
   if (digits.length > 1 && digits[0] === '0') {
     if (!/^[0-7]+$/.test(digits)) fail('invalid octal literal', start);
     const value = BigInt('0o' + digits.slice(1));
-    if (value > (1n << 64n) - 1n) fail('octal literal out of range', start);
-    return { kind: 'exact', text: spelled, position: start, exact: BigInt.asIntN(64, value) };
+    if (value > LONG_MAX) fail('octal literal out of range', start);
+    return { kind: 'exact', text: spelled, position: start, exact: value };
   }
   const value = BigInt(digits);
   // 9223372036854775808 is only valid negated (Long.MIN_VALUE); larger decimals become doubles, as
@@ -228,7 +242,7 @@ type StaticType = 'boolean' | 'numeric' | 'string' | 'any';
 interface Node {
   readonly type: StaticType;
   readonly evaluate: Evaluator;
-  /** Set on identifier reads, so arithmetic can read integral numbers as exact. */
+  /** Set on identifier reads (IN applies to identifiers only). */
   readonly identifier?: string;
   /** Set on constants, for folding unary minus and checking literal types. */
   readonly constant?: Value;
@@ -299,21 +313,25 @@ class Parser {
   }
 
   #orExpression(): Node {
-    let left = this.#andExpression();
+    const first = this.#andExpression();
+    if (!this.#isKeyword('OR')) return first;
+    const operands = [asBoolean(first)];
     while (this.#isKeyword('OR')) {
       this.#next();
-      left = orNode(asBoolean(left), asBoolean(this.#andExpression()));
+      operands.push(asBoolean(this.#andExpression()));
     }
-    return left;
+    return orNode(operands);
   }
 
   #andExpression(): Node {
-    let left = this.#notExpression();
+    const first = this.#notExpression();
+    if (!this.#isKeyword('AND')) return first;
+    const operands = [asBoolean(first)];
     while (this.#isKeyword('AND')) {
       this.#next();
-      left = andNode(asBoolean(left), asBoolean(this.#notExpression()));
+      operands.push(asBoolean(this.#notExpression()));
     }
-    return left;
+    return andNode(operands);
   }
 
   #notExpression(): Node {
@@ -376,8 +394,8 @@ class Parser {
         this.#expectKeyword('AND');
         const high = this.#additiveExpression();
         left = negate
-          ? orNode(comparisonNode('<', left, low), comparisonNode('>', left, high))
-          : andNode(comparisonNode('>=', left, low), comparisonNode('<=', left, high));
+          ? orNode([comparisonNode('<', left, low), comparisonNode('>', left, high)])
+          : andNode([comparisonNode('>=', left, low), comparisonNode('<=', left, high)]);
       } else if (this.#isKeyword('IN')) {
         this.#next();
         left = this.#in(left, negate);
@@ -402,7 +420,7 @@ class Parser {
       if ([...e.text].length !== 1) fail('ESCAPE must be a single character', e.position);
       escape = e.text;
     }
-    const matcher = compileLike(pattern.text, escape, pattern.position);
+    const matcher = compileLike(pattern.text, escape);
     const operand = left.evaluate;
     const like: Node = {
       type: 'boolean',
@@ -418,7 +436,7 @@ class Parser {
   }
 
   #in(left: Node, negate: boolean): Node {
-    checkOperand(left, 'string', 'IN');
+    if (left.identifier === undefined) fail('IN applies to an identifier only', left.position);
     const open = this.#peek.position;
     this.#expectOp('(');
     const items = new Set<string>();
@@ -456,7 +474,7 @@ class Parser {
 
   #multiplicativeExpression(): Node {
     let left = this.#unaryExpression();
-    while (this.#isOp('*') || this.#isOp('/')) {
+    while (this.#isOp('*') || this.#isOp('/') || this.#isOp('%')) {
       const op = this.#next().text;
       left = arithmeticNode(op, left, this.#unaryExpression());
     }
@@ -475,6 +493,7 @@ class Parser {
         node = constantNode(-LONG_MIN_MAGNITUDE, 'numeric', t.position);
       } else {
         const operand = this.#unaryExpression();
+        checkOperand(operand, 'numeric', `unary ${t.text}`);
         node = t.text === '-' ? negateNode(operand, t.position) : plusNode(operand, t.position);
       }
       this.#leave();
@@ -552,34 +571,36 @@ function asBoolean(node: Node): Node {
   };
 }
 
-function andNode(left: Node, right: Node): Node {
-  const l = left.evaluate;
-  const r = right.evaluate;
+function andNode(operands: readonly Node[]): Node {
+  const evaluators = operands.map((o) => o.evaluate);
   return {
     type: 'boolean',
-    position: left.position,
+    position: (operands[0] as Node).position,
     evaluate: (m, c) => {
-      const a = l(m, c);
-      if (a === false) return false;
-      const b = r(m, c);
-      if (b === false) return false;
-      return a === null || b === null ? null : true;
+      let unknown = false;
+      for (const e of evaluators) {
+        const v = e(m, c);
+        if (v === false) return false;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : true;
     },
   };
 }
 
-function orNode(left: Node, right: Node): Node {
-  const l = left.evaluate;
-  const r = right.evaluate;
+function orNode(operands: readonly Node[]): Node {
+  const evaluators = operands.map((o) => o.evaluate);
   return {
     type: 'boolean',
-    position: left.position,
+    position: (operands[0] as Node).position,
     evaluate: (m, c) => {
-      const a = l(m, c);
-      if (a === true) return true;
-      const b = r(m, c);
-      if (b === true) return true;
-      return a === null || b === null ? null : false;
+      let unknown = false;
+      for (const e of evaluators) {
+        const v = e(m, c);
+        if (v === true) return true;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : false;
     },
   };
 }
@@ -621,7 +642,21 @@ function compareValues(a: Value, b: Value): number | undefined {
   return undefined;
 }
 
+function checkComparable(op: string, left: Node, right: Node): void {
+  for (const side of [left, right]) {
+    if (op === '=') {
+      if (side.constant === null) fail('NULL cannot be compared with "=" or "<>" (use IS NULL)', side.position);
+    } else if (side.type === 'boolean' || side.type === 'string' || side.constant === null) {
+      fail(`"${op}" compares numbers, not a ${side.constant === null ? 'NULL' : side.type}`, side.position);
+    }
+  }
+  if (left.constant !== undefined && right.constant !== undefined && left.type !== right.type) {
+    fail(`a ${left.type} cannot be compared with a ${right.type}`, left.position);
+  }
+}
+
 function comparisonNode(op: string, left: Node, right: Node): Node {
+  checkComparable(op, left, right);
   const l = left.evaluate;
   const r = right.evaluate;
   let test: (order: number) => boolean;
@@ -647,67 +682,74 @@ function comparisonNode(op: string, left: Node, right: Node): Node {
   };
 }
 
-/** An identifier read as an arithmetic operand: integral numbers count as exact (Java int/long). */
-function arithmeticOperand(node: Node): Evaluator {
-  checkOperand(node, 'numeric', 'arithmetic');
-  if (node.identifier === undefined) return node.evaluate;
-  const read = node.evaluate;
-  return (m, c) => {
-    const v = read(m, c);
-    return typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
-  };
+/** A value as `+` appends it to a string (Java's string conversion for the JMS types). */
+function concatText(v: Value): string | null {
+  if (v === null) return null;
+  return String(v);
 }
 
 function arithmeticNode(op: string, left: Node, right: Node): Node {
-  const l = arithmeticOperand(left);
-  const r = arithmeticOperand(right);
-  let exact: (a: bigint, b: bigint) => bigint | null;
+  if (!(op === '+' && left.type === 'string')) checkOperand(left, 'numeric', `"${op}"`);
+  if (left.type !== 'string' && left.type !== 'any') checkOperand(right, 'numeric', `"${op}"`);
+  if (right.type === 'boolean') checkOperand(right, 'numeric', `"${op}"`);
+  const l = left.evaluate;
+  const r = right.evaluate;
+  let exact: ((a: bigint, b: bigint) => bigint) | undefined;
   let approx: (a: number, b: number) => number;
   switch (op) {
     case '+': exact = (a, b) => BigInt.asIntN(64, a + b); approx = (a, b) => a + b; break;
     case '-': exact = (a, b) => BigInt.asIntN(64, a - b); approx = (a, b) => a - b; break;
     case '*': exact = (a, b) => BigInt.asIntN(64, a * b); approx = (a, b) => a * b; break;
-    case '/': exact = (a, b) => (b === 0n ? null : BigInt.asIntN(64, a / b)); approx = (a, b) => a / b; break;
+    // ActiveMQ divides and takes remainders in doubles, whatever the operand types.
+    case '/': exact = undefined; approx = (a, b) => a / b; break;
+    case '%': exact = undefined; approx = (a, b) => a % b; break;
     default: throw new Error(`assertion failed: arithmetic operator ${op}`);
   }
+  const concat = op === '+';
   return {
-    type: 'numeric',
+    type: concat && left.type === 'string' ? 'string' : concat && left.type === 'any' ? 'any' : 'numeric',
     position: left.position,
     evaluate: (m, c) => {
       const a = l(m, c);
-      if (!isNumeric(a)) return null;
+      if (a === null) return null;
       const b = r(m, c);
-      if (!isNumeric(b)) return null;
-      if (typeof a === 'bigint' && typeof b === 'bigint') return exact(a, b);
+      if (b === null) return null;
+      if (concat && typeof a === 'string') return a + concatText(b);
+      if (!isNumeric(a) || !isNumeric(b)) return null;
+      if (exact !== undefined && typeof a === 'bigint' && typeof b === 'bigint') return exact(a, b);
       return approx(Number(a), Number(b));
     },
   };
 }
 
 function negateNode(operand: Node, position: number): Node {
-  const o = arithmeticOperand(operand);
-  if (operand.constant !== undefined && operand.constant !== null) {
-    const v = operand.constant;
-    return constantNode(typeof v === 'bigint' ? BigInt.asIntN(64, -v) : -(v as number), 'numeric', position);
-  }
+  const v = operand.constant;
+  if (typeof v === 'bigint') return constantNode(BigInt.asIntN(64, -v), 'numeric', position);
+  if (typeof v === 'number') return constantNode(-v, 'numeric', position);
+  const o = operand.evaluate;
   return {
     type: 'numeric',
     position,
     evaluate: (m, c) => {
-      const v = o(m, c);
-      if (typeof v === 'bigint') return BigInt.asIntN(64, -v);
-      if (typeof v === 'number') return -v;
+      const x = o(m, c);
+      if (typeof x === 'bigint') return BigInt.asIntN(64, -x);
+      if (typeof x === 'number') return -x;
       return null;
     },
   };
 }
 
 function plusNode(operand: Node, position: number): Node {
-  const o = arithmeticOperand(operand);
-  return { type: 'numeric', position, evaluate: (m, c) => {
-    const v = o(m, c);
-    return isNumeric(v) ? v : null;
-  } };
+  if (operand.constant !== undefined) return { ...operand, position };
+  const o = operand.evaluate;
+  return {
+    type: 'numeric',
+    position,
+    evaluate: (m, c) => {
+      const x = o(m, c);
+      return isNumeric(x) ? x : null;
+    },
+  };
 }
 
 /** A property value as the selector sees it: bytes and other non-JMS values are NULL. */
@@ -760,7 +802,7 @@ type Piece = ReadonlyArray<string | null>;
  * anchored at the start, the last at the end, and each middle one is matched at its leftmost place,
  * which is correct because no segment holds `%`. No backtracking beyond one scan per segment.
  */
-function compileLike(pattern: string, escape: string | undefined, position: number): (text: string) => boolean {
+function compileLike(pattern: string, escape: string | undefined): (text: string) => boolean {
   const segments: Piece[] = [];
   let current: Array<string | null> = [];
   let literal = '';
@@ -771,9 +813,10 @@ function compileLike(pattern: string, escape: string | undefined, position: numb
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {
     const ch = chars[i] as string;
-    if (escape !== undefined && ch === escape) {
-      const next = chars[i + 1];
-      if (next === undefined) fail('LIKE pattern ends with its escape character', position);
+    const next = chars[i + 1];
+    if (escape !== undefined && ch === escape && (next === '%' || next === '_' || next === escape)) {
+      // As in ActiveMQ's LikeExpression, the escape character escapes only these three; elsewhere
+      // (and at the end) it is an ordinary character.
       literal += next;
       i++;
     } else if (ch === '%') {
