@@ -174,7 +174,6 @@ class StompSessionImpl implements StompSession {
     this.#connectTimer = setTimeout(() => {
       if (this.#phase === 'connecting') this.#fail(new StompSessionError('CONNECT_TIMEOUT', 'No CONNECT frame received in time'), undefined);
     }, connectTimeoutMs);
-    this.#connectTimer.unref();
   }
 
   close(): Promise<void> {
@@ -348,7 +347,6 @@ class StompSessionImpl implements StompSession {
       this.#sendTimer = setInterval(() => {
         if (Date.now() - this.#lastWriteMs >= half) this.#write(encodeStompHeartbeat());
       }, half);
-      this.#sendTimer.unref();
     }
     if (expectEveryMs > 0) {
       const graceMs = expectEveryMs * (this.#options.heartbeatGraceFactor ?? DEFAULTS.heartbeatGraceFactor);
@@ -360,7 +358,6 @@ class StompSessionImpl implements StompSession {
           this.#shutdown();
         }
       }, Math.max(1, Math.floor(expectEveryMs / 2)));
-      this.#readTimer.unref();
     }
   }
 
@@ -613,7 +610,6 @@ class StompSessionImpl implements StompSession {
     this.#stream.end();
     // A peer that never closes its side is cut off.
     this.#closeTimer = setTimeout(() => this.#stream.destroy(), this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs);
-    this.#closeTimer.unref();
     // Whatever the peer still sends is not read (but must not stop the stream from closing).
     this.#stream.resume();
   }
