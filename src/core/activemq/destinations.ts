@@ -3,9 +3,11 @@
 // topic subscriptions and authorization entries, and name validation. Pure functions: no engine
 // state. Whether a destination exists, or who may use it, is the engine's business, not this file's.
 //
-// `>` matches ONE OR MORE trailing segments and also the parent itself (`a.>` matches `a`): this is
-// ActiveMQ 5's PrefixDestinationFilter ("want to look for the case where A matches A.>"), and it is
-// also what MQTT users expect of `a/#` [MQTT-4.7.1-2].
+// A final `>` matches any number of trailing segments, ZERO included (`a.>` matches `a`, `a.b` and
+// `a.b.c`): this is ActiveMQ 5's PrefixDestinationFilter ("want to look for the case where A matches
+// A.>"), and what MQTT users expect of `a/#` [MQTT-4.7.1-2]. Only a whole final segment `>` is a
+// wildcard (repeated final `>`s collapse to one); elsewhere `>` is literal, as in ActiveMQ's
+// WildcardDestinationFilter. `*` is a wildcard only as a whole segment.
 
 import { AmqError, type Destination, type DestinationKind } from './api.ts';
 
@@ -208,9 +210,8 @@ export function splitDestinationName(name: string): string[] {
 /**
  * True when `name` (a concrete destination name) matches `pattern` with ActiveMQ's wildcards: a
  * `*` segment matches exactly one segment, a final `>` segment matches zero or more trailing segments
- * (see the file header), any other segment must be equal. `*` and `>` are wildcards only as a whole
- * segment (`a*` is literal), and `>` only as the last segment (elsewhere it matches one segment,
- * as ActiveMQ's filters treat it). Linear in the number of segments.
+ * (see the file header), any other segment must be equal (`a*` and a middle `>` are literal).
+ * Linear in the number of segments.
  */
 export function destinationMatches(pattern: string, name: string): boolean {
   if (!isWildcardName(pattern)) return pattern === name;
@@ -226,8 +227,10 @@ export class DestinationPattern {
   constructor(pattern: string) {
     this.pattern = pattern;
     const segments = splitDestinationName(pattern);
-    this.#trailingAny = segments.length > 0 && segments[segments.length - 1] === ANY_DESCENDANT;
-    this.#segments = this.#trailingAny ? segments.slice(0, -1) : segments;
+    let fixed = segments.length;
+    while (fixed > 0 && segments[fixed - 1] === ANY_DESCENDANT) fixed--;
+    this.#trailingAny = fixed < segments.length;
+    this.#segments = segments.slice(0, fixed);
   }
 
   matches(name: string): boolean {
@@ -236,7 +239,7 @@ export class DestinationPattern {
     if (this.#trailingAny ? path.length < fixed.length : path.length !== fixed.length) return false;
     for (let i = 0; i < fixed.length; i++) {
       const p = fixed[i] as string;
-      if (p !== ANY_SEGMENT && p !== ANY_DESCENDANT && p !== path[i]) return false;
+      if (p !== ANY_SEGMENT && p !== path[i]) return false;
     }
     return true;
   }
