@@ -90,7 +90,8 @@ describe('STOMP session: CONNECT', () => {
 
   it('refuses a bad login or a bad passcode with the same ERROR, naming neither', async () => {
     const bodies: string[] = [];
-    for (const creds of [{ login: USER, passcode: 'wrong-passcode' }, { login: 'nobody', passcode: PASSWORD }, {}]) {
+    const attempts: Array<Record<string, string>> = [{ login: USER, passcode: 'wrong-passcode' }, { login: 'nobody', passcode: PASSWORD }, {}];
+    for (const creds of attempts) {
       const { peer } = open();
       peer.send('CONNECT', { 'accept-version': '1.2', host: 'x', ...creds });
       const f = await peer.next('ERROR');
