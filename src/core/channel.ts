@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { brokerError, describeResource, type BrokerError } from './errors.ts';
 import type { Consumer, ConsumerOwner, Queue } from './queue.ts';
 import { parseExpiration } from './queue-arguments.ts';
-import type { CoreMessage, QueuedMessage } from './queued-message.ts';
+import type { CoreMessage, MessageFilter, QueuedMessage } from './queued-message.ts';
 import type { Permission, UserRegistry } from './users.ts';
 import type { ExchangeDeclaration, PublishOutcome, QueueDeclaration, QueueDeclareResult, Vhost } from './vhost.ts';
 import type { BrokerCounters, BrokerLimits, Delivery, HeaderTable, PublishedMessage } from './types.ts';
@@ -71,6 +71,18 @@ export interface ConsumeOptions {
   readonly exclusive?: boolean;
   /** basic.consume arguments; `x-priority` sets the consumer priority. */
   readonly args?: HeaderTable;
+  /** Protocol engines: this consumer's prefetch instead of the channel's basic.qos (0 = unlimited). */
+  readonly prefetch?: number;
+  /** Protocol engines: messages the filter does not select stay for other consumers (ActiveMQ selectors). */
+  readonly filter?: MessageFilter;
+  /** Protocol engines: start with credit-based flow (see `setCredit`). */
+  readonly credit?: number;
+}
+
+/** Engine-set behaviour of a queue that is not a queue argument (see Queue.admit, Queue.internalDeliveryLimit). */
+export interface QueueBehaviour {
+  readonly admit?: MessageFilter | undefined;
+  readonly deliveryLimit?: number | undefined;
 }
 
 /** An authenticated principal, or `null` for trusted in-process callers (no permission checks). */
@@ -371,12 +383,34 @@ export class ConsumerChannel implements ConsumerOwner {
       noAck: options.noAck ?? false,
       exclusive,
       priority: typeof priorityArg === 'number' || typeof priorityArg === 'bigint' ? Number(priorityArg) : 0,
-      prefetch: this.#consumerPrefetch,
+      prefetch: options.prefetch ?? this.#consumerPrefetch,
       unacked: 0,
+      filter: options.filter,
+      credit: options.credit,
     };
     this.#consumers.set(tag, consumer);
     queue.addConsumer(consumer);
     return tag;
+  }
+
+  /**
+   * Credit-based flow for one consumer (AMQP 1.0 link credit): it may take `credit` more messages,
+   * whatever it holds unacknowledged; each delivery uses one. False if no such consumer.
+   */
+  setCredit(consumerTag: string, credit: number): boolean {
+    const consumer = this.#consumers.get(consumerTag);
+    if (consumer === undefined) return false;
+    consumer.credit = Math.max(0, credit);
+    if (consumer.credit > 0 && !this.#paused && !this.closed) consumer.queue.drain();
+    return true;
+  }
+
+  /** Sets engine behaviour on a queue (admission filter, delivery limit); needs configure. */
+  configureQueue(queue: string, behaviour: QueueBehaviour): void {
+    this.#check('configure', 'queue', queue);
+    const target = this.#vhost.queue(queue, this.#connectionId());
+    if ('admit' in behaviour) target.admit = behaviour.admit;
+    if ('deliveryLimit' in behaviour) target.internalDeliveryLimit = behaviour.deliveryLimit;
   }
 
   /** basic.cancel; false if no such consumer (AMQP: cancel of an unknown tag is not an error). */
@@ -409,8 +443,11 @@ export class ConsumerChannel implements ConsumerOwner {
 
   canDeliver(consumer: Consumer): boolean {
     if (this.#paused || this.closed) return false;
-    if (consumer.noAck) return true;
-    if (consumer.prefetch > 0 && consumer.unacked >= consumer.prefetch) return false;
+    if (consumer.credit !== undefined) {
+      if (consumer.credit <= 0) return false;
+      if (consumer.noAck) return true;
+    } else if (consumer.noAck) return true;
+    else if (consumer.prefetch > 0 && consumer.unacked >= consumer.prefetch) return false;
     if (this.#channelPrefetch > 0 && this.#unacked.size >= this.#channelPrefetch) return false;
     const { unackedPerChannelMax } = this.#connection.context.limits;
     return !(unackedPerChannelMax > 0 && this.#unacked.size >= unackedPerChannelMax);
@@ -425,6 +462,7 @@ export class ConsumerChannel implements ConsumerOwner {
   deliver(consumer: Consumer, queued: QueuedMessage, redelivered: boolean, recorded: Promise<unknown> | undefined): void {
     this.#countDelivery(redelivered);
     const deliveryTag = this.#nextDeliveryTag++;
+    if (consumer.credit !== undefined) consumer.credit--;
     if (!consumer.noAck) {
       consumer.unacked++;
       this.#unacked.set(deliveryTag, { queued, queue: consumer.queue, consumer, pendingTx: false });
@@ -664,5 +702,6 @@ function toDelivery(queued: QueuedMessage, deliveryTag: number, consumerTag: str
     body: m.body,
     view: m.view,
     messageCount,
+    deliveryCount: queued.deliveryCount,
   };
 }

@@ -9,6 +9,7 @@ export {
   type ChannelHandler,
   type ConnectionUser,
   type ConsumeOptions,
+  type QueueBehaviour,
   type TxCommitResult,
 } from './channel.ts';
 export { systemClock, FakeClock, type Clock, type TimerHandle } from './clock.ts';
@@ -16,6 +17,7 @@ export { BrokerError, BrokerErrorCode, type BrokerErrorScope } from './errors.ts
 export { ExchangeType } from './exchange.ts';
 export { FlowControl, type AlarmResource, type FlowControlOptions } from './flow-control.ts';
 export { Overflow } from './queue-arguments.ts';
+export type { CoreMessage, MessageFilter } from './queued-message.ts';
 export type { ExchangeDeclaration, PublishOutcome, QueueDeclaration, QueueDeclareResult } from './vhost.ts';
 export { Permission, UserRegistry, type BrokerUser, type VhostPermissions } from './users.ts';
 export {

@@ -40,6 +40,14 @@ export class MessageDeque {
     return message;
   }
 
+  /** Removes the message `index` places behind the head (consumer filters skip over others). */
+  removeAt(index: number): QueuedMessage | undefined {
+    if (index === 0) return this.shift();
+    const at = this.#head + index;
+    if (index < 0 || at >= this.#items.length) return undefined;
+    return this.#items.splice(at, 1)[0];
+  }
+
   /** Puts a message back at its position by sequence number. */
   insertBySeq(message: QueuedMessage): void {
     const head = this.#items[this.#head];

@@ -10,7 +10,7 @@ import { MessageDeque } from './message-deque.ts';
 import type { QueueId, StoredMessage } from './message-store.ts';
 import type { Persister } from './persister.ts';
 import type { QueueArguments } from './queue-arguments.ts';
-import { QueuedMessage, type CoreMessage } from './queued-message.ts';
+import { QueuedMessage, type CoreMessage, type MessageFilter } from './queued-message.ts';
 import type { HeaderTable } from './types.ts';
 
 export type DeathReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
@@ -38,6 +38,16 @@ export interface Consumer {
   /** Per-consumer prefetch (basic.qos global=false at consume time); 0 = unlimited. */
   readonly prefetch: number;
   unacked: number;
+  /**
+   * A consumer filter (ActiveMQ selector): messages it does not select stay in the queue for other
+   * consumers, in order. Absent for AMQP 0-9-1 consumers, whose dispatch keeps its fast path.
+   */
+  readonly filter?: MessageFilter | undefined;
+  /**
+   * Credit-based flow (AMQP 1.0 link credit): when set, deliveries left before the consumer must
+   * be given more; replaces the prefetch check. Undefined = prefetch-based flow.
+   */
+  credit?: number | undefined;
 }
 
 /** What a queue needs from its vhost. */
@@ -75,6 +85,18 @@ export class Queue {
   readonly consumers: Consumer[] = [];
   unackedCount = 0;
   deleted = false;
+  /**
+   * Set by a protocol engine, not by queue arguments: messages it rejects are not enqueued (topic
+   * subscription selectors, noLocal, what a dead-letter queue keeps). Not persisted: the engine
+   * installs it again after a restart.
+   */
+  admit: MessageFilter | undefined = undefined;
+  /**
+   * Deliveries after which a requeued message is dead-lettered (reason delivery_limit), set by a
+   * protocol engine (ActiveMQ's maximumRedeliveries) for any queue type; x-delivery-limit of a
+   * quorum queue takes precedence. Not persisted, like `admit`.
+   */
+  internalDeliveryLimit: number | undefined = undefined;
 
   readonly #host: QueueHost;
   /** One deque per priority level, highest last; one when the queue has no x-max-priority. */
@@ -85,6 +107,8 @@ export class Queue {
   #roundRobin = 0;
   #hadConsumer = false;
   #mixedPriorities = false;
+  /** Consumers with a filter: while > 0, dispatch scans past messages nobody selects. */
+  #filteredConsumers = 0;
   #draining = false;
   #drainAgain = false;
   #expiryTimer: TimerHandle | undefined;
@@ -133,6 +157,7 @@ export class Queue {
    * 'accepted' when it is held in memory only, or a promise that settles once its append is durable.
    */
   offer(message: CoreMessage): OfferResult {
+    if (this.admit !== undefined && !this.admit(message, 0)) return 'accepted';
     const { maxLength, maxLengthBytes, overflow } = this.arguments;
     if (overflow !== 'drop-head' && this.#isFull(message.body.length)) {
       if (overflow === 'reject-publish-dlx') {
@@ -267,6 +292,10 @@ export class Queue {
     try {
       do {
         this.#drainAgain = false;
+        if (this.#filteredConsumers > 0) {
+          delivered += this.#drainFiltered(expired);
+          continue;
+        }
         while (this.#readyCount > 0 && this.consumers.length > 0) {
           const consumer = this.#pickConsumer();
           if (consumer === undefined) break;
@@ -294,6 +323,66 @@ export class Queue {
     if (this.deleted) return;
     this.#expireHeads();
     this.#scheduleExpiry();
+  }
+
+  /**
+   * Dispatch with consumer filters: each ready message, in order (highest priority level first),
+   * goes to a consumer with capacity that selects it; a message nobody selects stays where it is
+   * and the scan moves past it. Stops when no consumer can take more. Returns the deliveries made
+   * with acknowledgement.
+   */
+  #drainFiltered(expired: QueuedMessage[]): number {
+    let delivered = 0;
+    const now = this.#host.clock.now();
+    for (let l = this.#levels.length - 1; l >= 0; l--) {
+      const level = this.#levels[l]!;
+      let i = 0;
+      while (i < level.length && this.consumers.length > 0 && !this.deleted) {
+        if (!this.#anyCanDeliver()) return delivered;
+        const queued = level.at(i)!;
+        if (queued.expiresAt !== Infinity && queued.expiresAt < now) {
+          level.removeAt(i);
+          this.#readyCount--;
+          this.#readyBytes -= queued.bodyBytes;
+          expired.push(queued);
+          continue;
+        }
+        const consumer = this.#pickConsumerFor(queued);
+        if (consumer === undefined) {
+          i++;
+          continue;
+        }
+        level.removeAt(i);
+        this.#readyCount--;
+        this.#readyBytes -= queued.bodyBytes;
+        this.#deliver(consumer, queued);
+        if (!consumer.noAck) delivered++;
+      }
+    }
+    return delivered;
+  }
+
+  #anyCanDeliver(): boolean {
+    for (const consumer of this.consumers) if (consumer.owner.canDeliver(consumer)) return true;
+    return false;
+  }
+
+  /** The consumer for one message under filters: highest priority, round robin among equals. */
+  #pickConsumerFor(queued: QueuedMessage): Consumer | undefined {
+    const n = this.arguments.singleActiveConsumer ? Math.min(1, this.consumers.length) : this.consumers.length;
+    let best: Consumer | undefined;
+    let bestIndex = -1;
+    for (let k = 0; k < n; k++) {
+      const index = this.arguments.singleActiveConsumer ? 0 : (this.#roundRobin + k) % n;
+      const consumer = this.consumers[index]!;
+      if (best !== undefined && consumer.priority <= best.priority) continue;
+      if (!consumer.owner.canDeliver(consumer)) continue;
+      if (consumer.filter !== undefined && !consumer.filter(queued.message, queued.deliveryCount)) continue;
+      best = consumer;
+      bestIndex = index;
+    }
+    if (best !== undefined && n > 0) this.#roundRobin = (bestIndex + 1) % n;
+    return best;
   }
 
   #deliver(consumer: Consumer, queued: QueuedMessage): void {
@@ -377,7 +466,7 @@ export class Queue {
   /** Requeues unacknowledged messages at their original positions, marked redelivered. */
   requeue(messages: readonly QueuedMessage[]): void {
     if (this.deleted || messages.length === 0) return;
-    const limit = this.arguments.deliveryLimit;
+    const limit = this.arguments.deliveryLimit ?? this.internalDeliveryLimit;
     let overLimit: QueuedMessage[] | undefined;
     for (const queued of messages) {
       this.unackedCount--;
@@ -403,6 +492,9 @@ export class Queue {
   #updatePriorities(): void {
     const first = this.consumers[0]?.priority;
     this.#mixedPriorities = this.consumers.some((c) => c.priority !== first);
+    let filtered = 0;
+    for (const c of this.consumers) if (c.filter !== undefined) filtered++;
+    this.#filteredConsumers = filtered;
   }
 
   addConsumer(consumer: Consumer): void {

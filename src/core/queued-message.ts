@@ -14,6 +14,13 @@ export interface CoreMessage {
   readonly ttlMs: number | undefined;
 }
 
+/**
+ * A predicate on messages installed by a protocol engine (ActiveMQ selectors, noLocal): as a
+ * consumer filter it leaves non-matching messages for other consumers; as a queue's admission
+ * filter it keeps non-matching ones out. `deliveryCount` is the deliveries so far (0 when fresh).
+ */
+export type MessageFilter = (message: CoreMessage, deliveryCount: number) => boolean;
+
 export class QueuedMessage {
   /** Store offset once appended; undefined while the append is in flight or for in-memory messages. */
   offset: number | undefined = undefined;

@@ -64,6 +64,8 @@ export interface Delivery {
   readonly view: MessageView;
   /** basic.get-ok's message-count: messages left ready in the queue. */
   readonly messageCount: number;
+  /** Deliveries of this message so far, this one included (1 on first delivery; survives restarts as far as the store records it). */
+  readonly deliveryCount?: number;
 }
 
 /** Limits of one broker; 0 means unlimited. */

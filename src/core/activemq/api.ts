@@ -131,6 +131,12 @@ export interface AmqConnectOptions {
   /** JMS client id (STOMP `client-id`, MQTT client identifier, AMQP 1.0 container-id). */
   readonly clientId?: string | undefined;
   readonly client?: ClientInfo | undefined;
+  /**
+   * When `clientId` is in use: close that connection (its onForcedClose listeners are called) and
+   * take the id over, as MQTT requires [MQTT-3.1.4-2]; otherwise the connect fails with
+   * 'client-id-in-use' (JMS InvalidClientIDException).
+   */
+  readonly takeOverClientId?: boolean | undefined;
 }
 
 /** One client connection to the ActiveMQ engine. */

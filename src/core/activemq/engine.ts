@@ -1,0 +1,1004 @@
+// The ACTIVEMQ engine: ActiveMQ's model (api.ts) on the broker core. It owns the mapping of queues,
+// topics, durable subscriptions, temporary destinations and retained messages onto core queues and
+// exchanges, ack modes, credit, transactions, redelivery to ActiveMQ.DLQ, selectors and
+// authorization. Frames are the sessions' (src/session/{stomp,mqtt,amqp10}); storage, encryption,
+// TTL timers and dead-letter routing are the core's.
+//
+// Mapping (as RabbitMQ's STOMP and MQTT plugins do):
+// - queue `x`: the durable core queue `x`, reached through the default exchange;
+// - topic `t`: the topic exchange `amq.topic` with routing key `t`; each subscriber has its own queue
+//   bound with the pattern (`>` -> `#`): exclusive and auto-delete for a plain subscription, durable
+//   (`ActiveMQ.Subscription.Durable:<clientId>:<name>`) for a durable one, whose definition carries
+//   the subscription's topic, selector and noLocal (argument `x-activemq-subscription`);
+// - temporary queue: an exclusive core queue of its connection; temporary topic: the non-durable
+//   topic exchange `ActiveMQ.TempTopic`;
+// - retained message (MQTT): a durable queue `ActiveMQ.Retained:<topic>` with x-max-length 1;
+// - every queue dead-letters to `ActiveMQ.DLQ` through the default exchange; the engine gives each
+//   the delivery limit `maximumRedeliveries`, and the DLQ keeps no expired non-persistent message.
+// Each AmqConnection is one core connection (trusted: the engine authorizes) with one channel per
+// subscription and one for sending.
+
+import { randomUUID } from 'node:crypto';
+import { AuditEventSource, AuditEventType, type AuditSink } from '../audit-sink.ts';
+import { DEFAULT_VHOST, type Broker, type ClientInfo } from '../broker.ts';
+import type { BrokerConnection, ConsumerChannel } from '../channel.ts';
+import { BrokerError } from '../errors.ts';
+import type { CoreMessage, MessageFilter } from '../queued-message.ts';
+import type { Delivery, HeaderTable, PublishedMessage } from '../types.ts';
+import {
+  AmqError,
+  type AckMode,
+  type AmqConnectOptions,
+  type AmqConnection,
+  type AmqDelivery,
+  type AmqEngine,
+  type AmqMessage,
+  type AmqOutgoing,
+  type Destination,
+  type SendOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from './api.ts';
+import { Authorizer, groupsOfTags, type AuthorizationEntry, type AuthorizationOperation } from './authorization.ts';
+import { checkDestination, checkSendDestination, DestinationPattern, isWildcardName, splitDestinationName } from './destinations.ts';
+import { DLQ_DELIVERY_FAILURE_CAUSE, decodeAmqProperties, encodeAmqProperties, ttlOf, type AmqMessageHeaders } from './properties-codec.ts';
+import { parseSelector, type Selector } from './selector.ts';
+
+/** ActiveMQ's dead-letter queue. */
+export const DLQ_NAME = 'ActiveMQ.DLQ';
+/** The exchange topics are published to. */
+export const TOPIC_EXCHANGE = 'amq.topic';
+/** The exchange temporary topics are published to. */
+export const TEMP_TOPIC_EXCHANGE = 'ActiveMQ.TempTopic';
+const DURABLE_PREFIX = 'ActiveMQ.Subscription.Durable:';
+const SUBSCRIPTION_PREFIX = 'ActiveMQ.Subscription:';
+const TEMP_QUEUE_PREFIX = 'ActiveMQ.TempQueue:';
+const RETAINED_PREFIX = 'ActiveMQ.Retained:';
+const RESERVED_PREFIXES = [DURABLE_PREFIX, SUBSCRIPTION_PREFIX, TEMP_QUEUE_PREFIX, RETAINED_PREFIX];
+/** Queue argument holding a durable subscription's definition (JSON). */
+const SUBSCRIPTION_ARG = 'x-activemq-subscription';
+const DEFAULT_PREFETCH = 1000;
+
+export interface ActiveMqEngineOptions {
+  /** Core vhost the engine lives in (default `/`). */
+  readonly vhost?: string;
+  /** Redeliveries before a message goes to ActiveMQ.DLQ (ActiveMQ's default 6). */
+  readonly maximumRedeliveries?: number;
+  /** Destination permissions; none = every authenticated user may do everything. */
+  readonly authorization?: readonly AuthorizationEntry[];
+  /** Where ConnectionOpened, ConnectionClosed and PermissionRefused events go (the broker's sink). */
+  readonly audit?: AuditSink;
+  /** Put in audit events (the Amazon MQ broker id). */
+  readonly brokerId?: string;
+  /** Failures nobody waits for (setting up recovered subscriptions, retained messages). */
+  readonly onError?: (error: unknown) => void;
+}
+
+interface DurableDefinition {
+  readonly clientId: string;
+  readonly name: string;
+  readonly topic: string;
+  readonly selector: string | undefined;
+  readonly noLocal: boolean;
+}
+
+/** What the engine knows of a message beyond its core form: decoded headers and who sent it. */
+interface MessageMeta {
+  readonly message: AmqMessage;
+  readonly connectionId: string | undefined;
+  readonly clientId: string | undefined;
+}
+
+interface TempEntry {
+  readonly destination: Destination;
+  readonly owner: Connection;
+  /** The core queue, for a temporary queue. */
+  readonly coreName: string;
+  created: boolean;
+}
+
+/** Builds the engine; it is usable at once (operations wait for its setup on the core). */
+export function createActiveMqEngine(broker: Broker, options: ActiveMqEngineOptions = {}): ActiveMqEngine {
+  return new ActiveMqEngine(broker, options);
+}
+
+/** Binding key in the core's topic syntax for an ActiveMQ topic pattern (`>` -> `#`). */
+export function topicBindingKey(pattern: string): string {
+  const segments = splitDestinationName(pattern);
+  return segments.map((s, i) => (s === '>' ? (i === segments.length - 1 ? '#' : '*') : s === '#' ? '*' : s)).join('.');
+}
+
+function durableQueueName(clientId: string, name: string): string {
+  return `${DURABLE_PREFIX}${encodeURIComponent(clientId)}:${encodeURIComponent(name)}`;
+}
+
+/** A BrokerError or anything else as the AmqError a session maps. */
+function toAmqError(error: unknown): AmqError {
+  if (error instanceof AmqError) return error;
+  if (error instanceof BrokerError) {
+    switch (error.code) {
+      case 'ACCESS_REFUSED':
+        return new AmqError('not-authorized', 'not authorized');
+      case 'NOT_FOUND':
+        return new AmqError('invalid-destination', 'destination does not exist');
+      case 'RESOURCE_LOCKED':
+        return new AmqError('invalid-destination', 'destination belongs to another connection');
+      case 'PRECONDITION_FAILED':
+      case 'RESOURCE_ERROR':
+        return new AmqError('resource-limit', error.message);
+      case 'CONNECTION_FORCED':
+      case 'CHANNEL_ERROR':
+        return new AmqError('closed', 'connection is closed');
+      default:
+        return new AmqError('store-unavailable', 'the broker could not complete the operation');
+    }
+  }
+  return new AmqError('store-unavailable', 'the broker could not complete the operation');
+}
+
+const noopHandler = { deliver: () => undefined, consumerCancelled: () => undefined };
+
+export class ActiveMqEngine implements AmqEngine {
+  readonly broker: Broker;
+  readonly vhostName: string;
+  readonly maximumRedeliveries: number;
+  readonly authorizer: Authorizer;
+  readonly #options: ActiveMqEngineOptions;
+  readonly #meta = new WeakMap<Uint8Array, MessageMeta>();
+  readonly #clientIds = new Map<string, Connection>();
+  readonly #activeDurable = new Set<string>();
+  readonly #knownTopics = new Set<string>();
+  readonly #retained = new Map<string, AmqMessage>();
+  readonly #temps = new Map<string, TempEntry>();
+  readonly #ready: Promise<void>;
+  #system!: ConsumerChannel;
+  #retainWrites: Promise<unknown> = Promise.resolve();
+
+  constructor(broker: Broker, options: ActiveMqEngineOptions) {
+    this.broker = broker;
+    this.#options = options;
+    this.vhostName = options.vhost ?? DEFAULT_VHOST;
+    this.maximumRedeliveries = options.maximumRedeliveries ?? 6;
+    this.authorizer = new Authorizer(options.authorization);
+    this.#ready = this.#init();
+    this.#ready.catch((error: unknown) => this.#options.onError?.(error));
+  }
+
+  /** Resolves once the engine's queues and exchanges are set up on the core (recovered state included). */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  get #vhost() {
+    const vhost = this.broker.vhosts.get(this.vhostName);
+    if (vhost === undefined) throw new AmqError('closed', 'the broker is not serving');
+    return vhost;
+  }
+
+  async #init(): Promise<void> {
+    const connection = this.broker.connect({ vhost: this.vhostName, user: null, connectionId: `activemq-engine-${randomUUID()}` });
+    this.#system = connection.openChannel(noopHandler);
+    await this.#system.declareQueue({ queue: DLQ_NAME, durable: true });
+    this.#system.configureQueue(DLQ_NAME, { admit: dlqAdmit, deliveryLimit: this.maximumRedeliveries });
+    await this.#system.declareExchange({ exchange: TEMP_TOPIC_EXCHANGE, type: 'topic', durable: false });
+    // Queues recovered from the store get back what is not persisted with them.
+    for (const queue of [...this.#vhost.queues.values()]) {
+      const name = queue.name;
+      if (name === DLQ_NAME) continue;
+      if (name.startsWith(RETAINED_PREFIX)) {
+        await this.#loadRetained(name);
+        continue;
+      }
+      if (name.startsWith(DURABLE_PREFIX)) {
+        const definition = parseDurableDefinition(queue.args[SUBSCRIPTION_ARG]);
+        if (definition !== undefined) {
+          this.#system.configureQueue(name, { admit: this.#subscriptionAdmit(definition.topic, definition.selector, definition.noLocal, undefined, definition.clientId), deliveryLimit: this.maximumRedeliveries });
+          this.#knownTopics.add(definition.topic);
+          continue;
+        }
+      }
+      this.#system.configureQueue(name, { deliveryLimit: this.maximumRedeliveries });
+    }
+  }
+
+  async #loadRetained(coreName: string): Promise<void> {
+    const delivery = this.#system.get({ queue: coreName, noAck: false });
+    if (delivery === undefined) return;
+    this.#system.nack(delivery.deliveryTag, false, true);
+    this.#retained.set(coreName.slice(RETAINED_PREFIX.length), this.messageOf(delivery.properties, delivery.body));
+  }
+
+  // ---- messages ----
+
+  /** The AmqMessage for core properties and body (cached per encoded properties). */
+  messageOf(properties: Uint8Array, body: Uint8Array): AmqMessage {
+    return this.#metaOf(properties, body).message;
+  }
+
+  #metaOf(properties: Uint8Array, body: Uint8Array): MessageMeta {
+    let meta = this.#meta.get(properties);
+    if (meta === undefined || meta.message.body !== body) {
+      meta = { message: { ...decodeAmqProperties(properties), body }, connectionId: undefined, clientId: undefined };
+      this.#meta.set(properties, meta);
+    }
+    return meta;
+  }
+
+  /** Encodes a message for the core and remembers its sender (noLocal). */
+  encode(message: AmqMessage, origin: Connection | undefined): PublishedMessage & { readonly exchange: '' } {
+    const { body, ...headers } = message;
+    const properties = encodeAmqProperties(headers as AmqMessageHeaders);
+    this.#meta.set(properties, { message, connectionId: origin?.id, clientId: origin?.clientId });
+    return {
+      exchange: '',
+      routingKey: '',
+      properties,
+      body,
+      view: { persistent: message.persistent, priority: message.priority, expiration: ttlOf(message.expiration, this.broker.clock.now()) },
+    };
+  }
+
+  /** Where a core delivery was sent, in ActiveMQ's terms. */
+  destinationOf(exchange: string, routingKey: string): Destination {
+    if (exchange === TOPIC_EXCHANGE) return { kind: 'topic', name: routingKey };
+    if (exchange === TEMP_TOPIC_EXCHANGE) return { kind: 'temp-topic', name: routingKey };
+    if (routingKey.startsWith(TEMP_QUEUE_PREFIX)) return { kind: 'temp-queue', name: routingKey.slice(TEMP_QUEUE_PREFIX.length) };
+    return { kind: 'queue', name: routingKey };
+  }
+
+  /**
+   * The admission filter of a topic subscription's queue: the concrete topic matches the pattern
+   * (checked here only where the core's binding key cannot say it), the selector selects, and with
+   * noLocal the sender is not the subscriber (its connection, or for a durable one its client id).
+   */
+  #subscriptionAdmit(pattern: string, selectorText: string | undefined, noLocal: boolean, connectionId: string | undefined, clientId: string | undefined): MessageFilter | undefined {
+    const selector = selectorText === undefined || selectorText.trim() === '' ? undefined : parseSelector(selectorText);
+    const exactPattern = splitDestinationName(pattern).some((s, i, all) => s === '#' || (s === '>' && i < all.length - 1)) ? new DestinationPattern(pattern) : undefined;
+    if (selector === undefined && !noLocal && exactPattern === undefined) return undefined;
+    return (core: CoreMessage) => {
+      if (exactPattern !== undefined && !exactPattern.matches(core.routingKey)) return false;
+      const meta = this.#metaOf(core.properties, core.body);
+      if (noLocal) {
+        if (connectionId !== undefined && meta.connectionId === connectionId) return false;
+        if (clientId !== undefined && meta.clientId === clientId) return false;
+      }
+      if (selector === undefined) return true;
+      return selector.matches(meta.message, { destination: this.destinationOf(core.exchange, core.routingKey), redelivered: false, deliveryCount: 1 });
+    };
+  }
+
+  /** A queue consumer's filter for a selector. */
+  queueFilter(selector: Selector, destination: Destination): MessageFilter {
+    return (core, deliveryCount) =>
+      selector.matches(this.#metaOf(core.properties, core.body).message, { destination, redelivered: deliveryCount > 0, deliveryCount: deliveryCount + 1 });
+  }
+
+  // ---- authorization and audit ----
+
+  authorize(connection: Connection, operation: AuthorizationOperation, kind: 'queue' | 'topic', name: string): void {
+    if (this.authorizer.allows(connection.groups, operation, kind, name)) return;
+    this.audit('PermissionRefused', connection, { errorCode: 'not-authorized', data: { permission: operation, resourceType: kind } });
+    const verb = operation === 'read' ? 'read from' : operation === 'write' ? 'write to' : 'create';
+    throw new AmqError('not-authorized', `User ${connection.username} is not authorized to ${verb} this ${kind}`);
+  }
+
+  audit(eventName: string, connection: Connection, extra: { errorCode?: string; data?: Record<string, unknown> } = {}): void {
+    const sink = this.#options.audit;
+    if (sink === undefined) return;
+    sink.record({
+      eventSource: AuditEventSource.BROKER,
+      eventName,
+      eventType: AuditEventType.BrokerUserEvent,
+      userIdentity: { type: 'BrokerUser', userName: connection.username },
+      sourceIPAddress: connection.client.sourceIPAddress,
+      userAgent: connection.client.userAgent,
+      errorCode: extra.errorCode,
+      additionalEventData: {
+        ...(this.#options.brokerId === undefined ? {} : { brokerId: this.#options.brokerId }),
+        engine: 'ACTIVEMQ',
+        connectionId: connection.id,
+        ...extra.data,
+      },
+    });
+  }
+
+  // ---- AmqEngine ----
+
+  async connect(options: AmqConnectOptions): Promise<AmqConnection> {
+    await this.#ready;
+    let tags: readonly string[];
+    try {
+      tags = (await this.broker.authenticate(options.username, options.password, options.client ?? {})).tags;
+    } catch {
+      throw new AmqError('not-authorized', 'authentication failed');
+    }
+    const clientId = options.clientId === '' ? undefined : options.clientId;
+    if (clientId !== undefined) {
+      const existing = this.#clientIds.get(clientId);
+      if (existing !== undefined) {
+        if (options.takeOverClientId !== true) throw new AmqError('client-id-in-use', 'client id is already in use by another connection');
+        await existing.forceClose('client id taken over by a new connection');
+      }
+    }
+    const id = randomUUID();
+    let connection: Connection | undefined;
+    let core: BrokerConnection;
+    try {
+      core = this.broker.connect({
+        vhost: this.vhostName,
+        user: null,
+        connectionId: id,
+        client: options.client,
+        onForcedClose: (reason) => connection?.forcedByBroker(reason.message),
+      });
+    } catch (error) {
+      throw toAmqError(error);
+    }
+    // Another connect may have taken the client id while this one authenticated.
+    if (clientId !== undefined && this.#clientIds.has(clientId)) {
+      await core.close();
+      throw new AmqError('client-id-in-use', 'client id is already in use by another connection');
+    }
+    connection = new Connection(this, core, id, options.username, clientId, groupsOfTags(tags), { ...options.client, connectionId: id });
+    if (clientId !== undefined) this.#clientIds.set(clientId, connection);
+    this.audit('ConnectionOpened', connection);
+    return connection;
+  }
+
+  async retain(topic: string, message: AmqMessage | null): Promise<void> {
+    await this.#ready;
+    checkSendDestination({ kind: 'topic', name: topic });
+    const coreName = `${RETAINED_PREFIX}${topic}`;
+    const write = this.#retainWrites.then(async () => {
+      if (message === null || message.body.length === 0) {
+        this.#retained.delete(topic);
+        await this.#system.deleteQueue(coreName);
+        return;
+      }
+      if (!this.#vhost.queues.has(coreName)) await this.#system.declareQueue({ queue: coreName, durable: true, args: { 'x-max-length': 1 } });
+      const published = this.encode(message, undefined);
+      // Retained messages are kept across restarts whatever their delivery mode.
+      const outcome = this.#system.publish({ ...published, routingKey: coreName, view: { ...published.view, persistent: true, expiration: undefined } });
+      this.#retained.set(topic, message);
+      if ((await outcome.confirmation) === false) throw new AmqError('store-unavailable', 'the retained message could not be stored');
+    });
+    this.#retainWrites = write.catch(() => undefined);
+    try {
+      await write;
+    } catch (error) {
+      throw toAmqError(error);
+    }
+  }
+
+  async retained(pattern: string): Promise<ReadonlyArray<{ readonly topic: string; readonly message: AmqMessage }>> {
+    await this.#ready;
+    await this.#retainWrites;
+    const matcher = new DestinationPattern(pattern);
+    const now = this.broker.clock.now();
+    const out: Array<{ topic: string; message: AmqMessage }> = [];
+    for (const [topic, message] of this.#retained) {
+      if (message.expiration > 0 && message.expiration <= now) continue;
+      if (matcher.matches(topic)) out.push({ topic, message });
+    }
+    return out;
+  }
+
+  // ---- engine state used by connections ----
+
+  get system(): ConsumerChannel {
+    return this.#system;
+  }
+
+  releaseClientId(connection: Connection): void {
+    if (connection.clientId !== undefined && this.#clientIds.get(connection.clientId) === connection) this.#clientIds.delete(connection.clientId);
+  }
+
+  /** Creates a user queue if it does not exist (needs admin), with the DLQ and delivery limit. */
+  async ensureQueue(connection: Connection, name: string): Promise<void> {
+    if (this.#vhost.queues.has(name)) return;
+    if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) throw new AmqError('invalid-destination', 'this queue name is reserved');
+    this.authorize(connection, 'admin', 'queue', name);
+    try {
+      await this.#system.declareQueue({ queue: name, durable: true, args: dlqArguments });
+      this.#system.configureQueue(name, { deliveryLimit: this.maximumRedeliveries });
+    } catch (error) {
+      throw toAmqError(error);
+    }
+  }
+
+  /** A topic is created on first use (needs admin), as ActiveMQ does. */
+  ensureTopic(connection: Connection, name: string): void {
+    if (this.#knownTopics.has(name)) return;
+    this.authorize(connection, 'admin', 'topic', name);
+    this.#knownTopics.add(name);
+  }
+
+  registerTemp(entry: TempEntry): void {
+    this.#temps.set(`${entry.destination.kind}:${entry.destination.name}`, entry);
+  }
+
+  temp(destination: Destination): TempEntry | undefined {
+    return this.#temps.get(`${destination.kind}:${destination.name}`);
+  }
+
+  dropTemp(entry: TempEntry): void {
+    this.#temps.delete(`${entry.destination.kind}:${entry.destination.name}`);
+  }
+
+  /** Claims the one consumer slot of a durable subscription; false when it is taken. */
+  claimDurable(coreName: string): boolean {
+    if (this.#activeDurable.has(coreName)) return false;
+    this.#activeDurable.add(coreName);
+    return true;
+  }
+
+  releaseDurable(coreName: string): void {
+    this.#activeDurable.delete(coreName);
+  }
+
+  isDurableActive(coreName: string): boolean {
+    return this.#activeDurable.has(coreName);
+  }
+
+  hasQueue(name: string): boolean {
+    return this.#vhost.queues.has(name);
+  }
+
+  queueArgs(name: string): HeaderTable | undefined {
+    return this.#vhost.queues.get(name)?.args;
+  }
+
+  subscriptionAdmit(pattern: string, selector: string | undefined, noLocal: boolean, connectionId: string | undefined, clientId: string | undefined): MessageFilter | undefined {
+    return this.#subscriptionAdmit(pattern, selector, noLocal, connectionId, clientId);
+  }
+
+  /** What to do with a message already expired when sent: persistent ones to the DLQ, others dropped. */
+  expiredOnSend(message: AmqMessage): PublishedMessage | undefined {
+    if (!message.persistent) return undefined;
+    const dead: AmqMessage = { ...message, expiration: 0, properties: { ...message.properties, [DLQ_DELIVERY_FAILURE_CAUSE]: 'Message expired' } };
+    return { ...this.encode(dead, undefined), routingKey: DLQ_NAME };
+  }
+}
+
+/** ActiveMQ's default dead-letter strategy: expired non-persistent messages are not kept. */
+const dlqAdmit: MessageFilter = (message) => message.view.persistent || message.view.headers?.['x-last-death-reason'] !== 'expired';
+
+const dlqArguments: HeaderTable = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': DLQ_NAME };
+
+function parseDurableDefinition(value: unknown): DurableDefinition | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const v = JSON.parse(value) as Partial<DurableDefinition>;
+    if (typeof v.clientId !== 'string' || typeof v.name !== 'string' || typeof v.topic !== 'string') return undefined;
+    return { clientId: v.clientId, name: v.name, topic: v.topic, selector: typeof v.selector === 'string' ? v.selector : undefined, noLocal: v.noLocal === true };
+  } catch {
+    return undefined;
+  }
+}
+
+interface PendingSettlement {
+  readonly token: number;
+  readonly action: 'ack' | 'nack';
+  readonly poison: boolean;
+}
+
+interface Transaction {
+  readonly sends: Array<{ readonly destination: Destination; readonly message: AmqMessage }>;
+  readonly settlements: PendingSettlement[];
+}
+
+/** One client connection (AmqConnection). */
+export class Connection implements AmqConnection {
+  readonly id: string;
+  readonly username: string;
+  readonly clientId: string | undefined;
+  readonly groups: readonly string[];
+  readonly client: ClientInfo;
+  readonly engine: ActiveMqEngine;
+  readonly core: BrokerConnection;
+  readonly #subscriptions = new Map<string, ActiveSubscription>();
+  readonly #tokens = new Map<number, ActiveSubscription>();
+  readonly #transactions = new Map<string, Transaction>();
+  readonly #temps = new Set<TempEntry>();
+  readonly #forcedListeners: Array<(reason: string) => void> = [];
+  #sender: ConsumerChannel | undefined;
+  #nextToken = 1;
+  #nextMessageId = 1;
+  #nextTemp = 1;
+  #nextSubscriptionQueue = 1;
+  #closed = false;
+  #forced = false;
+
+  constructor(engine: ActiveMqEngine, core: BrokerConnection, id: string, username: string, clientId: string | undefined, groups: readonly string[], client: ClientInfo) {
+    this.engine = engine;
+    this.core = core;
+    this.id = id;
+    this.username = username;
+    this.clientId = clientId;
+    this.groups = groups;
+    this.client = client;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AmqError('closed', 'connection is closed');
+  }
+
+  get #sendChannel(): ConsumerChannel {
+    this.#sender ??= this.core.openChannel(noopHandler);
+    return this.#sender;
+  }
+
+  nextToken(subscription: ActiveSubscription): number {
+    const token = this.#nextToken++;
+    if (subscription.ackMode !== 'auto') this.#tokens.set(token, subscription);
+    return token;
+  }
+
+  forgetToken(token: number): void {
+    this.#tokens.delete(token);
+  }
+
+  // ---- sending ----
+
+  #complete(destination: Destination, message: AmqOutgoing): AmqMessage {
+    const now = this.engine.broker.clock.now();
+    const priority = message.priority ?? 4;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 9) throw new AmqError('invalid-destination', 'priority must be an integer from 0 to 9');
+    void destination;
+    return {
+      ...message,
+      priority,
+      expiration: message.expiration ?? 0,
+      timestamp: message.timestamp === undefined || message.timestamp === 0 ? now : message.timestamp,
+      messageId: message.messageId ?? `ID:${this.id}:${this.#nextMessageId++}`,
+      properties: message.properties ?? {},
+    };
+  }
+
+  /** Checks a send (destination, authorization) and builds the full message; does not publish. */
+  #prepare(destination: Destination, outgoing: AmqOutgoing): AmqMessage {
+    checkSendDestination(destination);
+    if (destination.kind === 'queue') this.engine.authorize(this, 'write', 'queue', destination.name);
+    else if (destination.kind === 'topic') this.engine.authorize(this, 'write', 'topic', destination.name);
+    else if (this.engine.temp(destination) === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+    return this.#complete(destination, outgoing);
+  }
+
+  /** Publishes a prepared message; resolves with the confirmation to wait for. */
+  async #publish(destination: Destination, message: AmqMessage): Promise<boolean | Promise<boolean>> {
+    const engine = this.engine;
+    if (message.expiration > 0 && message.expiration <= engine.broker.clock.now()) {
+      const dead = destination.kind === 'queue' ? engine.expiredOnSend(message) : undefined;
+      return dead === undefined ? true : this.#sendChannel.publish(dead).confirmation;
+    }
+    const published = engine.encode(message, this);
+    let exchange: string;
+    let routingKey: string;
+    switch (destination.kind) {
+      case 'queue':
+        await engine.ensureQueue(this, destination.name);
+        exchange = '';
+        routingKey = destination.name;
+        break;
+      case 'topic':
+        engine.ensureTopic(this, destination.name);
+        exchange = TOPIC_EXCHANGE;
+        routingKey = destination.name;
+        break;
+      case 'temp-queue': {
+        const entry = engine.temp(destination);
+        if (entry === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+        await entry.owner.ensureTempQueue(entry);
+        exchange = '';
+        routingKey = entry.coreName;
+        break;
+      }
+      case 'temp-topic':
+        exchange = TEMP_TOPIC_EXCHANGE;
+        routingKey = destination.name;
+        break;
+    }
+    this.#assertOpen();
+    try {
+      let outcome = this.#sendChannel.publish({ ...published, exchange, routingKey });
+      if (!outcome.routed && destination.kind === 'queue') {
+        // The queue was deleted meanwhile (management): create it again, as a send would.
+        await engine.ensureQueue(this, destination.name);
+        outcome = this.#sendChannel.publish({ ...published, exchange, routingKey });
+      }
+      return outcome.confirmation;
+    } catch (error) {
+      throw toAmqError(error);
+    }
+  }
+
+  async send(destination: Destination, outgoing: AmqOutgoing, options: SendOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const message = this.#prepare(destination, outgoing);
+    if (options.transaction !== undefined) {
+      this.#transaction(options.transaction).sends.push({ destination, message });
+      return;
+    }
+    const confirmation = await this.#publish(destination, message);
+    if ((await confirmation) === false) throw new AmqError('store-unavailable', 'the message could not be stored');
+  }
+
+  // ---- subscribing ----
+
+  async subscribe(options: SubscribeOptions, deliver: (delivery: AmqDelivery) => void): Promise<Subscription> {
+    this.#assertOpen();
+    if (this.#subscriptions.has(options.id)) throw new AmqError('invalid-destination', 'a subscription with this id exists on this connection');
+    checkDestination(options.destination);
+    const selector = options.selector === undefined || options.selector.trim() === '' ? undefined : parseSelector(options.selector);
+    const { destination } = options;
+    const engine = this.engine;
+    const prefetch = options.ackMode === 'auto' ? 0 : options.prefetch ?? DEFAULT_PREFETCH;
+    let coreQueue: string;
+    let filter: MessageFilter | undefined;
+    let durableName: string | undefined;
+    const setUp: Array<() => void> = [];
+    // Reserve the id now: a second subscribe with it while this one awaits is refused.
+    this.#subscriptions.set(options.id, undefined as unknown as ActiveSubscription);
+    try {
+      switch (destination.kind) {
+        case 'queue': {
+          if (isWildcardName(destination.name)) throw new AmqError('invalid-destination', 'wildcard queue subscriptions are not supported');
+          if (options.durableName !== undefined) throw new AmqError('invalid-destination', 'durable subscriptions are for topics');
+          engine.authorize(this, 'read', 'queue', destination.name);
+          await engine.ensureQueue(this, destination.name);
+          coreQueue = destination.name;
+          if (selector !== undefined) filter = engine.queueFilter(selector, destination);
+          break;
+        }
+        case 'temp-queue': {
+          const entry = engine.temp(destination);
+          if (entry === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+          if (entry.owner !== this) throw new AmqError('invalid-destination', 'cannot consume from a temporary destination of another connection');
+          await this.ensureTempQueue(entry);
+          coreQueue = entry.coreName;
+          if (selector !== undefined) filter = engine.queueFilter(selector, destination);
+          break;
+        }
+        case 'topic':
+        case 'temp-topic': {
+          const isTemp = destination.kind === 'temp-topic';
+          if (isTemp) {
+            const entry = engine.temp(destination);
+            if (entry === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+            if (entry.owner !== this) throw new AmqError('invalid-destination', 'cannot consume from a temporary destination of another connection');
+          } else {
+            engine.authorize(this, 'read', 'topic', destination.name);
+          }
+          const exchange = isTemp ? TEMP_TOPIC_EXCHANGE : TOPIC_EXCHANGE;
+          const bindingKey = topicBindingKey(destination.name);
+          if (options.durableName !== undefined && !isTemp) {
+            if (this.clientId === undefined) throw new AmqError('invalid-destination', 'a durable subscription needs a client id');
+            durableName = durableQueueName(this.clientId, options.durableName);
+            if (!engine.claimDurable(durableName)) throw new AmqError('subscription-in-use', 'the durable subscription has an active consumer');
+            const definition: DurableDefinition = {
+              clientId: this.clientId,
+              name: options.durableName,
+              topic: destination.name,
+              selector: selector?.text,
+              noLocal: options.noLocal === true,
+            };
+            const encoded = JSON.stringify(definition);
+            const existing = engine.queueArgs(durableName);
+            if (existing !== undefined && existing[SUBSCRIPTION_ARG] !== encoded) {
+              // JMS: subscribing with another topic, selector or noLocal replaces the subscription.
+              engine.authorize(this, 'admin', 'topic', destination.name);
+              await engine.system.deleteQueue(durableName);
+            }
+            if (!engine.hasQueue(durableName)) {
+              engine.authorize(this, 'admin', 'topic', destination.name);
+              await engine.system.declareQueue({ queue: durableName, durable: true, args: { ...dlqArguments, [SUBSCRIPTION_ARG]: encoded } });
+              await engine.system.bindQueue({ queue: durableName, exchange, routingKey: bindingKey });
+            }
+            engine.system.configureQueue(durableName, {
+              admit: engine.subscriptionAdmit(destination.name, definition.selector, definition.noLocal, undefined, this.clientId),
+              deliveryLimit: engine.maximumRedeliveries,
+            });
+            coreQueue = durableName;
+          } else {
+            if (!isTemp) engine.ensureTopic(this, destination.name);
+            coreQueue = `${SUBSCRIPTION_PREFIX}${this.id}:${this.#nextSubscriptionQueue++}`;
+            const channel = this.#sendChannel;
+            await channel.declareQueue({ queue: coreQueue, durable: false, exclusive: true, autoDelete: true, args: dlqArguments });
+            channel.configureQueue(coreQueue, {
+              admit: engine.subscriptionAdmit(destination.name, selector?.text, options.noLocal === true, this.id, undefined),
+              deliveryLimit: engine.maximumRedeliveries,
+            });
+            await channel.bindQueue({ queue: coreQueue, exchange, routingKey: bindingKey });
+            // A subscription queue that never got a consumer is not auto-deleted: remove it on failure.
+            setUp.push(() => void this.#sendChannel.deleteQueue(coreQueue).catch(() => undefined));
+          }
+          break;
+        }
+      }
+      this.#assertOpen();
+      const subscription = new ActiveSubscription(this, options.id, options.ackMode, destination, deliver, durableName);
+      subscription.open(coreQueue, prefetch, filter);
+      this.#subscriptions.set(options.id, subscription);
+      return subscription;
+    } catch (error) {
+      this.#subscriptions.delete(options.id);
+      if (durableName !== undefined) engine.releaseDurable(durableName);
+      for (const undo of setUp) undo();
+      throw toAmqError(error);
+    }
+  }
+
+  subscriptionClosed(subscription: ActiveSubscription): void {
+    if (this.#subscriptions.get(subscription.id) === subscription) this.#subscriptions.delete(subscription.id);
+  }
+
+  async unsubscribeDurable(name: string): Promise<void> {
+    this.#assertOpen();
+    if (this.clientId === undefined) throw new AmqError('invalid-destination', 'a durable subscription needs a client id');
+    const coreName = durableQueueName(this.clientId, name);
+    if (this.engine.isDurableActive(coreName)) throw new AmqError('subscription-in-use', 'the durable subscription has an active consumer');
+    if (!this.engine.hasQueue(coreName)) throw new AmqError('invalid-destination', 'no durable subscription of this name exists for this client id');
+    try {
+      await this.engine.system.deleteQueue(coreName);
+    } catch (error) {
+      throw toAmqError(error);
+    }
+  }
+
+  // ---- acknowledgements ----
+
+  #subscriptionOf(token: number): ActiveSubscription {
+    const subscription = this.#tokens.get(token);
+    if (subscription === undefined || !subscription.holds(token)) throw new AmqError('unknown-delivery', 'unknown or already settled delivery');
+    return subscription;
+  }
+
+  ack(token: number, options: SendOptions = {}): void {
+    this.#assertOpen();
+    const subscription = this.#subscriptionOf(token);
+    if (options.transaction !== undefined) {
+      this.#transaction(options.transaction).settlements.push({ token, action: 'ack', poison: false });
+      subscription.markPending(token);
+      return;
+    }
+    subscription.settle(token, 'ack', false);
+  }
+
+  nack(token: number, options: SendOptions & { readonly poison?: boolean } = {}): void {
+    this.#assertOpen();
+    const subscription = this.#subscriptionOf(token);
+    if (options.transaction !== undefined) {
+      this.#transaction(options.transaction).settlements.push({ token, action: 'nack', poison: options.poison === true });
+      subscription.markPending(token);
+      return;
+    }
+    subscription.settle(token, 'nack', options.poison === true);
+  }
+
+  // ---- transactions ----
+
+  #transaction(id: string): Transaction {
+    const tx = this.#transactions.get(id);
+    if (tx === undefined) throw new AmqError('invalid-transaction', 'unknown transaction');
+    return tx;
+  }
+
+  begin(transaction: string): void {
+    this.#assertOpen();
+    if (this.#transactions.has(transaction)) throw new AmqError('invalid-transaction', 'transaction already begun');
+    this.#transactions.set(transaction, { sends: [], settlements: [] });
+  }
+
+  async commit(transaction: string): Promise<void> {
+    this.#assertOpen();
+    const tx = this.#transaction(transaction);
+    this.#transactions.delete(transaction);
+    const confirmations: Array<boolean | Promise<boolean>> = [];
+    let failure: unknown;
+    for (const { destination, message } of tx.sends) {
+      try {
+        confirmations.push(await this.#publish(destination, message));
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    for (const s of tx.settlements) this.#tokens.get(s.token)?.settle(s.token, s.action, s.poison);
+    if (failure !== undefined) throw toAmqError(failure);
+    const results = await Promise.all(confirmations);
+    if (results.includes(false)) throw new AmqError('store-unavailable', 'a message of the transaction could not be stored');
+  }
+
+  abort(transaction: string): void {
+    this.#assertOpen();
+    const tx = this.#transaction(transaction);
+    this.#transactions.delete(transaction);
+    // Messages acknowledged in the transaction are delivered again (with redelivered set).
+    for (const s of tx.settlements) this.#tokens.get(s.token)?.settle(s.token, 'nack', false);
+  }
+
+  // ---- temporary destinations ----
+
+  createTemporary(kind: 'temp-queue' | 'temp-topic'): Destination {
+    this.#assertOpen();
+    const name = `ID:${this.id}:${this.#nextTemp++}`;
+    const destination: Destination = { kind, name };
+    const entry: TempEntry = { destination, owner: this, coreName: `${TEMP_QUEUE_PREFIX}${name}`, created: false };
+    this.#temps.add(entry);
+    this.engine.registerTemp(entry);
+    return destination;
+  }
+
+  /** Creates a temporary queue's core queue on first use (exclusive to this connection). */
+  async ensureTempQueue(entry: TempEntry): Promise<void> {
+    if (entry.created) return;
+    if (this.#closed) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+    await this.#sendChannel.declareQueue({ queue: entry.coreName, durable: false, exclusive: true, args: dlqArguments });
+    this.#sendChannel.configureQueue(entry.coreName, { deliveryLimit: this.engine.maximumRedeliveries });
+    entry.created = true;
+  }
+
+  // ---- closing ----
+
+  onForcedClose(listener: (reason: string) => void): void {
+    this.#forcedListeners.push(listener);
+  }
+
+  /** The broker closes the core connection (shutdown, quarantine, user deleted). */
+  forcedByBroker(reason: string): void {
+    if (this.#forced || this.#closed) return;
+    this.#forced = true;
+    for (const listener of this.#forcedListeners) {
+      try {
+        listener(reason);
+      } catch {
+        // A session's listener failing must not stop the others.
+      }
+    }
+    this.#release();
+  }
+
+  /** The engine closes this connection (client id taken over). */
+  async forceClose(reason: string): Promise<void> {
+    this.forcedByBroker(reason);
+    await this.core.close();
+  }
+
+  #release(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transactions.clear();
+    for (const subscription of [...this.#subscriptions.values()]) subscription?.release();
+    this.#subscriptions.clear();
+    this.#tokens.clear();
+    for (const entry of this.#temps) this.engine.dropTemp(entry);
+    this.#temps.clear();
+    this.engine.releaseClientId(this);
+    this.engine.audit('ConnectionClosed', this);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) {
+      await this.core.close();
+      return;
+    }
+    this.#release();
+    await this.core.close();
+  }
+}
+
+/** One subscription: a consumer on one core queue through its own channel. */
+class ActiveSubscription implements Subscription {
+  readonly #connection: Connection;
+  readonly id: string;
+  readonly ackMode: AckMode;
+  readonly #destination: Destination;
+  readonly #deliver: (delivery: AmqDelivery) => void;
+  readonly #durableName: string | undefined;
+  /** Unsettled deliveries: token -> channel delivery tag, in delivery order. */
+  readonly #unsettled = new Map<number, number>();
+  /** Tokens settled inside an open transaction. */
+  readonly #pending = new Set<number>();
+  #channel: ConsumerChannel | undefined;
+  #closed = false;
+
+  constructor(connection: Connection, id: string, ackMode: AckMode, destination: Destination, deliver: (delivery: AmqDelivery) => void, durableName: string | undefined) {
+    this.#connection = connection;
+    this.id = id;
+    this.ackMode = ackMode;
+    this.#destination = destination;
+    this.#deliver = deliver;
+    this.#durableName = durableName;
+  }
+
+  open(coreQueue: string, prefetch: number, filter: MessageFilter | undefined): void {
+    const channel = this.#connection.core.openChannel({
+      deliver: (delivery) => this.#onDelivery(delivery),
+      consumerCancelled: () => this.#onCancelled(),
+    });
+    this.#channel = channel;
+    channel.consume({ queue: coreQueue, consumerTag: this.id, noAck: this.ackMode === 'auto', prefetch, ...(filter === undefined ? {} : { filter }) });
+  }
+
+  #onDelivery(delivery: Delivery): void {
+    if (this.#closed) return;
+    const engine = this.#connection.engine;
+    const token = this.#connection.nextToken(this);
+    if (this.ackMode !== 'auto') this.#unsettled.set(token, delivery.deliveryTag);
+    const destination =
+      this.#destination.kind === 'queue' || this.#destination.kind === 'temp-queue'
+        ? this.#destination
+        : engine.destinationOf(delivery.exchange, delivery.routingKey);
+    this.#deliver({
+      subscriptionId: this.id,
+      token,
+      destination,
+      message: engine.messageOf(delivery.properties, delivery.body),
+      redelivered: delivery.redelivered,
+      deliveryCount: delivery.deliveryCount ?? (delivery.redelivered ? 2 : 1),
+    });
+  }
+
+  #onCancelled(): void {
+    // The queue went away (unsubscribed elsewhere, deleted by management): no more deliveries.
+    this.release();
+  }
+
+  holds(token: number): boolean {
+    return this.#unsettled.has(token) && !this.#pending.has(token);
+  }
+
+  markPending(token: number): void {
+    this.#pending.add(token);
+  }
+
+  /** Applies an ack or nack; with 'client' mode it covers every earlier delivery too. */
+  settle(token: number, action: 'ack' | 'nack', poison: boolean): void {
+    const channel = this.#channel;
+    const tag = this.#unsettled.get(token);
+    if (channel === undefined || tag === undefined) return;
+    const tokens: number[] = [];
+    if (this.ackMode === 'client') {
+      for (const t of this.#unsettled.keys()) {
+        if (t > token) break;
+        tokens.push(t);
+      }
+    } else tokens.push(token);
+    for (const t of tokens) {
+      const deliveryTag = this.#unsettled.get(t)!;
+      this.#unsettled.delete(t);
+      this.#pending.delete(t);
+      this.#connection.forgetToken(t);
+      try {
+        if (action === 'ack') channel.ack(deliveryTag);
+        else channel.nack(deliveryTag, false, !poison);
+      } catch {
+        // Already settled by the core (channel closed): nothing left to do.
+      }
+    }
+  }
+
+  setCredit(credit: number): void {
+    if (this.#closed || this.#channel === undefined) return;
+    this.#channel.setCredit(this.id, credit);
+  }
+
+  /** Stops without waiting (connection closing): unsettled deliveries go back to the queue. */
+  release(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const token of this.#unsettled.keys()) this.#connection.forgetToken(token);
+    this.#unsettled.clear();
+    this.#pending.clear();
+    this.#channel?.close();
+    if (this.#durableName !== undefined) this.#connection.engine.releaseDurable(this.#durableName);
+    this.#connection.subscriptionClosed(this);
+  }
+
+  async close(): Promise<void> {
+    this.release();
+  }
+}
