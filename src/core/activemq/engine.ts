@@ -329,7 +329,7 @@ export class ActiveMqEngine implements AmqEngine {
         user: null,
         connectionId: id,
         client: options.client,
-        onForcedClose: (reason) => connection?.forcedByBroker(reason.message),
+        onForcedClose: (reason) => connection?.forcedByBroker(reason.replyText.replace(/^[A-Z_]+ - /, '')),
       });
     } catch (error) {
       throw toAmqError(error);
@@ -640,6 +640,7 @@ export class Connection implements AmqConnection {
     let coreQueue: string;
     let filter: MessageFilter | undefined;
     let durableName: string | undefined;
+    let claimed = false;
     const setUp: Array<() => void> = [];
     // Reserve the id now: a second subscribe with it while this one awaits is refused.
     this.#subscriptions.set(options.id, undefined as unknown as ActiveSubscription);
@@ -679,6 +680,7 @@ export class Connection implements AmqConnection {
             if (this.clientId === undefined) throw new AmqError('invalid-destination', 'a durable subscription needs a client id');
             durableName = durableQueueName(this.clientId, options.durableName);
             if (!engine.claimDurable(durableName)) throw new AmqError('subscription-in-use', 'the durable subscription has an active consumer');
+            claimed = true;
             const definition: DurableDefinition = {
               clientId: this.clientId,
               name: options.durableName,
@@ -704,7 +706,8 @@ export class Connection implements AmqConnection {
             });
             coreQueue = durableName;
           } else {
-            if (!isTemp) engine.ensureTopic(this, destination.name);
+            // A wildcard subscription creates no topic (ActiveMQ); a concrete one does.
+            if (!isTemp && !isWildcardName(destination.name)) engine.ensureTopic(this, destination.name);
             coreQueue = `${SUBSCRIPTION_PREFIX}${this.id}:${this.#nextSubscriptionQueue++}`;
             const channel = this.#sendChannel;
             await channel.declareQueue({ queue: coreQueue, durable: false, exclusive: true, autoDelete: true, args: dlqArguments });
@@ -726,7 +729,7 @@ export class Connection implements AmqConnection {
       return subscription;
     } catch (error) {
       this.#subscriptions.delete(options.id);
-      if (durableName !== undefined) engine.releaseDurable(durableName);
+      if (claimed && durableName !== undefined) engine.releaseDurable(durableName);
       for (const undo of setUp) undo();
       throw toAmqError(error);
     }
