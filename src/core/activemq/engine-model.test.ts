@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { createStoreFixture } from '../../../test/store/store-fixture.ts';
 import { FakeClock } from '../clock.ts';
-import { AmqError, type AmqConnection } from './api.ts';
+import { AmqError, type AmqConnection, type AmqMessage } from './api.ts';
 import { openEngine, record, settle, textMessage, type EngineFixture } from './engine-test-support.ts';
 
 const fixtures: EngineFixture[] = [];
@@ -26,6 +26,10 @@ async function reopen(f: EngineFixture, options: Parameters<typeof openEngine>[0
   await f.close();
   fixtures.splice(fixtures.indexOf(f), 1);
   return open({ state: f.state, ...options });
+}
+
+function amqMessage(body: string, persistent: boolean): AmqMessage {
+  return { body: new TextEncoder().encode(body), bodyType: 'text', persistent, priority: 4, expiration: 0, timestamp: Date.now(), properties: {} };
 }
 
 function isAmqError(code: string) {
@@ -303,9 +307,9 @@ describe('ActiveMQ engine: temporary destinations', () => {
 describe('ActiveMQ engine: retained messages', () => {
   it('keeps one retained message per topic, matches patterns, clears with an empty message and survives a reopen', async () => {
     let f = await open();
-    await f.engine.retain('home.kitchen.temp', { ...textMessage('21') as never, persistent: false, priority: 4, expiration: 0, timestamp: 1, properties: {} });
-    await f.engine.retain('home.kitchen.temp', { ...textMessage('22') as never, persistent: false, priority: 4, expiration: 0, timestamp: 2, properties: {} });
-    await f.engine.retain('home.hall.temp', { ...textMessage('19') as never, persistent: true, priority: 4, expiration: 0, timestamp: 3, properties: {} });
+    await f.engine.retain('home.kitchen.temp', amqMessage('21', false));
+    await f.engine.retain('home.kitchen.temp', amqMessage('22', false));
+    await f.engine.retain('home.hall.temp', amqMessage('19', true));
     const texts = async (pattern: string) =>
       (await f.engine.retained(pattern)).map((r) => `${r.topic}=${new TextDecoder().decode(r.message.body)}`).sort();
     assert.deepEqual(await texts('home.*.temp'), ['home.hall.temp=19', 'home.kitchen.temp=22']);
@@ -313,7 +317,7 @@ describe('ActiveMQ engine: retained messages', () => {
     f = await reopen(f);
     assert.deepEqual(await texts('home.>'), ['home.hall.temp=19', 'home.kitchen.temp=22']);
     await f.engine.retain('home.hall.temp', null);
-    await f.engine.retain('home.kitchen.temp', { ...textMessage('') as never, persistent: false, priority: 4, expiration: 0, timestamp: 4, properties: {} });
+    await f.engine.retain('home.kitchen.temp', amqMessage('', false));
     assert.deepEqual(await texts('>'), []);
     f = await reopen(f);
     assert.deepEqual(await texts('>'), []);
