@@ -3,15 +3,19 @@
 // plaintext and message bodies, then stops: (1) every API call is in the trail as a CloudTrail-like
 // event; (2) a scan of every log line and every file under DATA/audit finds none of those secrets,
 // raw, base64 or hex; (3) `sealmq audit verify` passes on the untouched trail and (4) fails, naming the
-// modified event, once one event is changed. The trail's own tamper cases are in src/audit/verify.test.ts.
+// modified event, once one event is changed. Then, each on its own copy of the untouched trail, the
+// tampering CloudTrail's log file validation is meant to catch: a flipped byte, a deleted event, a
+// forged event inserted with a correct hash of its own, two events swapped, a deleted digest file and
+// the newest log file truncated; the real CLI exits 1 and names the kind of damage and its time range.
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, ListKeysCommand, CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { CreateBrokerCommand, CreateUserCommand, DescribeBrokerCommand, UpdateUserCommand, type MqClient } from '@aws-sdk/client-mq';
 import amqplib from 'amqplib';
 import type { AuditEvent } from '../../src/core/audit-sink.ts';
+import { computeEventHash, type EventRecord } from '../../src/audit/trail-format.ts';
 import { createPrincipal, kmsClient, mqClient, readBrokerCredentials, runCli, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
 
 const BROKER_PASSWORD = 'Audit-Broker-Secret-7Q1';
@@ -29,6 +33,8 @@ let kms: KMSClient;
 const secrets: { name: string; value: string }[] = [];
 let dataKeyPlaintext: Uint8Array | undefined;
 let stoppedOutput = '';
+/** A copy of the trail taken right after the server stopped, before any test changes it. */
+let pristineTrail: string | undefined;
 
 before(async () => {
   // A short digest interval, so the run is sealed by several digests and not only by the final one.
@@ -161,6 +167,8 @@ describe('the audit trail of a real server', () => {
 
     await server.stop();
     stoppedOutput = server.output();
+    pristineTrail = join(dirname(server.dataDir), 'audit-pristine');
+    await cp(join(server.dataDir, 'audit'), pristineTrail, { recursive: true });
   });
 
   it('has no password, secret access key, session token, KMS plaintext or message body in any log line or audit file', async () => {
@@ -210,5 +218,187 @@ describe('the audit trail of a real server', () => {
     const bad = await runCli(['audit', 'verify', '--data-dir', server.dataDir]);
     assert.equal(bad.exitCode, 1, bad.stdout + bad.stderr);
     assert.match(bad.stdout, new RegExp(`INVALID modified: logs/${modified.file.replace(/[.]/g, '\\.')}: .*\\[event ${modified.sequence}\\]`));
+  });
+});
+
+const ISO = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z`;
+
+/** A finding line of `sealmq audit verify`: kind, file, message and the time range it names. */
+interface FindingLine {
+  readonly kind: string;
+  readonly file: string;
+  readonly text: string;
+  readonly fromTime: string;
+  readonly toTime: string;
+}
+
+function findingLines(stdout: string): FindingLine[] {
+  const out: FindingLine[] = [];
+  for (const line of stdout.split('\n')) {
+    const match = new RegExp(String.raw`^INVALID ([a-z-]+): (\S+): .*\((${ISO}|\?) \.\. (${ISO}|\?)\)$`).exec(line);
+    if (match !== null) out.push({ kind: match[1]!, file: match[2]!, text: line, fromTime: match[3]!, toTime: match[4]! });
+    else if (line.startsWith('INVALID')) out.push({ kind: line.slice(8).split(':')[0]!, file: '', text: line, fromTime: '?', toTime: '?' });
+  }
+  return out;
+}
+
+let copies = 0;
+/** A fresh copy of the untouched trail to tamper with. */
+async function trailCopy(): Promise<string> {
+  assert.ok(pristineTrail !== undefined, 'the run that makes the trail has finished');
+  const dir = join(dirname(pristineTrail), `audit-tampered-${++copies}`);
+  await cp(pristineTrail, dir, { recursive: true });
+  return dir;
+}
+
+async function verify(dir: string): Promise<{ exitCode: number; stdout: string; findings: FindingLine[] }> {
+  const result = await runCli(['audit', 'verify', '--dir', dir]);
+  return { exitCode: result.exitCode, stdout: result.stdout + result.stderr, findings: findingLines(result.stdout) };
+}
+
+/** The sealed log files of a trail, newest last, with their lines (without the final empty one). */
+async function logFiles(dir: string): Promise<{ name: string; path: string; lines: string[] }[]> {
+  const logsDir = join(dir, 'logs');
+  const out = [];
+  for (const name of (await readdir(logsDir)).sort()) {
+    const path = join(logsDir, name);
+    out.push({ name, path, lines: (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '') });
+  }
+  return out;
+}
+
+/** The log file with the most events (the tampering needs neighbours on both sides). */
+async function busiestLog(dir: string): Promise<{ name: string; path: string; lines: string[] }> {
+  const files = await logFiles(dir);
+  const busiest = files.reduce((a, b) => (b.lines.length > a.lines.length ? b : a));
+  assert.ok(busiest.lines.length >= 5, `a log file with 5 events at least (${busiest.lines.length})`);
+  return busiest;
+}
+
+async function rewrite(path: string, lines: string[]): Promise<void> {
+  const mode = (await stat(path)).mode;
+  await writeFile(path, lines.map((l) => `${l}\n`).join(''), { mode });
+}
+
+const recordOf = (line: string) => JSON.parse(line) as EventRecord;
+
+/** Asserts exit 1 and a finding of `kind` in `file` whose time range holds `time` (when given). */
+function assertFinding(result: Awaited<ReturnType<typeof verify>>, kind: string, file: string, time?: { from: string; to: string }): FindingLine {
+  assert.equal(result.exitCode, 1, result.stdout);
+  assert.match(result.stdout, /^Result: INVALID/m);
+  const finding = result.findings.find((f) => f.kind === kind && f.file === file);
+  assert.ok(finding !== undefined, `an INVALID ${kind} finding for ${file}:\n${result.stdout}`);
+  assert.match(finding.fromTime, new RegExp(`^${ISO}$`), `the finding names when it starts: ${finding.text}`);
+  assert.match(finding.toTime, new RegExp(`^${ISO}$`), `the finding names when it ends: ${finding.text}`);
+  assert.ok(finding.fromTime <= finding.toTime, finding.text);
+  if (time !== undefined) {
+    assert.ok(finding.fromTime <= time.from && time.to <= finding.toTime, `${finding.text} covers ${time.from} .. ${time.to}`);
+  }
+  return finding;
+}
+
+describe('sealmq audit verify on a tampered copy of the trail', () => {
+  it('passes on an untouched copy', async () => {
+    const dir = await trailCopy();
+    const result = await verify(dir);
+    assert.equal(result.exitCode, 0, result.stdout);
+    assert.match(result.stdout, /^Result: VALID$/m);
+    assert.deepEqual(result.findings, []);
+    const digests = (await readdir(join(dir, 'digests'))).filter((n) => n.endsWith('.json'));
+    assert.ok(digests.length >= 3, `several digests seal the run (${digests.length})`);
+  });
+
+  it('a flipped byte in one event is a modification of that event', async () => {
+    const dir = await trailCopy();
+    const log = await busiestLog(dir);
+    const index = Math.floor(log.lines.length / 2);
+    const record = recordOf(log.lines[index]!);
+    const bytes = await readFile(log.path);
+    // The byte in the middle of that event's line, with its lowest bit flipped.
+    const lineStart = log.lines.slice(0, index).reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
+    const at = lineStart + Math.floor(Buffer.byteLength(log.lines[index]!) / 2);
+    bytes[at] = bytes[at]! ^ 0x01;
+    await writeFile(log.path, bytes);
+    const result = await verify(dir);
+    const finding = assertFinding(result, 'modified', `logs/${log.name}`, { from: record.event.eventTime, to: record.event.eventTime });
+    assert.ok(result.findings.some((f) => f.kind === 'modified' && f.text.includes(`[event ${record.sequence}]`)), `names event ${record.sequence}: ${finding.text}`);
+  });
+
+  it('a deleted event is reported as deleted, with the gap in the sequence', async () => {
+    const dir = await trailCopy();
+    const log = await busiestLog(dir);
+    const index = Math.floor(log.lines.length / 2);
+    const removed = recordOf(log.lines[index]!);
+    await rewrite(log.path, log.lines.filter((_, i) => i !== index));
+    const result = await verify(dir);
+    assertFinding(result, 'deleted', `logs/${log.name}`, { from: removed.event.eventTime, to: removed.event.eventTime });
+    assert.ok(result.findings.some((f) => f.kind === 'deleted' && f.text.includes(`[event ${removed.sequence}]`)), result.stdout);
+  });
+
+  it('a forged event inserted with a correct hash of its own is reported as inserted', async () => {
+    const dir = await trailCopy();
+    const log = await busiestLog(dir);
+    const index = Math.floor(log.lines.length / 2);
+    const before = recordOf(log.lines[index - 1]!);
+    const next = recordOf(log.lines[index]!);
+    // A forger who knows the format: the next sequence number, chained to the event before, hashed.
+    const event = { ...before.event, eventName: 'DeleteBroker', eventID: '00000000-0000-4000-8000-000000000000', sourceIPAddress: '203.0.113.9' };
+    const sequence = before.sequence + 1;
+    const forged = JSON.stringify({ sequence, previousHash: before.eventHash, eventHash: computeEventHash(sequence, before.eventHash, event), event });
+    await rewrite(log.path, [...log.lines.slice(0, index), forged, ...log.lines.slice(index)]);
+    const result = await verify(dir);
+    assertFinding(result, 'inserted', `logs/${log.name}`, { from: before.event.eventTime, to: next.event.eventTime });
+    assert.ok(result.findings.some((f) => f.kind === 'inserted' && f.text.includes(`[event ${next.sequence}]`)), result.stdout);
+  });
+
+  it('two events swapped are reported as reordered', async () => {
+    const dir = await trailCopy();
+    const log = await busiestLog(dir);
+    const index = Math.floor(log.lines.length / 2);
+    const first = recordOf(log.lines[index]!);
+    const second = recordOf(log.lines[index + 1]!);
+    const lines = [...log.lines];
+    [lines[index], lines[index + 1]] = [lines[index + 1]!, lines[index]!];
+    await rewrite(log.path, lines);
+    const result = await verify(dir);
+    const times = [first.event.eventTime, second.event.eventTime].sort();
+    assertFinding(result, 'reordered', `logs/${log.name}`, { from: times[0]!, to: times[1]! });
+    assert.ok(!result.findings.some((f) => f.kind === 'deleted'), `nothing is reported deleted:\n${result.stdout}`);
+  });
+
+  it('a deleted digest file is reported as a missing digest with the interval it sealed', async () => {
+    const dir = await trailCopy();
+    const digests = (await readdir(join(dir, 'digests'))).filter((n) => n.endsWith('.json')).sort();
+    // A digest in the middle that sealed events, so its interval holds something to lose.
+    let victim: { name: string; start: string; end: string } | undefined;
+    for (const name of digests.slice(1, -1)) {
+      const digest = JSON.parse(await readFile(join(dir, 'digests', name), 'utf8')) as { logFiles: unknown[]; digestStartTime: string; digestEndTime: string };
+      if (digest.logFiles.length > 0) victim = { name, start: digest.digestStartTime, end: digest.digestEndTime };
+    }
+    assert.ok(victim !== undefined, `a middle digest that sealed a log file among ${digests.join(', ')}`);
+    await unlink(join(dir, 'digests', victim.name));
+    const result = await verify(dir);
+    assert.equal(result.exitCode, 1, result.stdout);
+    const finding = result.findings.find((f) => f.kind === 'digest-missing');
+    assert.ok(finding !== undefined, result.stdout);
+    assert.ok(finding.fromTime <= victim.start && victim.end <= finding.toTime, `${finding.text} covers ${victim.start} .. ${victim.end}`);
+    assert.ok(finding.text.includes(`digest ${Number(victim.name.slice(0, 8))} not found`), finding.text);
+  });
+
+  it('the newest log file truncated is reported as truncated from the last event left', async () => {
+    const dir = await trailCopy();
+    const files = await logFiles(dir);
+    const newest = files.at(-1)!;
+    assert.ok(newest.lines.length >= 1);
+    const size = (await stat(newest.path)).size;
+    await truncate(newest.path, Math.floor(size / 2));
+    const result = await verify(dir);
+    const lastRecord = recordOf(newest.lines.at(-1)!);
+    assertFinding(result, 'truncated', `logs/${newest.name}`);
+    assert.ok(
+      result.findings.some((f) => f.kind === 'truncated' && f.toTime >= lastRecord.event.eventTime),
+      `the truncated range reaches the last sealed event (${lastRecord.event.eventTime}):\n${result.stdout}`,
+    );
+    await rm(dir, { recursive: true, force: true });
   });
 });
