@@ -109,6 +109,13 @@ export class Queue {
   #mixedPriorities = false;
   /** Consumers with a filter: while > 0, dispatch scans past messages nobody selects. */
   #filteredConsumers = 0;
+  /**
+   * With filters: the last full scan looked at every ready message while some consumer still had
+   * capacity, so each one left is selected by no consumer able to take it. Until anything but an
+   * offer changes that (a consumer, capacity, a requeue: each of which drains fully), an offered
+   * message is the only one to try, which keeps a backlog nobody selects from costing O(n) a publish.
+   */
+  #filterScanClean = false;
   #draining = false;
   #drainAgain = false;
   #expiryTimer: TimerHandle | undefined;
@@ -168,7 +175,8 @@ export class Queue {
     const queued = this.#newQueued(message, this.storesMessages && message.view.persistent);
     const result: OfferResult = queued.stored ? this.#host.persister.append(queued) : 'accepted';
     this.#pushReady(queued);
-    this.drain();
+    if (this.#filteredConsumers > 0 && this.#filterScanClean && !this.#draining && !this.deleted) this.#offerFiltered(queued);
+    else this.drain();
     if (overflow === 'drop-head' && (maxLength !== undefined || maxLengthBytes !== undefined)) this.#dropHeadOverLimits();
     return result;
   }
@@ -334,6 +342,7 @@ export class Queue {
   #drainFiltered(expired: QueuedMessage[]): number {
     let delivered = 0;
     const now = this.#host.clock.now();
+    this.#filterScanClean = false;
     for (let l = this.#levels.length - 1; l >= 0; l--) {
       const level = this.#levels[l]!;
       let i = 0;
@@ -359,7 +368,29 @@ export class Queue {
         if (!consumer.noAck) delivered++;
       }
     }
+    this.#filterScanClean = this.consumers.length > 0 && this.#anyCanDeliver();
     return delivered;
+  }
+
+  /** A fresh message on a queue whose backlog nobody can take (see #filterScanClean): try it alone. */
+  #offerFiltered(queued: QueuedMessage): void {
+    const consumer = this.#pickConsumerFor(queued);
+    if (consumer !== undefined) {
+      const level = this.#levels[queued.priority]!;
+      const last = level.length - 1;
+      // The offered message is its level's tail unless a requeue put older ones behind it.
+      const index = level.at(last) === queued ? last : [...level].indexOf(queued);
+      if (index >= 0) {
+        level.removeAt(index);
+        this.#readyCount--;
+        this.#readyBytes -= queued.bodyBytes;
+        this.#deliver(consumer, queued);
+        // Capacity may be used up now: the next change drains fully again.
+        if (!this.#anyCanDeliver()) this.#filterScanClean = false;
+      }
+    }
+    this.#expireHeads();
+    this.#scheduleExpiry();
   }
 
   #anyCanDeliver(): boolean {
@@ -495,6 +526,7 @@ export class Queue {
     let filtered = 0;
     for (const c of this.consumers) if (c.filter !== undefined) filtered++;
     this.#filteredConsumers = filtered;
+    this.#filterScanClean = false;
   }
 
   addConsumer(consumer: Consumer): void {

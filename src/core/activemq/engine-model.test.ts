@@ -150,6 +150,27 @@ describe('ActiveMQ engine: selectors and noLocal', () => {
     assert.deepEqual(rest.bodies(), ['blue', 'green'], 'skipped messages kept their order');
   });
 
+  it('a selecting consumer behind a backlog it does not select still gets what it selects, at its prefetch', async () => {
+    const f = await open();
+    const producer = await f.connect();
+    const c = await f.connect();
+    const mine = await record(c, { id: 'mine', destination: { kind: 'queue', name: 'backlog' }, ackMode: 'individual', prefetch: 1, selector: 'n >= 2000' });
+    for (let n = 0; n < 2003; n++) await producer.send({ kind: 'queue', name: 'backlog' }, textMessage(`m${n}`, { properties: { n } }));
+    await settle();
+    assert.deepEqual(mine.bodies(), ['m2000'], 'prefetch 1 holds the rest back');
+    c.ack(mine.deliveries[0]!.token);
+    await settle();
+    assert.deepEqual(mine.bodies(), ['m2000', 'm2001']);
+    c.ack(mine.deliveries[1]!.token);
+    await settle();
+    assert.deepEqual(mine.bodies(), ['m2000', 'm2001', 'm2002']);
+    const rest = await record(c, { id: 'rest', destination: { kind: 'queue', name: 'backlog' }, ackMode: 'auto' });
+    await settle();
+    assert.equal(rest.deliveries.length, 2000);
+    assert.deepEqual(rest.bodies().slice(0, 3), ['m0', 'm1', 'm2']);
+    assert.equal(rest.bodies()[1999], 'm1999');
+  });
+
   it('selects on JMS headers (JMSPriority, JMSType) and JMSRedelivered', async () => {
     const f = await open();
     const producer = await f.connect();
