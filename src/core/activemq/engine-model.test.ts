@@ -126,6 +126,16 @@ describe('ActiveMQ engine: persistence', () => {
     await f.connect({ clientId: 'same' });
   });
 
+  it('calls onForcedClose listeners when the user is deleted', async () => {
+    const f = await open();
+    const c = await f.connect({ username: 'leaving' });
+    const reasons: string[] = [];
+    c.onForcedClose((reason) => reasons.push(reason));
+    await f.broker.deleteUser('leaving');
+    assert.equal(reasons.length, 1);
+    await assert.rejects(c.send({ kind: 'queue', name: 'q' }, textMessage('x')), isAmqError('closed'));
+  });
+
   it('calls onForcedClose listeners when the broker closes', async () => {
     const f = await open();
     const c = await f.connect();

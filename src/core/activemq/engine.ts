@@ -66,7 +66,7 @@ export interface ActiveMqEngineOptions {
   readonly maximumRedeliveries?: number;
   /** Destination permissions; none = every authenticated user may do everything. */
   readonly authorization?: readonly AuthorizationEntry[];
-  /** Where ConnectionOpened, ConnectionClosed and PermissionRefused events go (the broker's sink). */
+  /** Where PermissionRefused events for authorization entries go (the broker's sink, which records the connection events). */
   readonly audit?: AuditSink;
   /** Put in audit events (the Amazon MQ broker id). */
   readonly brokerId?: string;
@@ -324,9 +324,16 @@ export class ActiveMqEngine implements AmqEngine {
     let connection: Connection | undefined;
     let core: BrokerConnection;
     try {
+      // Destination permissions are the engine's (authorization entries): on the core, an ActiveMQ
+      // user may use everything in the engine's vhost. Connecting as the user (not as a trusted
+      // in-process caller) keeps the core's connection audit events and closes the connection when
+      // the user is deleted.
+      if (this.broker.users.getPermissions(options.username, this.vhostName) === undefined) {
+        await this.broker.users.setPermissions(options.username, this.vhostName, { configure: '.*', write: '.*', read: '.*' });
+      }
       core = this.broker.connect({
         vhost: this.vhostName,
-        user: null,
+        user: options.username,
         connectionId: id,
         client: options.client,
         onForcedClose: (reason) => connection?.forcedByBroker(reason.replyText.replace(/^[A-Z_]+ - /, '')),
@@ -341,7 +348,6 @@ export class ActiveMqEngine implements AmqEngine {
     }
     connection = new Connection(this, core, id, options.username, clientId, groupsOfTags(tags), { ...options.client, connectionId: id });
     if (clientId !== undefined) this.#clientIds.set(clientId, connection);
-    this.audit('ConnectionOpened', connection);
     return connection;
   }
 
@@ -880,7 +886,6 @@ export class Connection implements AmqConnection {
     for (const entry of this.#temps) this.engine.dropTemp(entry);
     this.#temps.clear();
     this.engine.releaseClientId(this);
-    this.engine.audit('ConnectionClosed', this);
   }
 
   async close(): Promise<void> {
