@@ -74,7 +74,8 @@ describe('STOMP session: CONNECT', () => {
     const { peer } = open();
     const f = await peer.connect(LOGIN);
     assert.equal(f.command, 'CONNECTED');
-    assert.equal(f.headers.get('version'), undefined, '1.0 has no version header');
+    assert.equal(f.headers.get('version'), '1.0', 'as ActiveMQ, which names 1.0 too');
+    assert.equal(f.headers.get('heart-beat'), '0,0', '1.0 has no heart-beating');
     const { peer: p2 } = open();
     p2.send('STOMP', { 'accept-version': '1.2', ...LOGIN });
     assert.equal((await p2.next('CONNECTED')).headers.get('version'), '1.2');

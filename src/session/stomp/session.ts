@@ -50,7 +50,7 @@ export interface StompSessionOptions {
   readonly subscriptionsMax?: number;
   /** Open transactions per connection (default 100). */
   readonly transactionsMax?: number;
-  /** Prefetch when SUBSCRIBE has no `activemq.prefetchSize` (default 1000, ActiveMQ's for STOMP). */
+  /** Prefetch when SUBSCRIBE has no `activemq.prefetchSize` (default as ActiveMQ: queue 1000, durable 100, topic 32767). */
   readonly prefetchDefault?: number;
   /** Largest `activemq.prefetchSize` accepted (default 65535). */
   readonly prefetchMax?: number;
@@ -91,6 +91,8 @@ const DEFAULTS = {
   closeTimeoutMs: 3000,
   server: 'SealMQ/0.1.0',
 } as const;
+const DURABLE_PREFETCH = 100;
+const TOPIC_PREFETCH = 32_767;
 
 type Phase = 'connecting' | 'connected' | 'closing' | 'closed';
 
@@ -332,10 +334,17 @@ class StompSessionImpl implements StompSession {
 
     // STOMP 1.1 "Heart-beating": each side sends at most as often as the other wants and can.
     const minMs = this.#options.heartbeatMinMs ?? DEFAULTS.heartbeatMinMs;
-    const headers: Array<[string, string]> = [];
-    if (version !== '1.0') headers.push(['version', version]);
-    headers.push(['session', connection.id], ['server', this.#options.server ?? DEFAULTS.server]);
-    if (version !== '1.0') headers.push(['heart-beat', `${minMs},${minMs}`]);
+    // As ActiveMQ: version and heart-beat even for 1.0 (whose clients ignore them), and a receipt
+    // asked for on CONNECT answered in CONNECTED.
+    const heartbeat = version === '1.0' ? '0,0' : `${minMs},${minMs}`;
+    const headers: Array<[string, string]> = [
+      ['version', version],
+      ['session', connection.id],
+      ['server', this.#options.server ?? DEFAULTS.server],
+      ['heart-beat', heartbeat],
+    ];
+    const receipt = h.get('receipt');
+    if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     this.#writeFrame('CONNECTED', headers);
     this.#startHeartbeats(clientWantMs === 0 ? 0 : Math.max(minMs, clientWantMs), clientSendMs === 0 ? 0 : Math.max(minMs, clientSendMs));
     this.#log?.debug({ version }, 'STOMP connected');
@@ -402,14 +411,20 @@ class StompSessionImpl implements StompSession {
       throw new StompSessionError('SUBSCRIPTIONS_LIMIT', 'Too many subscriptions');
     }
     const ackMode = parseAckMode(h.get('ack'));
-    const prefetch = parsePrefetch(h.get('activemq.prefetchSize'), this.#options.prefetchDefault ?? DEFAULTS.prefetchDefault, this.#options.prefetchMax ?? DEFAULTS.prefetchMax);
     const destination = this.#resolveDestination(destinationText);
     const durableName = h.get('activemq.subscriptionName') ?? h.get('durable-subscription-name');
     const isTopic = destination.kind === 'topic' || destination.kind === 'temp-topic';
+    if (durableName !== undefined && !isTopic) {
+      throw new StompSessionError('BAD_HEADER_VALUE', 'Invalid Subscription: cannot durably subscribe to a Queue destination');
+    }
     // ActiveMQ: a subscription name means a durable topic subscriber, which needs a client id.
-    if (durableName !== undefined && isTopic && connection.clientId === undefined) {
+    if (durableName !== undefined && connection.clientId === undefined) {
       throw new StompSessionError('CLIENT_ID_REQUIRED', 'Durable subscription needs client-id');
     }
+    // ActiveMQ's STOMP prefetch defaults: 1000 on a queue, 100 for a durable subscriber, 32767 on a topic.
+    const prefetchDefault =
+      this.#options.prefetchDefault ?? (!isTopic ? DEFAULTS.prefetchDefault : durableName !== undefined ? DURABLE_PREFETCH : TOPIC_PREFETCH);
+    const prefetch = parsePrefetch(h.get('activemq.prefetchSize'), prefetchDefault, this.#options.prefetchMax ?? DEFAULTS.prefetchMax);
     const state: SubscriptionState = {
       id,
       header: idHeader,
@@ -429,7 +444,7 @@ class StompSessionImpl implements StompSession {
           ackMode,
           selector: h.get('selector'),
           prefetch,
-          durableName: isTopic ? durableName : undefined,
+          durableName,
           noLocal: h.get('activemq.noLocal')?.toLowerCase() === 'true',
         },
         (delivery) => this.#deliver(state, delivery),
@@ -502,6 +517,8 @@ class StompSessionImpl implements StompSession {
   #onAck(frame: StompFrame, nack: boolean): void {
     const connection = this.#requireConnection();
     const h = frame.headers;
+    // NACK is STOMP 1.1's; ActiveMQ refuses it on a 1.0 connection.
+    if (nack && this.#version === '1.0') throw new StompSessionError('BAD_HEADER_VALUE', 'NACK received but connection is in v1.0 mode');
     let token: number | undefined;
     let state: SubscriptionState | undefined;
     if (this.#version === '1.2') {
@@ -596,7 +613,9 @@ class StompSessionImpl implements StompSession {
     if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     if (report.code === 'UNSUPPORTED_VERSION') headers.push(['version', SUPPORTED_VERSIONS.join(',')]);
     headers.push(['content-type', 'text/plain']);
-    this.#writeFrame('ERROR', headers, `${report.body}\n`);
+    // No content-length, as ActiveMQ writes ERROR frames: stompit mishandles a text/plain ERROR
+    // that has one (it loses the error), and the body is text without NUL.
+    this.#writeFrame('ERROR', headers, `${report.body.replaceAll('\0', ' ')}\n`, false);
     this.#shutdown();
   }
 
@@ -655,9 +674,9 @@ class StompSessionImpl implements StompSession {
     if (receipt !== undefined) this.#writeFrame('RECEIPT', [['receipt-id', receipt]]);
   }
 
-  #writeFrame(command: StompServerCommand, headers: Array<[string, string]>, body?: string): void {
+  #writeFrame(command: StompServerCommand, headers: Array<[string, string]>, body?: string, contentLength = true): void {
     const encodable = headers.filter(([name, value]) => isStompHeaderEncodable(this.#version, command, name, value));
-    this.#write(encodeStompFrame({ command, headers: encodable, body }, this.#version));
+    this.#write(encodeStompFrame({ command, headers: encodable, body }, this.#version, { contentLength }));
   }
 
   #write(bytes: Buffer): void {
