@@ -174,15 +174,14 @@ for (const version of VERSIONS) {
       } finally {
         await pub.endAsync();
       }
-      const inboxReady: { inbox?: Inbox } = {};
       const back = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(version, { clientId, ...session }));
       back.on('error', () => undefined);
-      inboxReady.inbox = new Inbox(back); // before CONNACK: queued messages follow it at once
+      const inbox = new Inbox(back); // before CONNACK: queued messages follow it at once
       const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => back.once('connect', resolve));
       try {
         assert.equal(connack.sessionPresent, true, '[MQTT-3.2.2-2]');
         for (let i = 0; i < 3; i++) {
-          const p = await inboxReady.inbox.next();
+          const p: IPublishPacket = await inbox.next();
           assert.equal(text(p), `away ${i}`);
           assert.equal(p.qos, 1);
         }
