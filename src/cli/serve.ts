@@ -241,6 +241,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
           caller: adminCaller,
           logger: brokerLogger,
           beforeCreate: () => (config.amqpsPort === 0 ? Promise.resolve() : checkPortFree(config, config.amqpsPort)),
+          audit: { sink: audit, region: config.region, accountId: config.accountId },
         });
         if (defaultBroker !== undefined) {
           defaultBrokerId = defaultBroker.brokerId;

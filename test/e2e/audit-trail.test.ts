@@ -1,7 +1,7 @@
 // The audit trail of a real `sealmq serve`, end to end (issue 5 "Must show"). A run that uses
 // passwords (broker users, a failed broker login), secret access keys, a session token, KMS
 // plaintext and message bodies, then stops: (1) every API call is in the trail as a CloudTrail-like
-// event; (2) a scan of every log line and every file under DATA/audit finds none of those secrets,
+// event, and so is the creation of the default broker (a CreateBroker by the service itself); (2) a scan of every log line and every file under DATA/audit finds none of those secrets,
 // raw, base64 or hex; (3) `sealmq audit verify` passes on the untouched trail and (4) fails, naming the
 // modified event, once one event is changed. Then, each on its own copy of the untouched trail, the
 // tampering CloudTrail's log file validation is meant to catch: a flipped byte, a deleted event, a
@@ -150,8 +150,18 @@ describe('the audit trail of a real server', () => {
     assert.equal(createUser.userIdentity?.accessKeyId, server.credentials.accessKeyId);
     assert.match(String(createUser.requestParameters?.['password']), /HIDDEN|\*\*\*/);
     assert.ok(createUser.resources?.some((r) => r.ARN.endsWith(`:${brokerId}`)));
-    const createBroker = events.find((e) => e.eventName === 'CreateBroker')!;
+    const createBroker = events.find((e) => e.eventName === 'CreateBroker' && e.userIdentity?.accessKeyId === server.credentials.accessKeyId)!;
     assert.equal(createBroker.resources?.[0]?.ARN, created.BrokerArn);
+    // The default broker that the first start made is recorded like an API CreateBroker, by the service itself.
+    const defaultCreated = events.filter((e) => e.eventName === 'CreateBroker' && e.userIdentity?.type === 'AWSService');
+    assert.equal(defaultCreated.length, 1, 'one CreateBroker by the service');
+    assert.equal(defaultCreated[0]!.eventSource, 'mq.amazonaws.com');
+    assert.equal(defaultCreated[0]!.userIdentity?.invokedBy, 'mq.amazonaws.com');
+    assert.equal(defaultCreated[0]!.errorCode, undefined);
+    assert.equal(defaultCreated[0]!.requestParameters?.['brokerName'], 'default');
+    assert.equal(defaultCreated[0]!.responseElements?.['brokerId'], brokerId);
+    assert.ok(defaultCreated[0]!.resources?.[0]?.ARN.endsWith(`:${brokerId}`));
+    assert.ok(defaultCreated[0]!.eventTime <= createBroker.eventTime, 'recorded when the server started, before any API call');
     const encrypt = events.find((e) => e.eventName === 'Encrypt')!;
     assert.equal(encrypt.eventSource, 'kms.amazonaws.com');
     assert.equal(encrypt.requestParameters?.['Plaintext'], '***');

@@ -1,14 +1,16 @@
 // The default broker on the in-memory MQ API: made once on first start with a generated password in
 // a 0600 file; a crash between CreateBroker and recording it makes no second broker; later starts
-// reuse it; once deleted it is not made again and its stale credentials file goes.
+// reuse it; once deleted it is not made again and its stale credentials file goes. Its creation is
+// one CreateBroker audit event by the service, with the password hidden; a refused one is recorded too.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { MemoryAuditSink } from '../../core/audit-sink.ts';
 import { silentLogger } from '../../util/logger.ts';
-import { ADMIN, makeHarness } from '../mq/test-harness.ts';
+import { ACCOUNT, ADMIN, READ_ONLY, REGION, makeHarness } from '../mq/test-harness.ts';
 import { BROKER_CREDENTIALS_FILE, DEFAULT_BROKER_FILE, ensureDefaultBroker, readBrokerCredentials } from './default-broker.ts';
 
 const dirs: string[] = [];
@@ -81,5 +83,49 @@ describe('ensureDefaultBroker', () => {
     assert.equal(checkedPort, false, 'nothing is created');
     await assert.rejects(readFile(join(dir, BROKER_CREDENTIALS_FILE)), { code: 'ENOENT' });
     assert.equal((await h.call('GET', '/v1/brokers')).brokerSummaries.length, 0);
+  });
+
+  it('records its creation as a CreateBroker by the service itself, password hidden, once', async () => {
+    const h = makeHarness({ autoComplete: true });
+    const dir = await dataDir();
+    const sink = new MemoryAuditSink();
+    const audit = { sink, region: REGION, accountId: ACCOUNT };
+    const created = await ensureDefaultBroker({ dataDir: dir, mq: h.api, caller: ADMIN, logger: silentLogger(), audit });
+    assert.equal(sink.events.length, 1);
+    const event = sink.events[0]!;
+    assert.equal(event.eventSource, 'mq.amazonaws.com');
+    assert.equal(event.eventName, 'CreateBroker');
+    assert.equal(event.eventType, 'AwsApiCall');
+    assert.deepEqual(event.userIdentity, { type: 'AWSService', invokedBy: 'mq.amazonaws.com' });
+    assert.equal(event.sourceIPAddress, 'mq.amazonaws.com');
+    assert.equal(event.errorCode, undefined);
+    assert.equal(event.readOnly, false);
+    assert.equal(event.awsRegion, REGION);
+    assert.equal(event.requestParameters?.['brokerName'], 'default');
+    const password = (await readBrokerCredentials(join(dir, BROKER_CREDENTIALS_FILE)))!.password;
+    assert.ok(!JSON.stringify(event).includes(password), 'the generated password is not in the event');
+    const users = event.requestParameters?.['users'] as { username: string; password: string }[];
+    assert.equal(users[0]?.username, 'admin');
+    assert.match(users[0]!.password, /HIDDEN|\*\*\*/);
+    assert.equal(event.responseElements?.['brokerId'], created!.brokerId);
+    assert.equal(event.resources?.[0]?.ARN, event.responseElements?.['brokerArn']);
+    assert.ok(event.resources?.[0]?.ARN.endsWith(`:${created!.brokerId}`));
+    assert.match(String(event.requestID), /^[0-9a-f-]{36}$/);
+
+    await ensureDefaultBroker({ dataDir: dir, mq: h.api, caller: ADMIN, logger: silentLogger(), audit });
+    assert.equal(sink.events.length, 1, 'a later start creates nothing and records nothing');
+  });
+
+  it('records a refused creation with its error code, and fails', async () => {
+    const h = makeHarness({ autoComplete: true });
+    const sink = new MemoryAuditSink();
+    await assert.rejects(
+      ensureDefaultBroker({ dataDir: await dataDir(), mq: h.api, caller: READ_ONLY, logger: silentLogger(), audit: { sink, region: REGION, accountId: ACCOUNT } }),
+      { errorType: 'ForbiddenException' },
+    );
+    assert.equal(sink.events.length, 1);
+    assert.equal(sink.events[0]!.eventName, 'CreateBroker');
+    assert.equal(sink.events[0]!.errorCode, 'ForbiddenException');
+    assert.equal(sink.events[0]!.responseElements, null);
   });
 });

@@ -2,19 +2,23 @@
 // on its service-owned key, created through the Amazon MQ API as the administrator, with a
 // generated administrator user whose password is written (0600) to DATA/broker-credentials. Once
 // made it is like any other broker (listed, rebootable, deletable); this file only remembers which
-// one it was, so later starts reuse it and a deleted one is not made again. Running it is the
-// supervisor's business; what serve prints and lists is serve's.
+// one it was, so later starts reuse it and a deleted one is not made again. Its creation is audited
+// like an API CreateBroker (same event shape, passwords hidden) made by the service itself, since no
+// person called. Running it is the supervisor's business; what serve prints and lists is serve's.
 //
 // DATA/default-broker.json   {"brokerId": "b-...", "createdAt": "..."}: written once the broker exists
 // DATA/broker-credentials    0600: username=...\npassword=... (written before the broker is created)
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AuditSink } from '../../core/audit-sink.ts';
 import type { CallerIdentity } from '../../identity/caller.ts';
 import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { AwsApiError } from '../../util/aws-error.ts';
 import type { Logger } from '../../util/logger.ts';
-import type { MqApi } from '../mq/mq-api.ts';
+import { apiCallEvent, mqResources, type ApiCallRecord } from '../audit-api-events.ts';
+import type { MqApi, MqRequest, MqResponse } from '../mq/mq-api.ts';
+import { redactMqRequestParameters } from '../mq/redaction.ts';
 
 export const DEFAULT_BROKER_NAME = 'default';
 export const DEFAULT_BROKER_FILE = 'default-broker.json';
@@ -39,8 +43,13 @@ export interface DefaultBrokerOptions {
   readonly caller: CallerIdentity;
   /** Called once before the broker is first created (e.g. to check that its port is free). */
   readonly beforeCreate?: () => Promise<void>;
+  /** Where the CreateBroker of a first start is recorded (as the API server records a call). */
+  readonly audit?: { readonly sink: Pick<AuditSink, 'record'>; readonly region: string; readonly accountId: string } | undefined;
   readonly logger: Logger;
 }
+
+/** Who made the default broker in its audit event: SealMQ itself, as CloudTrail shows a service acting. */
+export const DEFAULT_BROKER_CREATOR = { type: 'AWSService', invokedBy: 'mq.amazonaws.com' } as const;
 
 /** The broker credentials file's contents. */
 export function formatBrokerCredentials(username: string, password: string): string {
@@ -110,7 +119,7 @@ export async function ensureDefaultBroker(options: DefaultBrokerOptions): Promis
     credentials = { username: DEFAULT_BROKER_USERNAME, password: generatePassword() };
     await writeFileAtomic(credentialsFile, formatBrokerCredentials(credentials.username, credentials.password), 0o600);
   }
-  const response = await mq.handle(caller, {
+  const request: MqRequest = {
     method: 'POST',
     rawPath: '/v1/brokers',
     query: new URLSearchParams(),
@@ -125,11 +134,47 @@ export async function ensureDefaultBroker(options: DefaultBrokerOptions): Promis
       users: [{ username: credentials.username, password: credentials.password }],
       creatorRequestId: CREATOR_REQUEST_ID,
     },
-  });
+  };
+  const response = await auditedCreateBroker(mq, caller, request, options.audit);
   const { brokerId } = response.body as { brokerId: string };
   await writeFileAtomic(markerFile, JSON.stringify({ brokerId, createdAt: new Date().toISOString() }, null, 2) + '\n', 0o600);
   logger.info({ brokerId, credentialsFile }, 'created the default broker');
   return { brokerId, credentialsFile, username: credentials.username, created: true };
+}
+
+/** CreateBroker through the MQ API, recorded as an API call by the service, refused or not. */
+async function auditedCreateBroker(mq: MqApi, caller: CallerIdentity, request: MqRequest, audit: DefaultBrokerOptions['audit']): Promise<MqResponse> {
+  const call: ApiCallRecord = {
+    eventSource: 'mq.amazonaws.com',
+    eventName: 'CreateBroker',
+    operationKnown: true,
+    requestParameters: redactMqRequestParameters(request.body) as Record<string, unknown>,
+  };
+  let errorCode: string | undefined;
+  let errorMessage: string | undefined;
+  try {
+    const response = await mq.handle(caller, request);
+    call.responseElements = redactMqRequestParameters(response.body) as Record<string, unknown>;
+    if (audit !== undefined) call.resources = mqResources(audit.region, audit.accountId, request.rawPath, response.body);
+    return response;
+  } catch (error) {
+    errorCode = error instanceof AwsApiError ? error.errorType : 'InternalServerErrorException';
+    errorMessage = error instanceof AwsApiError ? error.message : undefined;
+    throw error;
+  } finally {
+    if (audit !== undefined) {
+      const event = apiCallEvent(call, {
+        requestId: randomUUID(),
+        sourceIPAddress: DEFAULT_BROKER_CREATOR.invokedBy,
+        userAgent: DEFAULT_BROKER_CREATOR.invokedBy,
+        errorCode,
+        errorMessage,
+        region: audit.region,
+        accountId: audit.accountId,
+      });
+      audit.sink.record({ ...event, userIdentity: DEFAULT_BROKER_CREATOR, additionalEventData: { reason: 'the default broker of a first start' } });
+    }
+  }
 }
 
 /** DATA/default-broker.json: the broker a first start made, if one was ever made. */
