@@ -227,7 +227,7 @@ export async function startSealmq(tls: BenchTls): Promise<BenchBroker> {
       '--tls-key-file',
       tls.keyFile,
       '--log-level',
-      'warn',
+      process.env.BENCH_SEALMQ_LOG_LEVEL ?? 'warn',
     ],
     { env: { ...process.env } },
   );

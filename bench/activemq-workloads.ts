@@ -147,6 +147,16 @@ function throughput(messages: number, startedMs: number, complete: boolean, cpu:
   return { messages, seconds, msgPerSec: messages / seconds, complete, ...cpu };
 }
 
+/**
+ * Opens `n` connections one after another (set-up is not measured). Concurrent set-up would also
+ * measure how a broker copes with a burst of logins (slow password hashes), which is not a workload here.
+ */
+async function connectEach<T>(n: number, connect: (index: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await connect(i));
+  return out;
+}
+
 function requireEndpoint(broker: BenchBroker, endpoint: Endpoint | undefined, protocol: string): Endpoint {
   if (endpoint === undefined) throw new Error(`${broker.name} lists no ${protocol} endpoint`);
   return endpoint;
@@ -247,7 +257,7 @@ async function stompProduce(connection: StompConnection, body: Buffer, window: n
 }
 
 async function stompSendPhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, seconds: number, total: number): Promise<ThroughputResult> {
-  const connections = await Promise.all(Array.from({ length: s.stompProducers }, () => stompConnect(broker, endpoint, tls)));
+  const connections = await connectEach(s.stompProducers, () => stompConnect(broker, endpoint, tls));
   try {
     const body = Buffer.alloc(s.bodyBytes, 0x61);
     const meter = cpuMeter(broker);
@@ -267,7 +277,7 @@ async function stompSendPhase(broker: BenchBroker, endpoint: Endpoint, tls: Benc
  * stops at the receipt of a final ACK, so the broker has read every ACK before it.
  */
 async function stompConsumePhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, expected: number): Promise<ThroughputResult> {
-  const connections = await Promise.all(Array.from({ length: s.stompConsumers }, () => stompConnect(broker, endpoint, tls)));
+  const connections = await connectEach(s.stompConsumers, () => stompConnect(broker, endpoint, tls));
   try {
     let consumed = 0;
     const waiter = new Waiter();
@@ -384,7 +394,7 @@ async function mqttThroughputPhase(
   total: number,
 ): Promise<{ publish: ThroughputResult; delivered: ThroughputResult }> {
   const subscriber = await mqttConnect(broker, endpoint, tls, 'sub');
-  const publishers = await Promise.all(Array.from({ length: s.mqttPublishers }, (_, i) => mqttConnect(broker, endpoint, tls, `pub${i}`)));
+  const publishers = await connectEach(s.mqttPublishers, (i) => mqttConnect(broker, endpoint, tls, `pub${i}`));
   try {
     await mqttSubscribe(broker, subscriber, MQTT_THROUGHPUT_TOPIC);
     let delivered = 0;
@@ -560,7 +570,7 @@ function onFailure(connection: Connection, waiter: Waiter, broker: BenchBroker):
 }
 
 async function amqp10SendPhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, seconds: number, total: number): Promise<ThroughputResult & { rejected: number }> {
-  const connections = await Promise.all(Array.from({ length: s.amqp10Senders }, () => amqp10Connect(broker, endpoint, tls)));
+  const connections = await connectEach(s.amqp10Senders, () => amqp10Connect(broker, endpoint, tls));
   try {
     const address = broker.amqp10Address(AMQP10_QUEUE);
     const body = rhea.message.data_section(Buffer.alloc(s.bodyBytes, 0x65));
@@ -622,7 +632,7 @@ async function amqp10SendPhase(broker: BenchBroker, endpoint: Endpoint, tls: Ben
 
 /** Receives `expected` messages with a credit window, accepting each; the clock stops when the broker has echoed the receivers' detach. */
 async function amqp10ReceivePhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, expected: number): Promise<ThroughputResult> {
-  const connections = await Promise.all(Array.from({ length: s.amqp10Receivers }, () => amqp10Connect(broker, endpoint, tls)));
+  const connections = await connectEach(s.amqp10Receivers, () => amqp10Connect(broker, endpoint, tls));
   try {
     const address = broker.amqp10Address(AMQP10_QUEUE);
     const waiter = new Waiter();

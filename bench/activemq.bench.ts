@@ -12,7 +12,8 @@
 // BENCH_SEND_SECONDS, BENCH_MESSAGES_MAX, BENCH_WARMUP_MESSAGES, BENCH_STOMP_PRODUCERS,
 // BENCH_STOMP_WINDOW, BENCH_STOMP_PREFETCH, BENCH_MQTT_PUBLISHERS, BENCH_MQTT_WINDOW,
 // BENCH_MQTT_RATE, BENCH_MQTT_LATENCY_SECONDS, BENCH_AMQP10_SENDERS, BENCH_AMQP10_WINDOW,
-// BENCH_AMQP10_CREDIT, BENCH_TLS_VERSION (TLSv1.2 default, or TLSv1.3), BENCH_SEALMQ_CPU_PROF_DIR.
+// BENCH_AMQP10_CREDIT, BENCH_TLS_VERSION (TLSv1.2 default, or TLSv1.3), BENCH_PROTOCOLS (default
+// "stomp,mqtt,amqp10"), BENCH_SEALMQ_CPU_PROF_DIR, BENCH_SEALMQ_LOG_LEVEL (default warn).
 import { cpus, loadavg } from 'node:os';
 import {
   ensureActivemqInstalled,
@@ -60,6 +61,10 @@ const TARGET_THROUGHPUT_RATIO = 2;
 const rounds = envNumber('BENCH_ROUNDS', 3, 1, 10);
 const brokerNames = (process.env.BENCH_BROKERS ?? 'sealmq,activemq,rabbitmq').split(',').map((n) => n.trim()) as BrokerName[];
 for (const name of brokerNames) if (name !== 'sealmq' && name !== 'activemq' && name !== 'rabbitmq') throw new Error(`BENCH_BROKERS: unknown broker ${name}`);
+
+type Protocol = 'stomp' | 'mqtt' | 'amqp10';
+const protocols = (process.env.BENCH_PROTOCOLS ?? 'stomp,mqtt,amqp10').split(',').map((p) => p.trim()) as Protocol[];
+for (const p of protocols) if (p !== 'stomp' && p !== 'mqtt' && p !== 'amqp10') throw new Error(`BENCH_PROTOCOLS: unknown protocol ${p}`);
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const round = (x: number | null | undefined, digits = 2) => (x != null && Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
@@ -198,14 +203,15 @@ async function measure(name: BrokerName, tls: BenchTls): Promise<{ version: stri
     figures.errors.start = errorText(error);
     return { version: null, figures };
   }
-  const workloads: [string, () => Promise<void>][] = [];
+  const workloads: [Protocol, () => Promise<void>][] = [];
   if (name !== 'rabbitmq') {
     workloads.push(['stomp', async () => addStomp(figures, await runStomp(broker, tls, settings, log))]);
     workloads.push(['mqtt', async () => addMqtt(figures, await runMqtt(broker, tls, settings, log))]);
   }
   if (name !== 'activemq') workloads.push(['amqp10', async () => addAmqp10(figures, await runAmqp10(broker, tls, settings, log))]);
+  const selected = workloads.filter(([protocol]) => protocols.includes(protocol));
   try {
-    for (const [protocol, run] of workloads) {
+    for (const [protocol, run] of selected) {
       try {
         await run();
       } catch (error) {
