@@ -194,6 +194,9 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
       // The default broker's amqps port is a setting; every other listener takes a free port.
       listenerPort: (spec, scheme) =>
         scheme === 'amqps' && (spec.brokerId === defaultBrokerId || (creatingDefaultBroker && spec.brokerName === DEFAULT_BROKER_NAME)) ? config.amqpsPort : undefined,
+      // ACTIVEMQ brokers try Amazon MQ's ports (5671, 61614, 8883, 61619) and take a free one when
+      // those are taken; a server told to take free ports (amqpsPort 0, as tests do) takes free ones.
+      engineDefaultPorts: config.amqpsPort !== 0,
       onListenersChanged: () => onListenersChanged(),
       audit,
       logger: brokerLogger,

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import amqplib from 'amqplib';
 import { hashPassword } from '../identity/password-hash.ts';
 import { admin, kmsFixture, type KmsFixture } from '../kms/testing.ts';
@@ -115,6 +116,42 @@ function amqpsPort(supervisor: BrokerSupervisor, brokerId: string): number {
   return port;
 }
 
+/** A STOMP 1.2 connection over TLS as raw frames: `first` is the answer to CONNECT. */
+async function stompConnect(port: number, username: string, password = PASSWORD): Promise<{ socket: TLSSocket; first: string; next(): Promise<string>; closed: Promise<void> }> {
+  const socket = tlsConnect({ host: '127.0.0.1', port, ca: [tls.caPem] });
+  socket.on('error', () => undefined);
+  const frames: string[] = [];
+  let buffer = '';
+  let wake: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    for (let end = buffer.indexOf('\0'); end !== -1; end = buffer.indexOf('\0')) {
+      frames.push(buffer.slice(0, end + 1).replace(/^\n+/, ''));
+      buffer = buffer.slice(end + 1);
+    }
+    wake?.();
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let isClosed = false;
+  void closed.then(() => {
+    isClosed = true;
+    wake?.();
+  });
+  const next = async (): Promise<string> => {
+    while (frames.length === 0) {
+      if (isClosed) throw new Error('the STOMP connection closed');
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    return frames.shift()!;
+  };
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.write(`CONNECT\naccept-version:1.2\nhost:/\nlogin:${username}\npasscode:${password}\n\n\0`);
+  return { socket, first: await next(), next, closed };
+}
+
 async function canConnect(port: number, username: string, password = PASSWORD): Promise<boolean> {
   try {
     const conn = await amqplib.connect(`amqps://${encodeURIComponent(username)}:${encodeURIComponent(password)}@127.0.0.1:${port}`, { ca: [tls.caPem] });
@@ -148,11 +185,79 @@ describe('BrokerSupervisor', () => {
       assert.equal(await canConnect(amqpsPort(supervisor, good), 'alice'), true);
       assert.deepEqual(goodReports.seen, [{ state: 'RUNNING' }]);
 
+      // An ActiveMQ broker whose configuration cannot be applied fails alone, naming the configuration.
       const active = newBrokerId();
       const activeReports = new Reports();
-      await supervisor.create(spec(active, await serviceOwned(active), [await user('carol')], 'ACTIVEMQ'), activeReports.report);
+      const badConfiguration = Buffer.from('<broker><plugins><authorizationPlugin><map><authorizationMap><authorizationEntries><authorizationEntry read="x"/></authorizationEntries></authorizationMap></map></authorizationPlugin></plugins></broker>').toString('base64');
+      await supervisor.create({ ...spec(active, await serviceOwned(active), [await user('carol')], 'ACTIVEMQ'), configuration: { id: 'c-2', revision: 1, data: badConfiguration } }, activeReports.report);
       const report = await activeReports.next('CREATION_FAILED');
-      assert.match((report as { reason?: string }).reason ?? '', /ACTIVEMQ engine is not available/);
+      assert.match((report as { reason?: string }).reason ?? '', /ActiveMQ configuration cannot be applied: authorizationEntry: give exactly one of queue or topic/);
+      assert.equal(supervisor.getEndpoints(active), undefined);
+      assert.equal(await canConnect(amqpsPort(supervisor, good), 'alice'), true);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it('runs an ACTIVEMQ broker: amqp+ssl, stomp+ssl, mqtt+ssl and wss in that order; API users with their groups; the configured authorization', async () => {
+    const supervisor = newSupervisor(join(base, 'activemq'));
+    try {
+      const id = newBrokerId();
+      const reports = new Reports();
+      const configuration = Buffer.from(
+        '<broker><plugins><authorizationPlugin><map><authorizationMap><authorizationEntries>' +
+          '<authorizationEntry queue="orders.>" read="readers" write="writers" admin="writers"/>' +
+          '</authorizationEntries></authorizationMap></map></authorizationPlugin></plugins></broker>',
+      ).toString('base64');
+      const users = [{ ...(await user('writer')), groups: ['writers'] }, { ...(await user('reader')), groups: ['readers'] }];
+      await supervisor.create({ ...spec(id, await serviceOwned(id), users, 'ACTIVEMQ'), configuration: { id: 'c-3', revision: 1, data: configuration } }, reports.report);
+      await reports.next('RUNNING');
+      const listeners = supervisor.getEndpoints(id)?.[0]?.listeners ?? [];
+      assert.deepEqual(listeners.map((l) => l.scheme), ['amqp+ssl', 'stomp+ssl', 'mqtt+ssl', 'wss']);
+      assert.equal(new Set(listeners.map((l) => l.port)).size, 4);
+      const stompPort = listeners.find((l) => l.scheme === 'stomp+ssl')!.port;
+
+      const writer = await stompConnect(stompPort, 'writer');
+      assert.match(writer.first, /^CONNECTED\n/);
+      writer.socket.write('SEND\ndestination:/queue/orders.new\nreceipt:r1\n\nhello\0');
+      assert.match(await writer.next(), /^RECEIPT\n[\s\S]*receipt-id:r1/);
+      writer.socket.write('SEND\ndestination:/queue/other\nreceipt:r2\n\nhello\0');
+      assert.match(await writer.next(), /^ERROR\n/, 'no authorization entry covers queue other');
+      const reader = await stompConnect(stompPort, 'reader');
+      reader.socket.write('SUBSCRIBE\nid:1\ndestination:/queue/orders.new\n\n\0');
+      assert.match(await reader.next(), /^MESSAGE\n[\s\S]*\n\nhello\0/);
+      reader.socket.destroy();
+      writer.socket.destroy();
+      assert.match((await stompConnect(stompPort, 'writer', 'Wrong-Pass-Word-1')).first, /^ERROR\n/);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it('quarantines an ACTIVEMQ broker whose key is disabled: its STOMP clients get an ERROR naming the key, and it runs again once the key is enabled', async () => {
+    const supervisor = newSupervisor(join(base, 'activemq-key'), { dataKeyCacheAgeMaxMs: 50, keyCheckIntervalMs: 50 });
+    try {
+      const id = newBrokerId();
+      const key = (await fixture.kms.createKey(admin, {})).KeyMetadata;
+      const grant = await new KmsEncryptionKeys(fixture.kms).createBrokerGrant(key.Arn, id, admin);
+      const reports = new Reports();
+      await supervisor.create(spec(id, { kind: 'CUSTOMER_MANAGED', keyArn: key.Arn, grantId: grant.grantId }, [await user('gail')], 'ACTIVEMQ'), reports.report);
+      await reports.next('RUNNING');
+      const stompPort = () => supervisor.getEndpoints(id)?.[0]?.listeners.find((l) => l.scheme === 'stomp+ssl')?.port;
+      const client = await stompConnect(stompPort()!, 'gail');
+      assert.match(client.first, /^CONNECTED\n/);
+      await fixture.kms.disableKey(admin, { KeyId: key.KeyId });
+      await reports.next('CRITICAL_ACTION_REQUIRED');
+      const error = await client.next();
+      assert.match(error, /^ERROR\n/);
+      // STOMP 1.2 header escaping turns ':' into '\c'.
+      assert.ok(error.replaceAll('\\c', ':').includes(`KMS key ${key.Arn} cannot be used (DISABLED)`), `the ERROR frame names the key: ${error}`);
+      await client.closed;
+      await fixture.kms.enableKey(admin, { KeyId: key.KeyId });
+      await reports.next('RUNNING');
+      const again = await stompConnect(stompPort()!, 'gail');
+      assert.match(again.first, /^CONNECTED\n/);
+      again.socket.destroy();
     } finally {
       await supervisor.close();
     }

@@ -1,11 +1,21 @@
-// The broker supervisor: the BrokerRuntime (control/mq/ports.ts) that runs RABBITMQ-engine brokers in
+// The broker supervisor: the BrokerRuntime (control/mq/ports.ts) that runs brokers of both engines in
 // this process. Per broker it owns a directory DATA/brokers/<brokerId>/ (opaque to everyone else),
 // an encrypted SegmentMessageStore whose data keys come from the broker's own KMS key through the
-// KeyProvider its key kind calls for, a core Broker with the users the API gives it, and an amqps
-// listener with the RabbitMQ TLS policy; and the lifecycle: create, reboot (close and reopen with
-// the new spec), delete (grant retired, service-owned key destroyed, files removed), and state
-// reports. One broker's failure is caught, logged and reported for that broker alone. The records,
-// the states' meaning and the API are mq-api.ts's; the protocol is the session's; bytes the store's.
+// KeyProvider its key kind calls for, a core Broker with the users the API gives it, and the
+// engine's listeners: RABBITMQ an amqps listener with the RabbitMQ TLS policy; ACTIVEMQ the ActiveMQ
+// engine on the core (opened with its properties codec, authorization from the broker's
+// configuration) and its amqp+ssl, stomp+ssl, mqtt+ssl and wss listeners with the activemq policy
+// (runtime/activemq-listeners.ts). And the lifecycle, the same for both engines: create, reboot
+// (close and reopen with the new spec), delete (grant retired, service-owned key destroyed, files
+// removed), key quarantine, and state reports. One broker's failure is caught, logged and reported
+// for that broker alone. The records, the states' meaning and the API are mq-api.ts's; the
+// protocols are the sessions'; bytes the store's.
+//
+// Ports: a fixed port (listenerPort) must be free or the start fails; otherwise the port a listener
+// had last is preferred (clients keep their URLs across reboots and restarts), then, with
+// engineDefaultPorts, Amazon MQ's port for the scheme (ActiveMQ: 5671, 61614, 8883, 61619), then any
+// free port. A preferred port that is taken (e.g. 5671 held by a RabbitMQ broker) is logged as a
+// warning and the listener takes another; DescribeBroker and endpoints.json show the port in use.
 //
 // DATA/brokers/<brokerId>/ (0700)
 //   broker.json   the broker's encryption choice (key ARN, grant id) and its last listener ports;
@@ -15,8 +25,8 @@ import { statfsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
 import { AuditEventSource, AuditEventType, type AuditSink } from '../core/audit-sink.ts';
+import { activeMqPropertiesCodec, createActiveMqEngine, groupTags } from '../core/activemq/index.ts';
 import { Broker } from '../core/broker.ts';
 import type { FlowControlOptions } from '../core/flow-control.ts';
 import { KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
@@ -24,11 +34,16 @@ import type { PasswordHashOptions } from '../identity/password-hash.ts';
 import { KmsKeyProvider, mqViaService } from '../kms/kms-key-provider.ts';
 import type { KmsService } from '../kms/kms-service.ts';
 import { amqp091PropertiesCodec, createAmqp091Session, type Amqp091Session } from '../session/amqp091/index.ts';
+import { createAmqp10Session } from '../session/amqp10/index.ts';
+import { createMqttSession } from '../session/mqtt/index.ts';
+import { createStompSession } from '../session/stomp/index.ts';
 import { SegmentMessageStore, type SegmentStoreEvent } from '../store/segment-message-store.ts';
-import { startBrokerListener, type BrokerListener } from '../transport/broker-listener.ts';
+import { startBrokerListener } from '../transport/broker-listener.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { Logger } from '../util/logger.ts';
 import { brokerCaller } from './mq/kms-encryption-keys.ts';
+import { ActiveMqConfigurationError, parseActiveMqConfigurationData } from './runtime/activemq-configuration.ts';
+import { activeMqDefaultPort, startActiveMqListeners, type ActiveMqSessionFactory, type PortListener } from './runtime/activemq-listeners.ts';
 import type {
   ActionRequired,
   BrokerEncryption,
@@ -76,6 +91,13 @@ export interface BrokerSupervisorOptions {
    * A fixed port that is busy fails the start; otherwise the port used last is preferred, else any.
    */
   readonly listenerPort?: (spec: BrokerSpec, scheme: string) => number | undefined;
+  /**
+   * ACTIVEMQ listeners try Amazon MQ's port for their scheme (5671, 61614, 8883, 61619) when they
+   * have no port of their own yet, and take any free port when it is taken (default false: any free port).
+   */
+  readonly engineDefaultPorts?: boolean;
+  /** WebSocket messages (wss) over this close the connection with 1009 (default 16 MiB). */
+  readonly webSocketPayloadMaxBytes?: number;
   /** Cost of the decoy hash the core verifies unknown users against (default: identity/'s). */
   readonly passwordHashing?: PasswordHashOptions;
   /** Resource alarms; default RabbitMQ's (40% of RAM, 50 MB free disk). `false` disables them. */
@@ -97,11 +119,21 @@ interface BrokerFile {
 interface RunningBroker {
   readonly store: SegmentMessageStore;
   readonly broker: Broker;
-  readonly listener: BrokerListener;
+  /** In DescribeBroker's order. */
+  readonly listeners: readonly { readonly scheme: string; readonly listener: PortListener }[];
   readonly keyTimer: NodeJS.Timeout;
-  /** The amqps sessions open now, so a quarantine can tell each client why it is closed. */
-  readonly sessions: Set<Amqp091Session>;
+  /** Ends every client connection telling it why (each protocol's forced close); resolves with how many. */
+  readonly closeConnections: (reason: string) => Promise<number>;
+  /** Closes the listeners (their sessions first). */
+  readonly closeListeners: () => Promise<void>;
 }
+
+/** The ActiveMQ engine's sessions, by protocol (a session never imports another protocol's). */
+const ACTIVEMQ_SESSIONS: Readonly<Record<'amqp10' | 'stomp' | 'mqtt', ActiveMqSessionFactory>> = {
+  amqp10: (stream, options) => createAmqp10Session(stream, options),
+  stomp: (stream, options) => createStompSession(stream, options),
+  mqtt: (stream, options) => createMqttSession(stream, options),
+};
 
 interface Slot {
   readonly brokerId: string;
@@ -140,7 +172,7 @@ export class BrokerListenError extends Error {
   }
 }
 
-/** Runs RABBITMQ-engine brokers; see the file header. */
+/** Runs RABBITMQ- and ACTIVEMQ-engine brokers; see the file header. */
 export class BrokerSupervisor implements BrokerRuntime {
   readonly #options: BrokerSupervisorOptions;
   readonly #log: Logger;
@@ -227,7 +259,7 @@ export class BrokerSupervisor implements BrokerRuntime {
   getEndpoints(brokerId: string): readonly BrokerInstanceEndpoints[] | undefined {
     const running = this.#slots.get(brokerId)?.running;
     if (running === undefined) return undefined;
-    return [{ listeners: [{ scheme: 'amqps', port: running.listener.port }] }];
+    return [{ listeners: running.listeners.map(({ scheme, listener }) => ({ scheme, port: listener.port })) }];
   }
 
   // ---- for the composition root ----
@@ -259,10 +291,12 @@ export class BrokerSupervisor implements BrokerRuntime {
   certificateChanged(): void {
     const { certPem, keyPem } = this.#options.certificate();
     for (const slot of this.#slots.values()) {
-      try {
-        slot.running?.listener.updateCertificate(certPem, keyPem);
-      } catch (error) {
-        this.#log.error({ brokerId: slot.brokerId, err: errorText(error) }, 'could not serve the new certificate on a broker listener');
+      for (const { scheme, listener } of slot.running?.listeners ?? []) {
+        try {
+          listener.updateCertificate(certPem, keyPem);
+        } catch (error) {
+          this.#log.error({ brokerId: slot.brokerId, listener: scheme, err: errorText(error) }, 'could not serve the new certificate on a broker listener');
+        }
       }
     }
   }
@@ -342,18 +376,12 @@ export class BrokerSupervisor implements BrokerRuntime {
     if (spec === undefined || slot.deleting || this.#closed) return;
     const log = this.#log.child({ brokerId: spec.brokerId });
     slot.lastError = undefined;
-    if (spec.engineType !== 'RABBITMQ') {
-      // TODO(#7): the ACTIVEMQ engine (OpenWire, AMQP 1.0, STOMP, MQTT) comes with its own issue.
-      const reason = `The ${spec.engineType} engine is not available in this SealMQ yet; only RABBITMQ brokers can run.`;
-      slot.lastError = new Error(reason);
-      log.warn({ engineType: spec.engineType }, 'broker engine not available');
-      this.#report(slot, { state: 'CREATION_FAILED', reason });
-      return;
-    }
     let store: SegmentMessageStore | undefined;
     let broker: Broker | undefined;
-    let listener: BrokerListener | undefined;
+    let listeners: Pick<RunningBroker, 'listeners' | 'closeConnections' | 'closeListeners'> | undefined;
     try {
+      // An ActiveMQ configuration that cannot be understood fails the start before anything opens.
+      const activeMqConfiguration = spec.engineType === 'ACTIVEMQ' ? parseActiveMqConfigurationData(spec.configuration.data) : undefined;
       const dir = this.#brokerDir(spec.brokerId);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = await this.#readBrokerFile(dir);
@@ -372,7 +400,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       const flowControl = this.#options.flowControl === false ? undefined : (this.#options.flowControl ?? defaultFlowControl)(dir);
       broker = await Broker.open({
         store,
-        codec: amqp091PropertiesCodec,
+        codec: spec.engineType === 'ACTIVEMQ' ? activeMqPropertiesCodec : amqp091PropertiesCodec,
         brokerId: spec.brokerId,
         ...(this.#options.passwordHashing !== undefined ? { passwordHashing: this.#options.passwordHashing } : {}),
         ...(flowControl !== undefined ? { flowControl } : {}),
@@ -382,30 +410,79 @@ export class BrokerSupervisor implements BrokerRuntime {
       });
       await this.#syncUsersUntilStable(slot, broker);
       const openedBroker = broker;
-      const sessions = new Set<Amqp091Session>();
-      listener = await this.#listen(slot, spec, 'amqps', log, (socket) => {
-        const session = createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ protocol: 'amqp091' }) });
-        sessions.add(session);
-        void session.closed.finally(() => sessions.delete(session)).catch(() => undefined);
-        return session;
-      });
-      slot.ports = { ...slot.ports, amqps: listener.port };
+      if (activeMqConfiguration !== undefined) {
+        const engine = createActiveMqEngine(openedBroker, {
+          authorization: activeMqConfiguration.authorizationEntries,
+          brokerId: spec.brokerId,
+          ...(this.#options.audit !== undefined ? { audit: this.#options.audit } : {}),
+          onError: (error) => log.error({ err: errorText(error) }, 'ActiveMQ engine error'),
+        });
+        await engine.ready();
+        const running = await startActiveMqListeners({
+          engine,
+          sessions: ACTIVEMQ_SESSIONS,
+          host: this.#options.host,
+          certificate: this.#options.certificate,
+          listenPort: (scheme, start) => this.#listen(slot, spec, scheme, log, start),
+          ...(this.#options.webSocketPayloadMaxBytes !== undefined ? { webSocketPayloadMaxBytes: this.#options.webSocketPayloadMaxBytes } : {}),
+          logger: log,
+        });
+        listeners = {
+          listeners: running.listeners,
+          // Each client connection of the engine is a core connection told why (STOMP ERROR, MQTT 5
+          // DISCONNECT, AMQP 1.0 connection-forced); the engine's own has no session to tell.
+          closeConnections: async (reason) => {
+            const clients = [...openedBroker.connections].filter((c) => c.onForcedClose !== undefined);
+            await Promise.all(clients.map((c) => c.forceClose(reason).catch(() => undefined)));
+            return clients.length;
+          },
+          closeListeners: () => running.close(),
+        };
+      } else {
+        const sessions = new Set<Amqp091Session>();
+        const listener = await this.#listen(slot, spec, 'amqps', log, (port) => {
+          const { certPem, keyPem } = this.#options.certificate();
+          return startBrokerListener({
+            name: 'amqps',
+            host: this.#options.host,
+            port,
+            tls: { policy: 'rabbitmq', certPem, keyPem },
+            logger: log,
+            onConnection: (socket) => {
+              const session = createAmqp091Session(socket, { broker: openedBroker, logger: log.child({ protocol: 'amqp091' }) });
+              sessions.add(session);
+              void session.closed.finally(() => sessions.delete(session)).catch(() => undefined);
+              return session;
+            },
+          });
+        });
+        listeners = {
+          listeners: [{ scheme: 'amqps', listener }],
+          closeConnections: async (reason) => {
+            const all = [...sessions];
+            await Promise.all(all.map((session) => session.close(`CONNECTION_FORCED - ${reason}`).catch(() => undefined)));
+            return all.length;
+          },
+          closeListeners: () => listener.close(),
+        };
+      }
+      for (const { scheme, listener } of listeners.listeners) slot.ports = { ...slot.ports, [scheme]: listener.port };
       await this.#writeBrokerFile(dir, spec.brokerId, spec.encryption, slot.ports);
       const openedStore = store;
       const keyTimer = setInterval(() => {
         openedStore.checkKeys().catch(() => undefined); // the store reports key-unavailable itself
       }, this.#options.keyCheckIntervalMs ?? 60_000);
       keyTimer.unref();
-      slot.running = { store, broker, listener, keyTimer, sessions };
+      slot.running = { store, broker, keyTimer, ...listeners };
       if (slot.keyProblem) this.#auditService(slot, 'BrokerRecovered', { how: kind });
       slot.keyProblem = false;
-      log.info({ engineType: spec.engineType, amqpsPort: listener.port, keyKind: spec.encryption.kind, how: kind }, 'broker running');
+      log.info({ engineType: spec.engineType, ports: slot.ports, keyKind: spec.encryption.kind, how: kind }, 'broker running');
       this.#report(slot, { state: 'RUNNING' });
       this.#listenersChanged();
     } catch (error) {
       slot.running = undefined;
       slot.lastError = error as Error;
-      await closeQuietly(listener, broker, store);
+      await closeQuietly(listeners?.closeListeners, broker, store);
       log.error({ err: errorText(error), how: kind }, 'broker could not start');
       const keyRefused = error instanceof KeyUnavailableError && kind !== 'create';
       // A retry that the KMS refuses again changes nothing that was not reported already.
@@ -437,7 +514,7 @@ export class BrokerSupervisor implements BrokerRuntime {
     if (running === undefined) return;
     slot.running = undefined;
     clearInterval(running.keyTimer);
-    await closeQuietly(running.listener, running.broker, running.store, (error) =>
+    await closeQuietly(running.closeListeners, running.broker, running.store, (error) =>
       this.#log.warn({ brokerId: slot.brokerId, err: errorText(error) }, 'error while closing a broker'),
     );
     this.#log.info({ brokerId: slot.brokerId }, 'broker stopped');
@@ -487,11 +564,11 @@ export class BrokerSupervisor implements BrokerRuntime {
     if (slot.running !== running || this.#closed || slot.deleting || !slot.keyProblem) return;
     slot.quarantining = true;
     clearInterval(running.keyTimer);
+    let connectionsClosed = 0;
     const keyArn = slot.spec?.encryption.keyArn ?? 'unknown';
-    const replyText = `CONNECTION_FORCED - the broker's KMS key ${keyArn} cannot be used (${error.reason}); the broker is quarantined`;
-    const connectionsClosed = running.sessions.size;
+    const reason = `the broker's KMS key ${keyArn} cannot be used (${error.reason}); the broker is quarantined`;
     try {
-      await Promise.all([...running.sessions].map((session) => session.close(replyText).catch(() => undefined)));
+      connectionsClosed = await running.closeConnections(reason);
       await this.#stop(slot);
     } finally {
       slot.quarantining = false;
@@ -594,12 +671,26 @@ export class BrokerSupervisor implements BrokerRuntime {
   async #syncUsersUntilStable(slot: Slot, broker: Broker): Promise<void> {
     for (;;) {
       const version = slot.usersVersion;
-      await this.#syncUsers(broker, slot.spec?.users ?? []);
+      if (slot.spec?.engineType === 'ACTIVEMQ') await this.#syncActiveMqUsers(broker, slot.spec.users);
+      else await this.#syncUsers(broker, slot.spec?.users ?? []);
       if (slot.usersVersion === version) return;
     }
   }
 
-  /** Makes the broker's users exactly the API's: hashes as given, full permissions on `/`. */
+  /**
+   * ACTIVEMQ: the API's users with their Amazon MQ groups (as `group:` tags the engine's
+   * authorization reads). The engine checks destinations itself, so no vhost permissions are set.
+   * Amazon MQ applies ActiveMQ user changes at reboot; the API gives the users in force.
+   */
+  async #syncActiveMqUsers(broker: Broker, users: readonly BrokerUserSpec[]): Promise<void> {
+    const wanted = new Set(users.map((u) => u.username));
+    for (const user of users) await broker.users.putUserWithHash(user.username, user.passwordHash, groupTags(user.groups));
+    for (const existing of broker.users.listUsers()) {
+      if (!wanted.has(existing.name)) await broker.deleteUser(existing.name);
+    }
+  }
+
+  /** RABBITMQ: makes the broker's users exactly the API's: hashes as given, full permissions on `/`. */
   async #syncUsers(broker: Broker, users: readonly BrokerUserSpec[]): Promise<void> {
     const wanted = new Set(users.map((u) => u.username));
     for (const user of users) {
@@ -615,20 +706,10 @@ export class BrokerSupervisor implements BrokerRuntime {
 
   // ---- listeners and files ----
 
-  async #listen(slot: Slot, spec: BrokerSpec, scheme: string, log: Logger, onConnection: (socket: Socket) => { close(): Promise<void> }): Promise<BrokerListener> {
+  /** Opens one listener with the port policy of the file header. */
+  async #listen<L extends PortListener>(slot: Slot, spec: BrokerSpec, scheme: string, log: Logger, attempt: (port: number) => Promise<L>): Promise<L> {
     const fixed = this.#options.listenerPort?.(spec, scheme);
     const previous = slot.ports[scheme];
-    const attempt = (port: number) => {
-      const { certPem, keyPem } = this.#options.certificate();
-      return startBrokerListener({
-        name: scheme,
-        host: this.#options.host,
-        port,
-        tls: { policy: 'rabbitmq', certPem, keyPem },
-        logger: log,
-        onConnection,
-      });
-    };
     if (fixed !== undefined && fixed !== 0) {
       try {
         return await attempt(fixed);
@@ -641,7 +722,15 @@ export class BrokerSupervisor implements BrokerRuntime {
       try {
         return await attempt(previous);
       } catch (error) {
-        log.warn({ port: previous, err: errorText(error) }, 'the broker port used before is not available; listening on another');
+        log.warn({ listener: scheme, port: previous, err: errorText(error) }, 'the broker port used before is not available; listening on another');
+      }
+    }
+    const enginePort = spec.engineType === 'ACTIVEMQ' && this.#options.engineDefaultPorts === true ? activeMqDefaultPort(scheme) : undefined;
+    if (enginePort !== undefined && enginePort !== previous) {
+      try {
+        return await attempt(enginePort);
+      } catch (error) {
+        log.warn({ listener: scheme, port: enginePort, err: errorText(error) }, `Amazon MQ's ${scheme} port is not available; listening on another (DescribeBroker shows which)`);
       }
     }
     return attempt(0);
@@ -718,6 +807,13 @@ function failureReport(kind: OpenKind, error: unknown, encryption: BrokerEncrypt
       ? { state: 'CREATION_FAILED', reason: "The broker's KMS key cannot be used." }
       : { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [invalidKeyAction(encryption, error)] };
   }
+  if (error instanceof ActiveMqConfigurationError) {
+    // The message names the element and attribute, never values from the document.
+    const info = `The broker's ActiveMQ configuration cannot be applied: ${error.message}. Fix it with a new configuration revision and reboot the broker.`;
+    return kind === 'create'
+      ? { state: 'CREATION_FAILED', reason: info }
+      : { state: 'CRITICAL_ACTION_REQUIRED', actionsRequired: [{ actionRequiredCode: 'BROKER_CONFIGURATION_INVALID', actionRequiredInfo: info }] };
+  }
   if (kind === 'create') return { state: 'CREATION_FAILED', reason: 'The broker could not be started.' };
   return {
     state: 'CRITICAL_ACTION_REQUIRED',
@@ -726,12 +822,12 @@ function failureReport(kind: OpenKind, error: unknown, encryption: BrokerEncrypt
 }
 
 async function closeQuietly(
-  listener: BrokerListener | undefined,
+  closeListeners: (() => Promise<void>) | undefined,
   broker: Broker | undefined,
   store: SegmentMessageStore | undefined,
   onError: (error: unknown) => void = () => undefined,
 ): Promise<void> {
-  for (const close of [() => listener?.close(), () => broker?.close(), () => store?.close()]) {
+  for (const close of [() => closeListeners?.(), () => broker?.close(), () => store?.close()]) {
     try {
       await close();
     } catch (error) {

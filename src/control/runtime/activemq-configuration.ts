@@ -36,11 +36,14 @@ const ENTRIES_MAX = 10_000;
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeEntities(value: string): string {
-  return value.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, name: string) => {
-    if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
+  return value.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{1,8});/g, (_whole, name: string) => {
+    if (name.startsWith('#')) {
+      const codePoint = name.startsWith('#x') ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+      if (codePoint > 0x10ffff) throw new ActiveMqConfigurationError('authorizationEntry: a character reference out of range');
+      return String.fromCodePoint(codePoint);
+    }
     const decoded = PREDEFINED_ENTITIES[name];
-    if (decoded === undefined) throw new ActiveMqConfigurationError(`authorizationEntry: unknown entity ${whole}`);
+    if (decoded === undefined) throw new ActiveMqConfigurationError('authorizationEntry: an unknown entity (only &amp; &lt; &gt; &quot; &apos; and character references)');
     return decoded;
   });
 }
