@@ -237,7 +237,8 @@ function checkIdentifierAfterNumber(text: string, i: number): void {
 // ---------------------------------------------------------------------------------------------
 // Parser: recursive descent producing evaluators, with each node's static type for early errors.
 
-type StaticType = 'boolean' | 'numeric' | 'string' | 'any';
+/** What a node yields: 'scalar' is a string or a number (`a + b` of two properties), 'any' anything. */
+type StaticType = 'boolean' | 'numeric' | 'string' | 'scalar' | 'any';
 
 interface Node {
   readonly type: StaticType;
@@ -548,8 +549,10 @@ class Parser {
 // ---------------------------------------------------------------------------------------------
 // Nodes
 
-function checkOperand(node: Node, wanted: StaticType, operator: string): void {
-  if (node.type !== 'any' && node.type !== wanted) {
+function checkOperand(node: Node, wanted: 'boolean' | 'numeric' | 'string', operator: string): void {
+  if (node.type === 'any' || node.type === wanted) return;
+  if (node.type === 'scalar' && wanted !== 'boolean') return;
+  {
     fail(`${operator} needs a ${wanted} operand, not a ${node.type} one`, node.position);
   }
 }
@@ -690,7 +693,7 @@ function concatText(v: Value): string | null {
 
 function arithmeticNode(op: string, left: Node, right: Node): Node {
   if (!(op === '+' && left.type === 'string')) checkOperand(left, 'numeric', `"${op}"`);
-  if (left.type !== 'string' && left.type !== 'any') checkOperand(right, 'numeric', `"${op}"`);
+  if (left.type === 'numeric') checkOperand(right, 'numeric', `"${op}"`);
   if (right.type === 'boolean') checkOperand(right, 'numeric', `"${op}"`);
   const l = left.evaluate;
   const r = right.evaluate;
@@ -707,7 +710,7 @@ function arithmeticNode(op: string, left: Node, right: Node): Node {
   }
   const concat = op === '+';
   return {
-    type: concat && left.type === 'string' ? 'string' : concat && left.type === 'any' ? 'any' : 'numeric',
+    type: concat && left.type === 'string' ? 'string' : concat && left.type !== 'numeric' ? 'scalar' : 'numeric',
     position: left.position,
     evaluate: (m, c) => {
       const a = l(m, c);
