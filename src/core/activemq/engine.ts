@@ -62,7 +62,7 @@ const DEFAULT_PREFETCH = 1000;
 export interface ActiveMqEngineOptions {
   /** Core vhost the engine lives in (default `/`). */
   readonly vhost?: string;
-  /** Redeliveries before a message goes to ActiveMQ.DLQ (ActiveMQ's default 6). */
+  /** Redeliveries before a message goes to ActiveMQ.DLQ (ActiveMQ's default 6; -1 = no limit). */
   readonly maximumRedeliveries?: number;
   /** Destination permissions; none = every authenticated user may do everything. */
   readonly authorization?: readonly AuthorizationEntry[];
@@ -141,7 +141,8 @@ const noopHandler = { deliver: () => undefined, consumerCancelled: () => undefin
 export class ActiveMqEngine implements AmqEngine {
   readonly broker: Broker;
   readonly vhostName: string;
-  readonly maximumRedeliveries: number;
+  /** Undefined: no limit (maximumRedeliveries -1). */
+  readonly maximumRedeliveries: number | undefined;
   readonly authorizer: Authorizer;
   readonly #options: ActiveMqEngineOptions;
   readonly #meta = new WeakMap<Uint8Array, MessageMeta>();
@@ -158,7 +159,9 @@ export class ActiveMqEngine implements AmqEngine {
     this.broker = broker;
     this.#options = options;
     this.vhostName = options.vhost ?? DEFAULT_VHOST;
-    this.maximumRedeliveries = options.maximumRedeliveries ?? 6;
+    // ActiveMQ: -1 means redeliver forever.
+    const maximumRedeliveries = options.maximumRedeliveries ?? 6;
+    this.maximumRedeliveries = maximumRedeliveries < 0 ? undefined : maximumRedeliveries;
     this.authorizer = new Authorizer(options.authorization);
     this.#ready = this.#init();
     this.#ready.catch((error: unknown) => this.#options.onError?.(error));
@@ -550,11 +553,10 @@ export class Connection implements AmqConnection {
 
   // ---- sending ----
 
-  #complete(destination: Destination, message: AmqOutgoing): AmqMessage {
+  #complete(message: AmqOutgoing): AmqMessage {
     const now = this.engine.broker.clock.now();
     const priority = message.priority ?? 4;
     if (!Number.isInteger(priority) || priority < 0 || priority > 9) throw new AmqError('invalid-destination', 'priority must be an integer from 0 to 9');
-    void destination;
     return {
       ...message,
       priority,
@@ -571,7 +573,7 @@ export class Connection implements AmqConnection {
     if (destination.kind === 'queue') this.engine.authorize(this, 'write', 'queue', destination.name);
     else if (destination.kind === 'topic') this.engine.authorize(this, 'write', 'topic', destination.name);
     else if (this.engine.temp(destination) === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
-    return this.#complete(destination, outgoing);
+    return this.#complete(outgoing);
   }
 
   /** Publishes a prepared message; resolves with the confirmation to wait for. */
@@ -586,7 +588,7 @@ export class Connection implements AmqConnection {
     let routingKey: string;
     switch (destination.kind) {
       case 'queue':
-        await engine.ensureQueue(this, destination.name);
+        if (!engine.hasQueue(destination.name)) await engine.ensureQueue(this, destination.name);
         exchange = '';
         routingKey = destination.name;
         break;
