@@ -6,12 +6,14 @@
 // Semantics, and where they follow ActiveMQ (SelectorParser.jj and org.apache.activemq.filter)
 // rather than the letter of JMS:
 // - Three-valued logic: a missing property is NULL; any comparison or arithmetic with NULL is
-//   unknown, and unknown is not selected. AND, OR and NOT follow SQL's truth tables.
+//   unknown, and unknown is not selected. AND, OR and NOT follow SQL's truth tables. (ActiveMQ's
+//   `=` answers false rather than unknown when only its right side is NULL; we follow JMS.)
 // - Comparing values of different types (a string with a number, a boolean with a string) is false,
 //   and `<>` is NOT `=` (so it is true there), as in ActiveMQ's ComparisonExpression. Numbers compare
 //   exactly across integer and floating types (numeric promotion). Strings and booleans may also be
 //   ordered with `<`, `>` ... as ActiveMQ allows (UTF-16 order; FALSE < TRUE).
-// - NOT binds looser than comparisons (`NOT a = 1` is `NOT (a = 1)`), as in SQL and the JMS grammar.
+// - NOT binds looser than comparisons (`NOT a = 1` is `NOT (a = 1)`), as in SQL and JMS; ActiveMQ's
+//   grammar makes NOT a tight unary, so there `NOT a = 1` compares a boolean with 1.
 // - `x NOT BETWEEN a AND b` is `x < a OR x > b`; `LIKE` on a non-string is false; `IN` applies to
 //   an identifier only and is unknown on a non-string (ActiveMQ's LikeExpression, InExpression). IN
 //   lists hold string literals. In LIKE, the ESCAPE character escapes only `%`, `_` and itself.
@@ -25,7 +27,11 @@
 // - Identifiers are case-sensitive letters, digits, `_` and `$` (Unicode letters, as JMS says);
 //   "double-quoted" identifiers allow any name (a STOMP header like "my-header"), an extension.
 //   Keywords are case-insensitive; `-- line` and `/* block */` comments are skipped (ActiveMQ).
-//   ActiveMQ's XPATH and XQUERY extensions are not offered.
+//   ActiveMQ's XPATH and XQUERY extensions are not offered. A blank selector selects everything.
+// - Header fields (ActiveMQ's PropertyExpression): JMSDeliveryMode ('PERSISTENT'/'NON_PERSISTENT'),
+//   JMSPriority, JMSMessageID, JMSTimestamp, JMSCorrelationID, JMSType, JMSExpiration, JMSReplyTo and
+//   JMSDestination (qualified, `queue://x`), JMSRedelivered and JMSXDeliveryCount (from the context).
+//   Any other name (JMSXGroupID ...) is an application property; byte-array values read as NULL.
 // Bounds: text at most 4096 characters, parenthesis/NOT nesting at most 64, IN lists at most 1024
 // items. LIKE compiles to a segment matcher (no RegExp from user text), at worst O(text x pattern).
 
