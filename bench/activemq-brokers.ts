@@ -103,6 +103,39 @@ export async function negotiatedTls(endpoint: Endpoint, tls: BenchTls): Promise<
   });
 }
 
+/** How an endpoint answers clients outside the policy; `true` = refused, as SealMQ's activemq policy requires. */
+export interface TlsPolicyCheck {
+  /** What the bench's clients negotiate (BENCH_TLS_VERSION). */
+  negotiated: string;
+  /** Negotiated with a client that offers only TLS 1.3 AES-GCM (null: refused). */
+  tls13: string | null;
+  tls11Refused: boolean;
+  /** A TLS 1.2 suite outside the 18 (ECDHE-RSA-CHACHA20-POLY1305). */
+  otherSuiteRefused: boolean;
+}
+
+async function handshake(endpoint: Endpoint, options: Record<string, unknown>): Promise<string | null> {
+  return new Promise((resolvePromise) => {
+    const socket = tlsConnect({ host: endpoint.host, port: endpoint.port, servername: 'localhost', ...options }, () => {
+      const text = `${socket.getProtocol() ?? '?'} ${socket.getCipher().name}`;
+      socket.destroy();
+      resolvePromise(text);
+    });
+    socket.setTimeout(10_000, () => socket.destroy(new Error('TLS handshake timed out')));
+    socket.once('error', () => resolvePromise(null));
+  });
+}
+
+/** Checks that `endpoint` serves the same TLS policy as SealMQ: TLS 1.3 AES-GCM yes, TLS 1.1 and a foreign suite no. */
+export async function checkTlsPolicy(endpoint: Endpoint, tls: BenchTls): Promise<TlsPolicyCheck> {
+  return {
+    negotiated: await negotiatedTls(endpoint, tls),
+    tls13: await handshake(endpoint, { ca: [tls.caPem], minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: POLICY.tls13Ciphersuites.join(':') }),
+    tls11Refused: (await handshake(endpoint, { ca: [tls.caPem], minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' })) === null,
+    otherSuiteRefused: (await handshake(endpoint, { ca: [tls.caPem], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' })) === null,
+  };
+}
+
 /** Makes the run's CA and server certificate (RSA-2048, localhost and 127.0.0.1) in a temporary directory. */
 export async function makeBenchTls(): Promise<BenchTls> {
   const dir = await mkdtemp(join(tmpdir(), 'sealmq-bench-activemq-tls-'));

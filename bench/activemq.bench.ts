@@ -16,6 +16,7 @@
 // "stomp,mqtt,amqp10"), BENCH_SEALMQ_CPU_PROF_DIR, BENCH_SEALMQ_LOG_LEVEL (default warn).
 import { cpus, loadavg } from 'node:os';
 import {
+  checkTlsPolicy,
   ensureActivemqInstalled,
   ensureRabbitmqInstalled,
   makeBenchTls,
@@ -25,6 +26,7 @@ import {
   type BenchBroker,
   type BenchTls,
   type BrokerName,
+  type TlsPolicyCheck,
 } from './activemq-brokers.ts';
 import { runAmqp10, runMqtt, runStomp, type Amqp10Result, type MqttResult, type StompResult, type WorkloadSettings } from './activemq-workloads.ts';
 
@@ -192,7 +194,7 @@ function addAmqp10(f: Figures, r: Amqp10Result): void {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 
 /** Starts `name`, runs the workloads it is compared on, stops it. A failing workload is recorded, and the next still runs. */
-async function measure(name: BrokerName, tls: BenchTls): Promise<{ version: string | null; figures: Figures }> {
+async function measure(name: BrokerName, tls: BenchTls, checkTls: boolean): Promise<{ version: string | null; figures: Figures; tlsChecks?: Record<string, TlsPolicyCheck> }> {
   const figures = emptyFigures();
   log(`starting ${name}`);
   let broker: BenchBroker;
@@ -210,6 +212,13 @@ async function measure(name: BrokerName, tls: BenchTls): Promise<{ version: stri
   }
   if (name !== 'activemq') workloads.push(['amqp10', async () => addAmqp10(figures, await runAmqp10(broker, tls, settings, log))]);
   const selected = workloads.filter(([protocol]) => protocols.includes(protocol));
+  let tlsChecks: Record<string, TlsPolicyCheck> | undefined;
+  if (checkTls) {
+    tlsChecks = {};
+    for (const [protocol, endpoint] of [['stomp', broker.stomp], ['mqtt', broker.mqtt], ['amqp10', broker.amqp10]] as const) {
+      if (endpoint !== undefined && selected.some(([p]) => p === protocol)) tlsChecks[protocol] = await checkTlsPolicy(endpoint, tls).catch((error: unknown) => ({ error: errorText(error) }) as never);
+    }
+  }
   try {
     for (const [protocol, run] of selected) {
       try {
@@ -223,7 +232,7 @@ async function measure(name: BrokerName, tls: BenchTls): Promise<{ version: stri
     await broker.stop();
     log(`stopped ${name}`);
   }
-  return { version: broker.version, figures };
+  return { version: broker.version, figures, ...(tlsChecks !== undefined ? { tlsChecks } : {}) };
 }
 
 /** Each numeric figure's median over the rounds (booleans: true only if true in every round; errors: every round's). */
@@ -255,14 +264,15 @@ async function main(): Promise<void> {
   if (brokerNames.includes('activemq')) ensureActivemqInstalled();
   if (brokerNames.includes('rabbitmq')) ensureRabbitmqInstalled();
   const tls = await makeBenchTls();
-  const results: Partial<Record<BrokerName, { version: string | null; rounds: Figures[] }>> = {};
+  const results: Partial<Record<BrokerName, { version: string | null; rounds: Figures[]; tlsChecks?: Record<string, TlsPolicyCheck> }>> = {};
   for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
     const order = roundIndex % 2 === 0 ? brokerNames : [...brokerNames].reverse();
     for (const name of order) {
       log(`round ${roundIndex + 1}/${rounds}`);
-      const { version, figures } = await measure(name, tls);
+      const { version, figures, tlsChecks } = await measure(name, tls, results[name]?.tlsChecks === undefined);
       const entry = (results[name] ??= { version, rounds: [] });
       entry.version ??= version;
+      if (tlsChecks !== undefined) entry.tlsChecks = tlsChecks;
       entry.rounds.push(figures);
     }
   }
@@ -354,6 +364,12 @@ async function main(): Promise<void> {
       `MQTT p99       ActiveMQ/SealMQ   ${ratios.mqttLatencyP99ActivemqOverSealmq}  (target >= 1, i.e. SealMQ p99 <= ActiveMQ p99: ${yesNo(targets.mqttLatencyP99AtMostActivemq)})`,
       `AMQP 1.0 send  SealMQ/RabbitMQ   ${ratios.amqp10SendThroughputSealmqOverRabbitmq}  (target >= ${TARGET_THROUGHPUT_RATIO}: ${yesNo(targets.amqp10SendAtLeast2xRabbitmq)})`,
       `AMQP 1.0 recv  SealMQ/RabbitMQ   ${ratios.amqp10ReceiveThroughputSealmqOverRabbitmq}  (target >= ${TARGET_THROUGHPUT_RATIO}: ${yesNo(targets.amqp10ReceiveAtLeast2xRabbitmq)})`,
+      ...(['sealmq', 'activemq', 'rabbitmq'] as const).flatMap((name) =>
+        Object.entries(results[name]?.tlsChecks ?? {}).map(
+          ([protocol, c]) =>
+            `TLS ${name} ${protocol}: ${c.negotiated}; TLS 1.3 only: ${c.tls13 ?? 'refused'}; TLS 1.1 ${c.tls11Refused ? 'refused' : 'ACCEPTED'}; ECDHE-RSA-CHACHA20-POLY1305 ${c.otherSuiteRefused ? 'refused' : 'ACCEPTED'}`,
+        ),
+      ),
       ...errorLines,
       complete ? '' : 'WARNING: incomplete: a workload failed or hit its time bound; see errors and the *Complete fields in the JSON.',
     ].join('\n'),
@@ -368,6 +384,8 @@ async function main(): Promise<void> {
       versions: { sealmq: results.sealmq?.version ?? null, activemq: results.activemq?.version ?? null, rabbitmq: results.rabbitmq?.version ?? null },
       rounds,
       loadAverage: loadavg().map((l) => round(l)),
+      // Per broker and protocol (first round): what the clients negotiate, TLS 1.3, and refusals of TLS 1.1 and a foreign suite.
+      tlsChecks: { sealmq: results.sealmq?.tlsChecks ?? null, activemq: results.activemq?.tlsChecks ?? null, rabbitmq: results.rabbitmq?.tlsChecks ?? null },
       sealmq: s ?? null,
       activemq: a ?? null,
       rabbitmq: r ?? null,
