@@ -95,6 +95,31 @@ describe('ActiveMQ engine: persistence', () => {
     }
   });
 
+  it('after a reopen, a durable subscription keeps its selector and noLocal, and queues keep the redelivery limit', async () => {
+    let f = await open({ engine: { maximumRedeliveries: 1 } });
+    const owner = await f.connect({ clientId: 'sel' });
+    await (await record(owner, { id: 'd', destination: { kind: 'topic', name: 'alerts' }, ackMode: 'individual', durableName: 'red', selector: "level = 'red'", noLocal: true })).subscription.close();
+    await owner.send({ kind: 'queue', name: 'retry' }, textMessage('r', { persistent: true }));
+    await owner.close();
+    f = await reopen(f, { engine: { maximumRedeliveries: 1 } });
+    const producer = await f.connect();
+    for (const level of ['green', 'red']) await producer.send({ kind: 'topic', name: 'alerts' }, textMessage(level, { persistent: true, properties: { level } }));
+    const back = await f.connect({ clientId: 'sel' });
+    await back.send({ kind: 'topic', name: 'alerts' }, textMessage('own', { persistent: true, properties: { level: 'red' } }));
+    const r = await record(back, { id: 'd', destination: { kind: 'topic', name: 'alerts' }, ackMode: 'individual', durableName: 'red', selector: "level = 'red'", noLocal: true });
+    await r.waitFor(1);
+    await settle();
+    assert.deepEqual(r.bodies(), ['red']);
+    const counts: number[] = [];
+    await record(back, { id: 'retry', destination: { kind: 'queue', name: 'retry' }, ackMode: 'individual' }, (d) => {
+      counts.push(d.deliveryCount);
+      queueMicrotask(() => back.nack(d.token));
+    });
+    await settle();
+    assert.deepEqual(counts, [1, 2]);
+    assert.deepEqual(await drain(back, 'dlq', 'ActiveMQ.DLQ'), ['r']);
+  });
+
   it('one active consumer per durable subscription; unsubscribeDurable removes it and its messages', async () => {
     const f = await open();
     const a = await f.connect({ clientId: 'c' });

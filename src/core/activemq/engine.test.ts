@@ -134,6 +134,21 @@ describe('ActiveMQ engine: acknowledgement', () => {
     assert.equal(r.deliveries.length, 6, 'no credit, no delivery');
   });
 
+  it('auto mode settles on delivery: a closed subscriber does not hand its messages back', async () => {
+    const f = await open();
+    const producer = await f.connect();
+    for (let i = 0; i < 5; i++) await producer.send({ kind: 'queue', name: 'aq' }, textMessage(`a${i}`, { persistent: true }));
+    const c = await f.connect();
+    const first = await record(c, { id: 'l', destination: { kind: 'queue', name: 'aq' }, ackMode: 'auto' });
+    await settle();
+    await first.subscription.close();
+    const second = await record(c, { id: 'm', destination: { kind: 'queue', name: 'aq' }, ackMode: 'auto' });
+    await settle();
+    assert.deepEqual(first.bodies(), ['a0', 'a1', 'a2', 'a3', 'a4']);
+    assert.deepEqual(second.bodies(), []);
+    assert.throws(() => c.ack(first.deliveries[0]!.token), (e: unknown) => e instanceof AmqError && e.code === 'unknown-delivery');
+  });
+
   it('redelivers a nacked message with its count, and moves it to ActiveMQ.DLQ past maximumRedeliveries', async () => {
     const f = await open({ engine: { maximumRedeliveries: 2 } });
     const producer = await f.connect();
