@@ -814,6 +814,10 @@ export class Amqp10Session {
     } else {
       throw sessionError.link(CONDITION.INVALID_FIELD, 'source address must be a string');
     }
+    if (source.distributionMode === 'copy' && (destination.kind === 'queue' || destination.kind === 'temp-queue')) {
+      // A queue browser (Qpid JMS) must not consume what it looks at; the engine has no browsing.
+      throw sessionError.link(CONDITION.NOT_IMPLEMENTED, 'browsing a queue (distribution-mode copy) is not supported');
+    }
     let selector: string | undefined;
     let noLocal = false;
     const acceptedFilters: Array<[AmqpValue, AmqpValue]> = [];
