@@ -664,8 +664,43 @@ function checkComparable(op: string, left: Node, right: Node): void {
   }
 }
 
+/** A comparison with a constant on the right, the usual shape (`color = 'red'`, `weight > 2500`). */
+function constantComparison(op: string, left: Node, constant: string | number | bigint | boolean): Evaluator | undefined {
+  const l = left.evaluate;
+  if (typeof constant === 'string' || typeof constant === 'boolean') {
+    if (op !== '=') return undefined;
+    const kind = typeof constant;
+    return (m, c) => {
+      const a = l(m, c);
+      if (a === null) return null;
+      return typeof a === kind ? a === constant : false;
+    };
+  }
+  // Within 2^53 a number compares as exactly as a bigint, and faster; JS compares a bigint
+  // property with a number exactly too.
+  const k = typeof constant === 'bigint' && Number.isSafeInteger(Number(constant)) ? Number(constant) : constant;
+  const numeric = (test: (a: number | bigint) => boolean): Evaluator => (m, c) => {
+    const a = l(m, c);
+    if (a === null) return null;
+    return typeof a === 'number' || typeof a === 'bigint' ? test(a) : false;
+  };
+  switch (op) {
+    // eslint-disable-next-line eqeqeq
+    case '=': return numeric((a) => a == k);
+    case '<': return numeric((a) => a < k);
+    case '>': return numeric((a) => a > k);
+    case '<=': return numeric((a) => a <= k);
+    case '>=': return numeric((a) => a >= k);
+    default: return undefined;
+  }
+}
+
 function comparisonNode(op: string, left: Node, right: Node): Node {
   checkComparable(op, left, right);
+  if (right.constant !== undefined && right.constant !== null) {
+    const fast = constantComparison(op, left, right.constant);
+    if (fast !== undefined) return { type: 'boolean', position: left.position, evaluate: fast };
+  }
   const l = left.evaluate;
   const r = right.evaluate;
   let test: (order: number) => boolean;
@@ -853,6 +888,19 @@ function compileLike(pattern: string, escape: string | undefined): (text: string
   const first = segments[0] as Piece;
   const last = segments[segments.length - 1] as Piece;
   const middle = segments.slice(1, -1).filter((s) => s.length > 0);
+  const literalOf = (piece: Piece): string | undefined =>
+    piece.length === 0 ? '' : piece.length === 1 && typeof piece[0] === 'string' ? piece[0] : undefined;
+  // The common shapes 'abc%', '%abc' and '%abc%' as one native string search.
+  const firstText = literalOf(first);
+  const lastText = literalOf(last);
+  if (middle.length === 0 && firstText !== undefined && lastText !== undefined) {
+    const minLength = firstText.length + lastText.length;
+    return (text) => text.length >= minLength && text.startsWith(firstText) && text.endsWith(lastText);
+  }
+  if (middle.length === 1 && firstText === '' && lastText === '') {
+    const inner = literalOf(middle[0] as Piece);
+    if (inner !== undefined) return (text) => text.includes(inner);
+  }
   return (text) => {
     const afterFirst = matchAt(first, text, 0);
     if (afterFirst < 0) return false;
