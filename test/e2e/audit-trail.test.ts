@@ -2,7 +2,8 @@
 // passwords (broker users, a failed broker login), secret access keys, a session token, KMS
 // plaintext and message bodies, then stops: (1) every API call is in the trail as a CloudTrail-like
 // event, and so is the creation of the default broker (a CreateBroker by the service itself); (2) a scan of every log line and every file under DATA/audit finds none of those secrets,
-// raw, base64 or hex; (3) `sealmq audit verify` passes on the untouched trail and (4) fails, naming the
+// raw, base64 or hex, nor does any other file under the data directory but the three 0600 files
+// meant to hand a secret to its owner, with the server logging at trace level; (3) `sealmq audit verify` passes on the untouched trail and (4) fails, naming the
 // modified event, once one event is changed. Then, each on its own copy of the untouched trail, the
 // tampering CloudTrail's log file validation is meant to catch: a flipped byte, a deleted event, a
 // forged event inserted with a correct hash of its own, two events swapped, a deleted digest file and
@@ -12,7 +13,7 @@ import { cp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'no
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, ListKeysCommand, CreateKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { CreateBrokerCommand, CreateUserCommand, DescribeBrokerCommand, UpdateUserCommand, type MqClient } from '@aws-sdk/client-mq';
+import { BadRequestException, CreateBrokerCommand, CreateUserCommand, DescribeBrokerCommand, UpdateUserCommand, type MqClient } from '@aws-sdk/client-mq';
 import amqplib from 'amqplib';
 import type { AuditEvent } from '../../src/core/audit-sink.ts';
 import { computeEventHash, type EventRecord } from '../../src/audit/trail-format.ts';
@@ -25,6 +26,13 @@ const WRONG_PASSWORD = 'Audit-Wrong-Secret-8M4';
 const SESSION_TOKEN = 'AuditSessionTokenMarker0123456789';
 const KMS_PLAINTEXT = 'audit-kms-plaintext-marker-4d1c';
 const MESSAGE_BODY = 'audit-message-body-marker-9e2b';
+const RETURNED_BODY = 'audit-returned-body-marker-1f7a';
+const NACKED_BODY = 'audit-nacked-body-marker-6c3d';
+const REFUSED_PASSWORD = 'Audit-Refused:Secret-2W8';
+const LDAP_SERVICE_PASSWORD = 'Audit-Ldap-Service-Secret-4H6';
+const LDAP_URL_PASSWORD = 'AuditLdapUrlSecret0P3';
+/** Files that exist to hand a secret to its owner (0600): the admin's access key, the default broker's password, the metrics token. */
+const SECRET_FILES = ['credentials', 'broker-credentials', 'metrics-token'];
 
 let server: RunningServer;
 let mq: MqClient;
@@ -38,7 +46,8 @@ let pristineTrail: string | undefined;
 
 before(async () => {
   // A short digest interval, so the run is sealed by several digests and not only by the final one.
-  server = await startServer({ env: { SEALMQ_AUDIT_DIGEST_INTERVAL_MS: '500' } });
+  // The most verbose log level, so that the scan below sees every log line the code can write.
+  server = await startServer({ env: { SEALMQ_AUDIT_DIGEST_INTERVAL_MS: '500', SEALMQ_LOG_LEVEL: 'trace' } });
   mq = mqClient(server);
   kms = kmsClient(server);
 });
@@ -97,6 +106,40 @@ describe('the audit trail of a real server', () => {
       { name: 'UpdateUser password', value: UPDATED_PASSWORD },
     );
 
+    // Refused requests carry secrets too: a password Amazon MQ refuses (it has a ':'), and LDAP metadata
+    // with a service-account password and a URL with credentials in it (refused by the guard rail).
+    await assert.rejects(mq.send(new CreateUserCommand({ BrokerId: brokerId, Username: 'refused-user', Password: REFUSED_PASSWORD })), BadRequestException);
+    await assert.rejects(
+      mq.send(
+        new CreateBrokerCommand({
+          BrokerName: 'audited-ldap',
+          EngineType: 'ACTIVEMQ',
+          EngineVersion: '5.18',
+          DeploymentMode: 'SINGLE_INSTANCE',
+          HostInstanceType: 'mq.m5.large',
+          PubliclyAccessible: false,
+          AutoMinorVersionUpgrade: true,
+          AuthenticationStrategy: 'LDAP',
+          LdapServerMetadata: {
+            Hosts: [`ldaps://svc-reader:${LDAP_URL_PASSWORD}@ldap.example.com`],
+            RoleBase: 'ou=groups,dc=example,dc=com',
+            RoleSearchMatching: '(member={0})',
+            ServiceAccountUsername: 'cn=svc-reader,dc=example,dc=com',
+            ServiceAccountPassword: LDAP_SERVICE_PASSWORD,
+            UserBase: 'ou=users,dc=example,dc=com',
+            UserSearchMatching: '(uid={0})',
+          },
+          Users: [{ Username: 'ldap-admin', Password: BROKER_PASSWORD }],
+        }),
+      ),
+      BadRequestException,
+    );
+    secrets.push(
+      { name: 'refused CreateUser password', value: REFUSED_PASSWORD },
+      { name: 'LDAP service-account password', value: LDAP_SERVICE_PASSWORD },
+      { name: 'password in an LDAP URL', value: LDAP_URL_PASSWORD },
+    );
+
     // Identity: a new principal's secret access key is in the CreatePrincipal response.
     const principal = await createPrincipal(server, 'audited-principal', { Statement: [{ Effect: 'Allow', Action: 'kms:List*', Resource: '*' }] });
     secrets.push({ name: 'new principal secret access key', value: principal.secretAccessKey });
@@ -126,8 +169,17 @@ describe('the audit trail of a real server', () => {
     await ch.waitForConfirms();
     const got = await ch.get('audited-queue', { noAck: true });
     assert.ok(got !== false && got.content.toString() === MESSAGE_BODY);
+    // A body the broker sends back (mandatory, unroutable) and one a consumer refuses (nack, dropped).
+    const returned = new Promise<string>((resolve) => ch.once('return', (msg: { content: Buffer }) => resolve(msg.content.toString())));
+    ch.publish('amq.direct', 'no-such-binding', Buffer.from(RETURNED_BODY), { mandatory: true, persistent: true });
+    assert.equal(await returned, RETURNED_BODY);
+    ch.sendToQueue('audited-queue', Buffer.from(NACKED_BODY), { persistent: true });
+    await ch.waitForConfirms();
+    const refused = await ch.get('audited-queue', { noAck: false });
+    assert.ok(refused !== false && refused.content.toString() === NACKED_BODY);
+    ch.nack(refused, false, false);
     await conn.close();
-    secrets.push({ name: 'message body', value: MESSAGE_BODY });
+    secrets.push({ name: 'message body', value: MESSAGE_BODY }, { name: 'returned message body', value: RETURNED_BODY }, { name: 'nacked message body', value: NACKED_BODY });
 
     // A refused signature: the right key id with a wrong secret.
     const forged = await signedRequest(server, { target: 'TrentService.ListKeys', body: '{}', credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: 'forged-secret-access-key-000000000000000' } });
@@ -182,13 +234,27 @@ describe('the audit trail of a real server', () => {
   });
 
   it('has no password, secret access key, session token, KMS plaintext or message body in any log line or audit file', async () => {
-    assert.ok(secrets.length >= 11 && stoppedOutput.length > 0);
+    assert.ok(secrets.length >= 16 && stoppedOutput.length > 0);
+    assert.match(stoppedOutput, /"level":"debug"/, 'the server logged at its most verbose level');
+    assert.ok(stoppedOutput.length < 1_000_000, 'the whole log output was kept for the scan (the helper keeps the last 1,000,000 characters)');
     const forms = (value: string) => [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex')];
     const texts: { where: string; text: string }[] = [{ where: 'server log output', text: stoppedOutput }];
     const auditDir = join(server.dataDir, 'audit');
     const files = await allFiles(auditDir);
     assert.ok(files.some((f) => f.endsWith('.jsonl')) && files.some((f) => f.includes('digests')), `audit files: ${files.join(', ')}`);
     for (const file of files) texts.push({ where: file, text: (await readFile(file)).toString('latin1') });
+    // Every other file under the data directory (the encrypted store, KMS, identity and control state):
+    // only the files meant to hold a secret for their owner may, and they are 0600.
+    for (const file of await allFiles(server.dataDir)) {
+      if (file.startsWith(auditDir + '/')) continue;
+      const name = file.slice(server.dataDir.length + 1);
+      if (SECRET_FILES.includes(name)) {
+        assert.equal((await stat(file)).mode & 0o777, 0o600, `${name} is 0600`);
+        continue;
+      }
+      texts.push({ where: file, text: (await readFile(file)).toString('latin1') });
+    }
+    assert.ok(texts.some((t) => t.where.includes('/segments/')), 'the broker store is among the files scanned');
     const signingKey = await readFile(join(server.dataDir, 'audit-signing-key.sealed'), 'utf8');
     assert.doesNotMatch(signingKey, /BEGIN PRIVATE KEY/, 'the signing key is sealed, not PEM on disk');
     for (const { where, text } of texts) {
