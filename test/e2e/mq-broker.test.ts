@@ -239,7 +239,7 @@ describe('brokers created through the API', () => {
     assert.deepEqual(await consume(broker.endpoint, 'owner', PASSWORD, 'through-key-loss', 2), ['k1', 'k2']);
   });
 
-  it('an ACTIVEMQ broker is CREATION_FAILED (the engine is not in this SealMQ yet), and the others keep running', async () => {
+  it('an ACTIVEMQ broker runs beside the RABBITMQ ones with its amqp+ssl, stomp+ssl, mqtt+ssl and wss endpoints, and is deleted alone', async () => {
     const created = await mq.send(
       new CreateBrokerCommand({
         BrokerName: 'active',
@@ -251,10 +251,16 @@ describe('brokers created through the API', () => {
         Users: [{ Username: 'owner', Password: PASSWORD }],
       }),
     );
-    await waitForState(created.BrokerId!, 'CREATION_FAILED');
+    await waitForState(created.BrokerId!, 'RUNNING');
+    const endpoints = (await describeBroker(created.BrokerId!)).BrokerInstances?.[0]?.Endpoints ?? [];
+    assert.deepEqual(
+      endpoints.map((e) => e.split('://')[0]),
+      ['amqp+ssl', 'stomp+ssl', 'mqtt+ssl', 'wss'],
+    );
     assert.equal((await describeBroker(brokers.serviceOwned.id)).BrokerState, 'RUNNING');
     await mq.send(new DeleteBrokerCommand({ BrokerId: created.BrokerId! }));
     await waitForDeletion(created.BrokerId!);
+    assert.equal((await describeBroker(brokers.serviceOwned.id)).BrokerState, 'RUNNING');
   });
 
   it('DeleteBroker removes the broker, retires its mq_grant and removes its directory', async () => {
