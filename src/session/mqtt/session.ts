@@ -116,7 +116,8 @@ type EndKind = 'disconnect' | 'abnormal' | 'takeover' | 'forced' | 'shutdown';
 
 interface ActiveSubscription {
   readonly filter: string;
-  readonly entry: MqttSubscriptionEntry;
+  /** Replaced in place by a SUBSCRIBE that changes nothing the engine sees. */
+  entry: MqttSubscriptionEntry;
   /** [MQTT-4.7.2-1] a filter starting with a wildcard does not match topics starting with `$`. */
   readonly leadingWildcard: boolean;
   subscription: Subscription | undefined;
@@ -908,7 +909,17 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       durableName,
     };
     const previous = state.subscriptions.get(s.topic);
-    // [MQTT-3.8.4-3] a subscription with the same filter is replaced.
+    // MQTT 5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
+    const rh = v5 ? (s.rh ?? 0) : 0;
+    const sendRetained = rh === 0 || (rh === 1 && previous === undefined);
+    // [MQTT-3.8.4-3] a subscription with the same filter is replaced without losing messages. When
+    // the engine's side stays the same (durability, no-local, prefetch class), the engine
+    // subscription is kept: closing it would send the messages in flight a second time.
+    if (existing !== undefined && !existing.closed && existing.entry.durableName === durableName && existing.entry.noLocal === entry.noLocal && (existing.entry.qos === 0) === (qos === 0)) {
+      existing.entry = entry;
+      state.subscriptions.set(s.topic, entry);
+      return sendRetained ? { code: qos, sendRetained: existing } : { code: qos };
+    }
     if (existing !== undefined) await this.#closeSubscription(existing);
     if (previous?.durableName !== undefined && previous.durableName !== durableName) {
       await this.#connection!.unsubscribeDurable(previous.durableName).catch(() => undefined);
@@ -922,9 +933,6 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       return failure(err);
     }
     state.subscriptions.set(s.topic, entry);
-    // MQTT 5 Retain Handling: 0 always, 1 only for a new subscription, 2 never [MQTT-3.3.1-9..11].
-    const rh = v5 ? (s.rh ?? 0) : 0;
-    const sendRetained = rh === 0 || (rh === 1 && previous === undefined);
     return sendRetained ? { code: qos, sendRetained: active } : { code: qos };
   }
 

@@ -150,6 +150,46 @@ for (const version of [4, 5] as const) {
   });
 }
 
+describe('MQTT 5 limits on a raw TLS socket', () => {
+  it('closes with 0x93 when more QoS 2 messages are unreleased than Receive Maximum allows', async () => {
+    const client = await RawClient.connected(5);
+    const topic = `healthy/${process.pid}/flood`;
+    const packets = [];
+    for (let id = 1; id <= 1001; id++) {
+      packets.push(mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 2, messageId: id, dup: false, retain: false }, { protocolVersion: 5 }));
+    }
+    client.send(Buffer.concat(packets)); // no PUBREL: each stays in flight
+    const sent = await client.packetsUntilClose();
+    const last = sent[sent.length - 1] as { cmd: string; reasonCode?: number };
+    // PUBRECs for the first 1000 as the engine takes them (some may be cut off by the close).
+    assert.ok(sent.filter((p) => p.cmd === 'pubrec').length <= 1000);
+    assert.equal(last.cmd, 'disconnect');
+    assert.equal(last.reasonCode, 0x93);
+    await assertBrokerServes();
+  });
+
+  it('closes with 0x94 on a topic alias above the maximum it offered', async () => {
+    const client = await RawClient.connected(5);
+    client.send(mqttPacket.generate({ cmd: 'publish', topic: 'healthy/alias', payload: Buffer.from('x'), qos: 0, dup: false, retain: false, properties: { topicAlias: 11 } }, { protocolVersion: 5 }));
+    const sent = await client.packetsUntilClose();
+    assert.equal(sent.length, 1);
+    assert.equal((sent[0] as { reasonCode?: number }).reasonCode, 0x94);
+  });
+
+  it('closes with 0x8D when nothing arrives for 1.5 times the keep-alive', async () => {
+    const client = await RawClient.open(5);
+    client.send(
+      mqttPacket.generate(
+        { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: `keepalive-${process.pid}`, clean: true, keepalive: 1, username: server.username, password: Buffer.from(server.password) },
+        { protocolVersion: 5 },
+      ),
+    );
+    const sent = await client.packetsUntilClose();
+    assert.deepEqual(sent.map((p) => p.cmd), ['connack', 'disconnect']);
+    assert.equal((sent[1] as { reasonCode?: number }).reasonCode, 0x8d);
+  });
+});
+
 describe('MQTT protocol levels', () => {
   it('answers an unknown protocol level with CONNACK 0x01 and closes [MQTT-3.1.2-2]', async () => {
     const client = await RawClient.open(4);

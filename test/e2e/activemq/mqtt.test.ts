@@ -220,6 +220,51 @@ for (const version of VERSIONS) {
       }
     });
 
+    it('resends an unacknowledged QoS 2 PUBLISH (DUP, same id) and an unanswered PUBREL to a resumed session [MQTT-4.4.0-1]', async () => {
+      const topic = `t/${unique('outbound-qos2')}`;
+      const clientId = unique('qos2-subscriber');
+      const session = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 600 } } : { clean: false };
+      const sub = await connect(version, { clientId, ...session, reconnectPeriod: 50 });
+      const inbox = new Inbox(sub);
+      await sub.subscribeAsync(topic, { qos: 2 });
+      const publishes: Array<{ payload: string; id: number | undefined; dup: boolean }> = [];
+      /** What arrived, in order: `publish <payload> <id>` and `pubrel <id>`. */
+      const events: string[] = [];
+      let pubrels = 0;
+      sub.on('packetreceive', (packet) => {
+        if (packet.cmd === 'publish') {
+          publishes.push({ payload: text(packet), id: packet.messageId, dup: packet.dup });
+          events.push(`publish ${text(packet)} ${packet.messageId}`);
+          // The first copy of 'a' is lost with the connection before the client answers PUBREC.
+          if (text(packet) === 'a' && publishes.length === 1) sub.stream.destroy();
+        }
+        if (packet.cmd === 'pubrel') {
+          events.push(`pubrel ${packet.messageId}`);
+          // The first PUBREL for 'b' is cut off with the connection before the PUBCOMP goes out.
+          if (++pubrels === 2) sub.stream.destroy();
+        }
+      });
+      const pub = await connect(version);
+      try {
+        await pub.publishAsync(topic, 'a', { qos: 2 });
+        assert.equal(text(await inbox.next()), 'a');
+        await pub.publishAsync(topic, 'b', { qos: 2 });
+        assert.equal(text(await inbox.next()), 'b');
+        await pub.publishAsync(topic, 'marker', { qos: 2 });
+        assert.equal(text(await inbox.next()), 'marker', 'each message arrived exactly once');
+        const a = publishes.filter((p) => p.payload === 'a');
+        assert.equal(a.length, 2);
+        assert.equal(a[1]!.dup, true, 'the resent PUBLISH has DUP set');
+        assert.equal(a[1]!.id, a[0]!.id, 'the resent PUBLISH keeps its packet identifier');
+        const bId = publishes.find((p) => p.payload === 'b')!.id;
+        const afterB = events.slice(events.indexOf(`publish b ${bId}`));
+        const untilMarker = afterB.slice(0, afterB.findIndex((e) => e.startsWith('publish marker')));
+        assert.deepEqual(untilMarker.filter((e) => e === `pubrel ${bId}`).length, 2, 'the PUBREL is sent again after the reconnect');
+      } finally {
+        await Promise.all([pub.endAsync(), sub.endAsync()]);
+      }
+    });
+
     it('matches + and # wildcards', async () => {
       const root = unique('w');
       const sub = await connect(version);
