@@ -65,13 +65,14 @@ describe('STOMP destinations (ActiveMQ LegacyFrameTranslator)', () => {
     ['/remote-temp-topic/ID:3', { kind: 'temp-topic', name: 'ID:3' }],
     ['queue://q', { kind: 'queue', name: 'q' }],
     ['topic://t.x', { kind: 'topic', name: 't.x' }],
+    ['  /queue/padded ', { kind: 'queue', name: 'padded' }], // ActiveMQ trims padded headers
   ];
   for (const [text, expected] of cases) {
     it(`parses ${text}`, () => assert.deepEqual(parseStompDestination(text), expected));
   }
 
   it('refuses names without a known prefix, and empty names', () => {
-    for (const text of ['orders', '/queue/', '/topic/', '/exchange/x', 'queue/x', '/Queue/x', '', 'queue://', '/queue/a,b']) {
+    for (const text of ['orders', '/queue/', '/queue/  ', '/topic/', '/exchange/x', 'queue/x', '/Queue/x', '', 'queue://', '/queue/a,b']) {
       assert.throws(() => parseStompDestination(text), invalidDestination, text);
     }
   });
@@ -83,8 +84,8 @@ describe('STOMP destinations (ActiveMQ LegacyFrameTranslator)', () => {
     assert.equal(formatStompDestination({ kind: 'temp-topic', name: 't' }), '/temp-topic/t');
   });
 
-  it('round-trips every valid destination', () => {
-    fc.assert(fc.property(destinationArb, (d) => {
+  it('round-trips every valid destination without surrounding spaces', () => {
+    fc.assert(fc.property(destinationArb.filter((d) => d.name.trim() === d.name), (d) => {
       assert.deepEqual(parseStompDestination(formatStompDestination(d)), { ...d });
     }), { numRuns: 2000 });
   });

@@ -102,12 +102,14 @@ function parsePrefixed(
 /**
  * A STOMP `destination` header as ActiveMQ reads it (LegacyFrameTranslator): `/queue/x`,
  * `/topic/x`, `/temp-queue/x`, `/temp-topic/x` (and the `/remote-temp-*` forms ActiveMQ sends as
- * reply-to), also `queue://x` and `topic://x`. The prefix is stripped and the rest kept as is, so
- * `/queue/a/b` is the queue `a/b`. Anything else is refused.
+ * reply-to), also `queue://x` and `topic://x`. Surrounding spaces are trimmed first, as ActiveMQ
+ * does for clients that pad headers; the prefix is stripped and the rest kept as is, so `/queue/a/b`
+ * is the queue `a/b`. Anything else is refused.
  */
 export function parseStompDestination(text: string): Destination {
   if (typeof text !== 'string') invalid('destination is missing');
-  const d = parsePrefixed(text, STOMP_PREFIXES) ?? parsePrefixed(text, QUALIFIED_PREFIXES);
+  const trimmed = text.trim();
+  const d = parsePrefixed(trimmed, STOMP_PREFIXES) ?? parsePrefixed(trimmed, QUALIFIED_PREFIXES);
   if (d === undefined) {
     invalid('STOMP destinations must begin with /queue/, /topic/, /temp-queue/ or /temp-topic/');
   }
