@@ -92,6 +92,14 @@ describe('AMQP 1.0 frames: known answers', () => {
     assert.equal((decoded[0]!.performative as { deliveryId?: number }).deliveryId, 9);
   });
 
+  it('a payload that fits is one frame, the same octets encodeFrame gives', () => {
+    const transfer = { handle: 2, deliveryId: 5, deliveryTag: Buffer.from([9, 9]), messageFormat: 0, settled: false };
+    const payload = Buffer.alloc(300, 3);
+    const frames = encodeTransferFrames(4, transfer, payload, 512);
+    assert.equal(frames.length, 1);
+    assert.deepEqual(frames[0], encodeFrame(4, { kind: 'transfer', ...transfer, more: false }, payload));
+  });
+
   it('refuses to encode a frame larger than the peer\'s max-frame-size', () => {
     assert.throws(() => encodeFrame(0, { kind: 'open', containerId: 'x'.repeat(600) }, undefined, 512), Amqp10FrameSizeError);
   });

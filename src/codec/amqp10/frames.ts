@@ -294,6 +294,19 @@ export function encodeEmptyFrame(channel = 0): Buffer {
  * delivery-tag may be omitted on continuation transfers); every frame but the last has more=true.
  */
 export function encodeTransferFrames(channel: number, transfer: TransferInit, payload: Uint8Array, frameSizeMaxBytes: number): Buffer[] {
+  // The common case, one frame: the performative is encoded once and copied with the payload.
+  const whole = encodeValueBytes({ ...transfer, more: transfer.more ?? false });
+  const size = FRAME_HEADER_BYTES + whole.length + payload.length;
+  if (size <= frameSizeMaxBytes) {
+    const frame = Buffer.allocUnsafe(size);
+    frame.writeUInt32BE(size, 0);
+    frame[4] = 2;
+    frame[5] = FRAME_TYPE.AMQP;
+    frame.writeUInt16BE(channel, 6);
+    whole.copy(frame, FRAME_HEADER_BYTES);
+    frame.set(payload, FRAME_HEADER_BYTES + whole.length);
+    return [frame];
+  }
   const frames: Buffer[] = [];
   let offset = 0;
   let first = true;
