@@ -216,6 +216,44 @@ describe('selectors: ActiveMQ SelectorTest cases', () => {
   });
 });
 
+describe('selectors: JMS 2.0 section 3.8.1 examples (and the JORAM conformance suite)', () => {
+  it('LIKE', () => {
+    check(makeMessage({ phone: '123' }), "phone LIKE '12%3'", true);
+    check(makeMessage({ phone: '12993' }), "phone LIKE '12%3'", true);
+    check(makeMessage({ phone: '1234' }), "phone LIKE '12%3'", false);
+    check(makeMessage({ phone: '1234' }), "phone NOT LIKE '12%3'", true);
+    check(makeMessage({ word: 'lose' }), "word LIKE 'l_se'", true);
+    check(makeMessage({ word: 'loose' }), "word LIKE 'l_se'", false);
+    check(makeMessage({ underscored: '_foo' }), "underscored LIKE '\\_%' ESCAPE '\\'", true);
+    check(makeMessage({ underscored: 'bar' }), "underscored LIKE '\\_%' ESCAPE '\\'", false);
+  });
+
+  it('BETWEEN is the pair of comparisons', () => {
+    for (const age of [14, 15, 17, 19, 20]) {
+      const m = makeMessage({ age });
+      check(m, 'age BETWEEN 15 and 19', age >= 15 && age <= 19);
+      check(m, 'age NOT BETWEEN 15 AND 19', age < 15 || age > 19);
+    }
+  });
+
+  it('IN and NOT IN', () => {
+    check(makeMessage({ Country: 'UK' }), "Country IN ('UK', 'US', 'France')", true);
+    check(makeMessage({ Country: 'Peru' }), "Country IN ('UK', 'US', 'France')", false);
+    check(makeMessage({ Country: 'Peru' }), "Country NOT IN ('UK', 'US', 'France')", true);
+    check(makeMessage({}), "Country NOT IN ('UK', 'US', 'France')", false); // NULL: unknown
+  });
+
+  it('IS NULL and the example selector', () => {
+    check(makeMessage({ prop_name: 'not null' }), 'prop_name IS NULL', false);
+    check(makeMessage({}), 'prop_name IS NULL', true);
+    const car = "JMSType = 'car' AND color = 'blue' AND weight > 2500";
+    check(makeMessage({ color: 'blue', weight: 2600 }, { type: 'car' }), car, true);
+    check(makeMessage({ color: 'blue', weight: 2400 }, { type: 'car' }), car, false);
+    check(makeMessage({ color: 'blue', weight: 2600 }, { type: 'truck' }), car, false);
+    check(makeMessage({ color: 'blue' }, { type: 'car' }), car, false);
+  });
+});
+
 describe('selectors: JMS header fields and context', () => {
   const m = makeMessage({ JMSType: 'shadowed' }, {
     persistent: false,
