@@ -7,7 +7,8 @@
 // ActiveMQ's model as the engine implements it:
 // - Destinations are queues (point-to-point, load-balanced among consumers) or topics
 //   (publish-subscribe), named with `.` separators. Topic subscriptions may use the wildcards `*`
-//   (one segment) and `>` (one or more trailing segments). The DLQ is the queue `ActiveMQ.DLQ`.
+//   (one segment) and `>` (zero or more trailing segments, as ActiveMQ's DestinationFilter). The
+//   DLQ is the queue `ActiveMQ.DLQ`.
 // - Messages are JMS-like: body, headers (messageId, correlationId, replyTo, type, priority 0-9,
 //   persistent, expiration, timestamp), and typed application properties.
 // - Persistent messages to queues and to durable subscriptions go through the encrypted store;
