@@ -58,11 +58,22 @@ export function closeConnection(c: Connection): Promise<void> {
   });
 }
 
+/** rhea hands a link's error over decoded or as the raw described list: one shape for the tests. */
+export function linkError(raw: unknown): Error & { condition?: string; description?: string } {
+  const e = raw as { condition?: unknown; description?: unknown; value?: Array<{ value?: unknown }> } | undefined;
+  const condition = typeof e?.condition === 'string' ? e.condition : e?.value?.[0]?.value;
+  const description = typeof e?.description === 'string' ? e.description : e?.value?.[1]?.value;
+  return Object.assign(new Error(typeof description === 'string' ? description : 'link error'), {
+    condition: typeof condition === 'string' ? condition : undefined,
+    description: typeof description === 'string' ? description : undefined,
+  });
+}
+
 export function openSender(c: Connection, target: SenderOptions['target'] | undefined, options: Omit<SenderOptions, 'target'> = {}): Promise<Sender> {
   const sender = c.open_sender(target === undefined ? options : { ...options, target });
   return new Promise((resolve, reject) => {
     sender.once('sender_open', () => setImmediate(() => sender.is_remote_open() && resolve(sender)));
-    sender.once('sender_error', (ctx: EventContext) => reject(ctx.sender?.error ?? new Error('sender error')));
+    sender.once('sender_error', (ctx: EventContext) => reject(linkError(ctx.sender?.error)));
   });
 }
 
@@ -72,7 +83,7 @@ export function openReceiver(c: Connection, options: ReceiverOptions): Promise<R
     // A refused link is attached without a source, then at once detached with the error (section
     // 2.6.3): the broker writes both together, so the detach has arrived by the next turn.
     receiver.once('receiver_open', () => setImmediate(() => receiver.is_remote_open() && resolve(receiver)));
-    receiver.once('receiver_error', (ctx: EventContext) => reject(ctx.receiver?.error ?? new Error('receiver error')));
+    receiver.once('receiver_error', (ctx: EventContext) => reject(linkError(ctx.receiver?.error)));
   });
 }
 
