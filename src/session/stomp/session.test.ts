@@ -221,6 +221,29 @@ describe('STOMP session: messaging', () => {
   });
 });
 
+describe('STOMP session: backpressure', () => {
+  it('a client that stops reading leaves auto-acknowledged messages in the queue, and gets all of them in order later', async () => {
+    const name = `session-test-slow-${++queueSeq}`;
+    const consumer = await connected();
+    consumer.send('SUBSCRIBE', { id: 's', destination: `/queue/${name}`, receipt: 'sub' });
+    await consumer.next('RECEIPT');
+    consumer.pause();
+    const producer = await connected();
+    const count = 500;
+    const body = 'x'.repeat(1024);
+    for (let i = 0; i < count; i++) producer.send('SEND', { destination: `/queue/${name}`, seq: String(i), ...(i === count - 1 ? { receipt: 'last' } : {}) }, body);
+    await producer.next('RECEIPT');
+    // Every message is safe in the queue or on its way; far from all of them left the queue.
+    const queued = broker.vhosts.get('/')!.queues.get(name)!.messageCount;
+    assert.ok(queued > count / 2, `${queued} of ${count} still queued`);
+    consumer.resume();
+    for (let i = 0; i < count; i++) assert.equal((await consumer.next('MESSAGE')).headers.get('seq'), String(i));
+    producer.send('DISCONNECT');
+    consumer.send('DISCONNECT');
+    await Promise.all([producer.closed, consumer.closed]);
+  });
+});
+
 describe('STOMP session: heart-beats and closing', () => {
   it('sends heart-beats at the negotiated interval and closes a silent peer', async () => {
     const { peer } = open({ heartbeatMinMs: 20 });

@@ -91,6 +91,8 @@ const DEFAULTS = {
   closeTimeoutMs: 3000,
   server: 'SealMQ/0.1.0',
 } as const;
+/** Credit that never runs out in practice: resumes a subscription stopped for backpressure. */
+const UNLIMITED_CREDIT = Number.MAX_SAFE_INTEGER;
 const DURABLE_PREFETCH = 100;
 const TOPIC_PREFETCH = 32_767;
 
@@ -136,6 +138,8 @@ class StompSessionImpl implements StompSession {
   #waiting = false;
   #pumping = false;
   #corked = false;
+  /** The stream's buffer is full: subscriptions are stopped (credit 0) until it drains. */
+  #writeBlocked = false;
   #lastReadMs = Date.now();
   #lastWriteMs = Date.now();
   #connectTimer: NodeJS.Timeout | undefined;
@@ -459,6 +463,7 @@ class StompSessionImpl implements StompSession {
       return;
     }
     state.engine = subscription;
+    if (this.#writeBlocked) subscription.setCredit(0);
     this.#receipt(frame);
   }
 
@@ -688,7 +693,17 @@ class StompSessionImpl implements StompSession {
       this.#stream.cork();
       process.nextTick(() => this.#uncork());
     }
-    this.#stream.write(bytes);
+    if (!this.#stream.write(bytes) && !this.#writeBlocked) {
+      // The peer reads slower than deliveries come: stop every subscription until the stream
+      // drains, so that an auto-acknowledged flood waits in the queue rather than in memory here.
+      this.#writeBlocked = true;
+      for (const state of this.#subscriptions.values()) state.engine?.setCredit(0);
+      this.#stream.once('drain', () => {
+        this.#writeBlocked = false;
+        if (this.#phase !== 'connected') return;
+        for (const state of this.#subscriptions.values()) state.engine?.setCredit(UNLIMITED_CREDIT);
+      });
+    }
   }
 
   #uncork(): void {

@@ -101,6 +101,15 @@ export class StompTestPeer {
     }
   }
 
+  /** Stops reading (the server's writes back up, as with a slow client). */
+  pause(): void {
+    this.#stream.pause();
+  }
+
+  resume(): void {
+    this.#stream.resume();
+  }
+
   end(): void {
     this.#stream.end();
   }
