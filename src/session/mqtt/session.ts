@@ -189,6 +189,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   readonly #queue: Array<Packet | MqttDecodeError> = [];
   #running = false;
   #readFailed = false;
+  /** The peer closed the stream; the session ends once the packets before the close are handled. */
+  #peerClosed = false;
   /** PUBACK/PUBREC/PUBCOMP are written in the order their packets came [MQTT-4.6.0-2..4]. */
   #ackChain: Promise<void> = Promise.resolve();
 
@@ -220,8 +222,12 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     stream.on('close', () => {
       this.#clearTimer('connect');
       if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
-      // A network close without DISCONNECT is abnormal: the will is due [MQTT-3.1.2-8].
-      if (this.#phase !== 'lingering' && this.#phase !== 'closed') void this.#finish('abnormal');
+      if (this.#phase === 'lingering' || this.#phase === 'closed') return;
+      // Packets that arrived before the close are still handled (a client may PUBLISH, DISCONNECT
+      // and close at once); then, without a DISCONNECT, the will is due [MQTT-3.1.2-8].
+      this.#peerClosed = true;
+      if (this.#running || this.#queue.length > 0) void this.#run();
+      else void this.#finish('abnormal');
     });
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
     // [MQTT-3.1.4-?] a server closes a connection whose CONNECT does not come in reasonable time.
@@ -320,6 +326,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       this.#fail(err);
     } finally {
       this.#running = false;
+      // After a DISCONNECT or an error the session has already ended and this does nothing.
+      if (this.#peerClosed) void this.#finish('abnormal');
     }
   }
 
@@ -956,6 +964,14 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   // ---- DISCONNECT, wills and the end of a connection ----
 
   async #handleDisconnect(p: IDisconnectPacket): Promise<void> {
+    const kind = this.#applyDisconnect(p);
+    await this.#ackChain;
+    this.#endStream();
+    await this.#finish(kind);
+  }
+
+  /** What a DISCONNECT changes (session expiry, the will), and how the connection ends. */
+  #applyDisconnect(p: IDisconnectPacket): EndKind {
     if (this.#v5) {
       const expiry = p.properties?.sessionExpiryInterval;
       if (expiry !== undefined) {
@@ -967,9 +983,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     // [MQTT-3.14.4-3] a normal DISCONNECT discards the will; MQTT 5's 0x04 asks for it.
     const keepWill = this.#v5 && p.reasonCode === REASON_CODE.DISCONNECT_WITH_WILL_MESSAGE;
     if (!keepWill) this.#will = undefined;
-    await this.#ackChain;
-    this.#endStream();
-    await this.#finish(keepWill ? 'abnormal' : 'disconnect');
+    return keepWill ? 'abnormal' : 'disconnect';
   }
 
   async #publishWill(will: WillMessage): Promise<void> {
