@@ -171,6 +171,29 @@ describe('ActiveMQ engine: persistence', () => {
   });
 });
 
+describe('ActiveMQ engine: producer flow control', () => {
+  it('holds sends while a resource alarm is raised and lets them through once it clears', async () => {
+    let memoryUsed = 0;
+    const f = await open({
+      broker: { alarmCheckIntervalMs: 60_000, flowControl: { memoryUsedBytes: () => memoryUsed, memoryHighWatermarkBytes: 100, diskFreeBytes: () => 1e12, diskFreeLimitBytes: 1 } },
+    });
+    const c = await f.connect();
+    const r = await record(c, { id: 's', destination: { kind: 'queue', name: 'fc' }, ackMode: 'auto' });
+    memoryUsed = 200;
+    f.broker.flow.check();
+    let sent = false;
+    const sending = c.send({ kind: 'queue', name: 'fc' }, textMessage('held')).then(() => (sent = true));
+    await settle();
+    assert.equal(sent, false);
+    assert.deepEqual(r.bodies(), []);
+    memoryUsed = 0;
+    f.broker.flow.check();
+    await sending;
+    await settle();
+    assert.deepEqual(r.bodies(), ['held']);
+  });
+});
+
 describe('ActiveMQ engine: selectors and noLocal', () => {
   it('on a queue, leaves messages a consumer does not select for other consumers, in order', async () => {
     const f = await open();

@@ -394,6 +394,22 @@ export class ActiveMqEngine implements AmqEngine {
 
   // ---- engine state used by connections ----
 
+  /**
+   * Producer flow control (ActiveMQ blocks a producer while the broker is out of resources): resolves
+   * at once without an alarm, else once every memory or disk alarm has cleared.
+   */
+  whenUnblocked(): Promise<void> | undefined {
+    const flow = this.broker.flow;
+    if (!flow.blocked) return undefined;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        flow.off('unblocked', done);
+        resolve();
+      };
+      flow.on('unblocked', done);
+    });
+  }
+
   get system(): ConsumerChannel {
     return this.#system;
   }
@@ -406,6 +422,8 @@ export class ActiveMqEngine implements AmqEngine {
   async ensureQueue(connection: Connection, name: string): Promise<void> {
     if (this.#vhost.queues.has(name)) return;
     if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) throw new AmqError('invalid-destination', 'this queue name is reserved');
+    // The core reserves amq.* queue names (RabbitMQ's rule), so such ActiveMQ queues cannot exist.
+    if (name.startsWith('amq.')) throw new AmqError('invalid-destination', "queue names beginning with 'amq.' are reserved");
     this.authorize(connection, 'admin', 'queue', name);
     try {
       await this.#system.declareQueue({ queue: name, durable: true, args: dlqArguments });
@@ -631,6 +649,11 @@ export class Connection implements AmqConnection {
       this.#transaction(options.transaction).sends.push({ destination, message });
       return;
     }
+    const blocked = this.engine.whenUnblocked();
+    if (blocked !== undefined) {
+      await blocked;
+      this.#assertOpen();
+    }
     const confirmation = await this.#publish(destination, message);
     if ((await confirmation) === false) throw new AmqError('store-unavailable', 'the message could not be stored');
   }
@@ -808,6 +831,11 @@ export class Connection implements AmqConnection {
     this.#assertOpen();
     const tx = this.#transaction(transaction);
     this.#transactions.delete(transaction);
+    const blocked = tx.sends.length > 0 ? this.engine.whenUnblocked() : undefined;
+    if (blocked !== undefined) {
+      await blocked;
+      this.#assertOpen();
+    }
     const confirmations: Array<boolean | Promise<boolean>> = [];
     let failure: unknown;
     for (const { destination, message } of tx.sends) {
