@@ -57,11 +57,18 @@ class MemoryPeer {
   #decoder = new Amqp10FrameDecoder({ expectProtocolHeader: true, frameSizeMaxBytes: 1 << 20 });
   #waiters: Array<() => void> = [];
   ended = false;
+  /** While set, the peer does not read: the server's writes stay buffered (socket backpressure). */
+  stalled = false;
+  #stalledWrites: Array<[Buffer, (err?: Error | null) => void]> = [];
 
   constructor(options: { frameSizeMaxBytes?: number } = {}) {
     this.server = new Duplex({
       read: () => undefined,
       write: (chunk: Buffer, _enc, cb) => {
+        if (this.stalled) {
+          this.#stalledWrites.push([Buffer.from(chunk), cb]);
+          return;
+        }
         this.#decoder.push(Buffer.from(chunk));
         // Must never throw: the server writes only well-formed frames.
         for (let f = this.#decoder.next(); f !== undefined; f = this.#decoder.next()) {
@@ -86,6 +93,12 @@ class MemoryPeer {
       this.#wake();
     });
     this.session = createAmqp10Session(this.server, { engine: fixture.engine, closeTimeoutMs: 200, frameSizeMaxBytes: options.frameSizeMaxBytes ?? 4096 });
+  }
+
+  /** Starts reading again: the buffered writes arrive. */
+  unstall(): void {
+    this.stalled = false;
+    for (const [chunk, cb] of this.#stalledWrites.splice(0)) (this.server as unknown as { _write(c: Buffer, e: string, cb: (err?: Error | null) => void): void })._write(chunk, 'buffer', cb);
   }
 
   #wake(): void {
@@ -146,6 +159,37 @@ describe('AMQP 1.0 session over an in-memory stream', () => {
     await peer.session.close();
     const close = peer.frames.find((f) => f.type === 'amqp' && f.performative.kind === 'close');
     assert.equal(close?.type === 'amqp' && close.performative.kind === 'close' ? close.performative.error?.condition : undefined, 'amqp:connection:forced');
+  });
+
+  it('a peer that stops reading stops the engine handing over deliveries (slow consumer)', async () => {
+    const queue = 'slow-consumer';
+    const producer = await fixture.engine.connect({ username: USER, password: PASSWORD });
+    const body = Buffer.alloc(16 * 1024, 1);
+    const total = 1000;
+    for (let i = 0; i < total; i++) await producer.send({ kind: 'queue', name: queue }, { body, bodyType: 'bytes', persistent: false });
+    const peer = new MemoryPeer({ frameSizeMaxBytes: 65536 });
+    peer.send(peer.handshake());
+    await peer.until(() => peer.frames.some((f) => f.type === 'amqp' && f.performative.kind === 'open'));
+    peer.stalled = true;
+    peer.send(
+      Buffer.concat([
+        encodeFrame(0, begin),
+        encodeFrame(0, { kind: 'attach', name: 'in', handle: 0, role: true, sndSettleMode: 1, source: { address: `queue://${queue}` }, target: { kind: 'target' } }),
+        encodeFrame(0, { kind: 'flow', nextIncomingId: 0, incomingWindow: 100_000, nextOutgoingId: 1, outgoingWindow: 100, handle: 0, deliveryCount: 0, linkCredit: 100_000 }),
+      ]),
+    );
+    // Wait until the writes back up, then give the engine every chance to over-deliver.
+    while (peer.server.writableLength < 4 * 1024 * 1024) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    const coreQueue = fixture.broker.vhosts.get('/')!.queue(queue, undefined);
+    const left = coreQueue.messageCount;
+    assert.ok(left > total / 2, `the engine kept ${left} of ${total} while the peer did not read`);
+    assert.ok(peer.server.writableLength < 6 * 1024 * 1024, `buffered ${peer.server.writableLength} octets`);
+    peer.unstall();
+    assert.ok(await peer.until(() => peer.frames.filter((f) => f.type === 'amqp' && f.performative.kind === 'transfer').length >= total));
+    assert.equal(coreQueue.messageCount, 0);
+    await peer.session.close();
+    await producer.close();
   });
 
   it('survives mutated performative sequences in random chunks, and the engine keeps serving', async () => {

@@ -1281,7 +1281,9 @@ export class Amqp10Session {
     const subscription = link.subscription;
     if (subscription === undefined || link.state !== 'attached') return;
     const room = link.presettled ? Infinity : this.#unsettledMax - link.unsettled;
-    const want = Math.max(0, Math.min(link.credit - link.held.length, room - link.held.length));
+    // While the peer does not read what we wrote, the engine hands over nothing more: a slow
+    // consumer with a large credit must not pile its queue up in this process.
+    const want = this.#writePaused ? 0 : Math.max(0, Math.min(link.credit - link.held.length, room - link.held.length));
     if (want === link.engineCredit) return;
     link.engineCredit = want;
     subscription.setCredit(want);
@@ -1421,6 +1423,9 @@ export class Amqp10Session {
       // The peer reads slower than we write: stop reading its requests until it catches up.
       this.#writePaused = true;
       this.#stream.pause();
+      for (const s of this.#sessions.values()) {
+        for (const link of s.links.values()) if (link.role === 'sender') this.#syncCredit(link);
+      }
     }
   }
 
@@ -1428,6 +1433,9 @@ export class Amqp10Session {
     if (!this.#writePaused) return;
     this.#writePaused = false;
     if (!this.#busy && !this.#stream.destroyed) this.#stream.resume();
+    for (const s of this.#sessions.values()) {
+      for (const link of s.links.values()) if (link.role === 'sender') this.#syncCredit(link);
+    }
   }
 
   /** Ends our side of the stream; destroys it if the peer does not end its side in time. */
