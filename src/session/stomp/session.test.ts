@@ -198,6 +198,25 @@ describe('STOMP session: messaging', () => {
     await expectErrorThenClose(peer, /transaction/i);
   });
 
+  it('request/reply through a temporary queue: /temp-queue/x is the client\'s own, others see /remote-temp-queue/...', async () => {
+    const service = freshQueue();
+    const requester = await connected();
+    const responder = await connected();
+    requester.send('SUBSCRIBE', { id: 'replies', destination: '/temp-queue/replies', receipt: 'r' });
+    await requester.next('RECEIPT');
+    responder.send('SUBSCRIBE', { id: 'svc', destination: service, receipt: 'r' });
+    await responder.next('RECEIPT');
+    requester.send('SEND', { destination: service, 'reply-to': '/temp-queue/replies', 'correlation-id': 'q1' }, 'ping');
+    const request = await responder.next('MESSAGE');
+    const replyTo = request.headers.get('reply-to') ?? '';
+    assert.match(replyTo, /^\/remote-temp-queue\//);
+    responder.send('SEND', { destination: replyTo, 'correlation-id': 'q1' }, 'pong');
+    const reply = await requester.next('MESSAGE');
+    assert.equal(reply.body.toString(), 'pong');
+    assert.equal(reply.headers.get('destination'), '/temp-queue/replies', 'the requester sees its own name for it');
+    assert.equal(reply.headers.get('correlation-id'), 'q1');
+  });
+
   it('means the same whether the input arrives whole or one octet at a time', async () => {
     const q = freshQueue();
     const bytes = Buffer.from(
