@@ -401,4 +401,14 @@ describe('ActiveMQ engine: retained messages', () => {
     f = await reopen(f);
     assert.deepEqual(await texts('>'), []);
   });
+
+  it('an expired retained message is not returned and is removed', async () => {
+    const f = await open();
+    await f.engine.retain('sensor.1', { ...amqMessage('old', true), expiration: Date.now() + 20 });
+    await f.engine.retain('sensor.2', amqMessage('kept', true));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual((await f.engine.retained('sensor.*')).map((r) => r.topic), ['sensor.2']);
+    await f.engine.retained('sensor.*');
+    assert.equal(f.broker.queueStats().filter((q) => q.name.includes('sensor.1')).length, 0);
+  });
 });

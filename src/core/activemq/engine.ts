@@ -298,7 +298,7 @@ export class ActiveMqEngine implements AmqEngine {
       errorCode: extra.errorCode,
       additionalEventData: {
         ...(this.#options.brokerId === undefined ? {} : { brokerId: this.#options.brokerId }),
-        engine: 'ACTIVEMQ',
+        vhost: this.vhostName,
         connectionId: connection.id,
         ...extra.data,
       },
@@ -386,10 +386,23 @@ export class ActiveMqEngine implements AmqEngine {
     const now = this.broker.clock.now();
     const out: Array<{ topic: string; message: AmqMessage }> = [];
     for (const [topic, message] of this.#retained) {
-      if (message.expiration > 0 && message.expiration <= now) continue;
+      if (message.expiration > 0 && message.expiration <= now) {
+        this.#dropExpiredRetained(topic, message);
+        continue;
+      }
       if (matcher.matches(topic)) out.push({ topic, message });
     }
     return out;
+  }
+
+  /** An expired retained message is removed (MQTT 5 message expiry), unless replaced meanwhile. */
+  #dropExpiredRetained(topic: string, message: AmqMessage): void {
+    const write = this.#retainWrites.then(async () => {
+      if (this.#retained.get(topic) !== message) return;
+      this.#retained.delete(topic);
+      await this.#system.deleteQueue(`${RETAINED_PREFIX}${topic}`);
+    });
+    this.#retainWrites = write.catch((error: unknown) => this.#options.onError?.(error));
   }
 
   // ---- engine state used by connections ----
