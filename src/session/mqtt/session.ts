@@ -215,6 +215,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     this.#outboundWindow = this.#limits.inflightMax;
     this.#decoder = new MqttPacketDecoder({ packetSizeMaxBytes: this.#limits.packetSizeMaxBytes });
     this.#closed = new Promise((resolve) => stream.once('close', resolve));
+    // Acknowledgements are small and latency-bound: no Nagle delay on a TCP/TLS socket.
+    (stream as Duplex & { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
     stream.on('error', (err: NodeJS.ErrnoException) => {
       this.#log?.debug({ code: err.code }, 'MQTT stream error');
       stream.destroy();
