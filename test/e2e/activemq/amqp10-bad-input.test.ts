@@ -155,6 +155,38 @@ describe('AMQP 1.0 bad input: frames', () => {
     peer.destroy();
   });
 
+  it('closes with resource-limit-exceeded on a begin above channel-max', async () => {
+    const peer = await openedPeer();
+    const open = peer.frames.find(isOpen);
+    assert.ok(open?.performative.kind === 'open');
+    const channelMax = open.performative.channelMax;
+    peer.write(encodeFrame(channelMax + 1, { kind: 'begin', nextOutgoingId: 0, incomingWindow: 10, outgoingWindow: 10 }));
+    assert.equal(closeCondition(await peer.frame(isClose)), 'amqp:resource-limit-exceeded');
+    peer.destroy();
+  });
+
+  it('ends the session on an attach above handle-max, and on a handle in use', async () => {
+    const peer = await openedPeer([{ kind: 'begin', nextOutgoingId: 0, incomingWindow: 10, outgoingWindow: 10 }]);
+    const begin = await peer.frame((f): f is AmqpFrame => f.type === 'amqp' && f.performative.kind === 'begin');
+    assert.ok(begin?.performative.kind === 'begin');
+    const handleMax = begin.performative.handleMax;
+    const q = `queue://h-${randomUUID()}`;
+    peer.write(encodeFrame(0, { kind: 'attach', name: 'over', handle: handleMax + 1, role: false, source: {}, target: { kind: 'target', address: q } }));
+    const end = await peer.frame((f): f is AmqpFrame => f.type === 'amqp' && f.performative.kind === 'end');
+    assert.ok(end?.performative.kind === 'end');
+    assert.equal(end.performative.error?.condition, 'amqp:resource-limit-exceeded');
+    // A new session on another channel: a handle used twice.
+    peer.write(encodeFrame(0, { kind: 'end' }));
+    peer.write(encodeFrame(1, { kind: 'begin', nextOutgoingId: 0, incomingWindow: 10, outgoingWindow: 10 }));
+    for (const name of ['a', 'b']) peer.write(encodeFrame(1, { kind: 'attach', name, handle: 0, role: false, source: {}, target: { kind: 'target', address: q } }));
+    const ends = await peer.until(() => peer.frames.filter((f) => f.type === 'amqp' && f.performative.kind === 'end').length >= 2);
+    assert.ok(ends);
+    const second = peer.frames.filter((f): f is AmqpFrame => f.type === 'amqp' && f.performative.kind === 'end')[1]!;
+    assert.ok(second.performative.kind === 'end');
+    assert.equal(second.performative.error?.condition, 'amqp:session:handle-in-use');
+    peer.destroy();
+  });
+
   it('detaches a link whose message exceeds max-message-size', async () => {
     const peer = await openedPeer([
       { kind: 'begin', nextOutgoingId: 0, incomingWindow: 100, outgoingWindow: 100 },
