@@ -3,9 +3,9 @@
 // version negotiation, heart-beats both ways, the connect timeout), subscriptions and the mapping of
 // ACK/NACK ids to engine delivery tokens, transactions, receipts (a SEND's only once the engine says
 // the message is safe), backpressure (a full stream stops the subscriptions), and closing in both
-// directions. Frame syntax and limits are the codec's
-// (src/codec/stomp); queues, topics, selectors, redelivery and the store are the engine's; turning
-// an error into an ERROR frame is errors.ts's; header <-> message mapping is message-mapping.ts's.
+// directions. Frame syntax and limits are the codec's (src/codec/stomp); queues, topics, selectors,
+// redelivery and the store are the engine's; turning an error into an ERROR frame is errors.ts's;
+// header <-> message mapping is message-mapping.ts's.
 
 import type { Duplex } from 'node:stream';
 import {
