@@ -10,7 +10,7 @@ import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/
 import { createStompSession } from '../../../src/session/stomp/index.ts';
 import { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
 
-const LIMITS = { bodySizeMaxBytes: 64 * 1024, frameSizeMaxBytes: 128 * 1024, headerSizeMaxBytes: 1024, headerCountMax: 50 };
+const LIMITS = { bodySizeMaxBytes: 64 * 1024, frameSizeMaxBytes: 96 * 1024, headerSizeMaxBytes: 1024, headerCountMax: 50 };
 let server: ActiveMqTestBroker;
 let survivor: StompTestPeer;
 const QUEUE = `/queue/survivor-${process.pid}`;
@@ -93,6 +93,11 @@ describe('STOMP bad input over TLS: ERROR, that connection closed, the broker se
   it('a body over the limit, and a content-length over it refused before any body is sent', async () => {
     await refused(await connected(), `SEND\ndestination:${QUEUE}\n\n${'x'.repeat(LIMITS.bodySizeMaxBytes + 1)}^@`, /body exceeds 65536 bytes/);
     await refused(await connected(), `SEND\ndestination:${QUEUE}\ncontent-length:${11 * 1024 * 1024}\n\n`, /body exceeds 65536 bytes/);
+  });
+
+  it('a frame over the limit though its body and each header line are within theirs', async () => {
+    const headers = Array.from({ length: 40 }, (_, i) => `h${i}:${'v'.repeat(1000)}\n`).join('');
+    await refused(await connected(), `SEND\ndestination:${QUEUE}\n${headers}\n${'x'.repeat(60 * 1024)}^@`, /frame exceeds 98304 bytes/);
   });
 
   it('a header line over the limit, and too many header lines', async () => {
