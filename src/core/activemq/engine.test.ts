@@ -170,6 +170,19 @@ describe('ActiveMQ engine: acknowledgement', () => {
     assert.deepEqual(dlq.deliveries[0]!.destination, { kind: 'queue', name: 'ActiveMQ.DLQ' });
   });
 
+  it('drops a non-persistent message past the limit instead of dead-lettering it (ActiveMQ processNonPersistent=false)', async () => {
+    const f = await open({ engine: { maximumRedeliveries: 0 } });
+    const c = await f.connect();
+    await c.send({ kind: 'queue', name: 'np' }, textMessage('gone', { persistent: false }));
+    await c.send({ kind: 'queue', name: 'np' }, textMessage('kept', { persistent: true }));
+    await record(c, { id: 's', destination: { kind: 'queue', name: 'np' }, ackMode: 'individual' }, (d) => queueMicrotask(() => c.nack(d.token)));
+    await settle();
+    const dlq = await record(c, { id: 'dlq', destination: { kind: 'queue', name: 'ActiveMQ.DLQ' }, ackMode: 'auto' });
+    await settle();
+    assert.deepEqual(dlq.bodies(), ['kept']);
+    assert.equal(f.broker.queueStats().find((q) => q.name === 'np')?.ready, 0);
+  });
+
   it('nack with poison sends the message to the DLQ at once', async () => {
     const f = await open();
     const c = await f.connect();

@@ -14,7 +14,8 @@
 //   topic exchange `ActiveMQ.TempTopic`;
 // - retained message (MQTT): a durable queue `ActiveMQ.Retained:<topic>` with x-max-length 1;
 // - every queue dead-letters to `ActiveMQ.DLQ` through the default exchange; the engine gives each
-//   the delivery limit `maximumRedeliveries`, and the DLQ keeps no expired non-persistent message.
+//   the delivery limit `maximumRedeliveries`, and the DLQ keeps persistent messages only (ActiveMQ's
+//   default: non-persistent ones past the limit or expired are dropped).
 // Each AmqConnection is one core connection (trusted: the engine authorizes) with one channel per
 // subscription and one for sending.
 
@@ -427,6 +428,13 @@ export class ActiveMqEngine implements AmqEngine {
     return this.#system;
   }
 
+  /** Registers a client id taken after connecting (Connection.setClientId); refused while another connection has it. */
+  claimClientId(connection: Connection, clientId: string): void {
+    if (clientId === '') throw new AmqError('invalid-destination', 'a client id must not be empty');
+    if (this.#clientIds.has(clientId)) throw new AmqError('client-id-in-use', 'client id is already in use by another connection');
+    this.#clientIds.set(clientId, connection);
+  }
+
   releaseClientId(connection: Connection): void {
     if (connection.clientId !== undefined && this.#clientIds.get(connection.clientId) === connection) this.#clientIds.delete(connection.clientId);
   }
@@ -500,8 +508,12 @@ export class ActiveMqEngine implements AmqEngine {
   }
 }
 
-/** ActiveMQ's default dead-letter strategy: expired non-persistent messages are not kept. */
-const dlqAdmit: MessageFilter = (message) => message.view.persistent || message.view.headers?.['x-last-death-reason'] !== 'expired';
+/**
+ * ActiveMQ's default dead-letter strategy (AbstractDeadLetterStrategy: processNonPersistent false,
+ * processExpired true): persistent messages are kept, expired or poisoned; non-persistent ones are
+ * dropped rather than dead-lettered.
+ */
+const dlqAdmit: MessageFilter = (message) => message.view.persistent;
 
 const dlqArguments: HeaderTable = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': DLQ_NAME };
 
@@ -531,7 +543,8 @@ interface Transaction {
 export class Connection implements AmqConnection {
   readonly id: string;
   readonly username: string;
-  readonly clientId: string | undefined;
+  /** Set at connect, or once later by setClientId (AMQP 1.0: SASL, then open's container-id). */
+  clientId: string | undefined;
   readonly groups: readonly string[];
   readonly client: ClientInfo;
   readonly engine: ActiveMqEngine;
@@ -561,6 +574,13 @@ export class Connection implements AmqConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  setClientId(clientId: string): void {
+    this.#assertOpen();
+    if (this.clientId !== undefined) throw new AmqError('client-id-in-use', 'this connection already has a client id');
+    this.engine.claimClientId(this, clientId);
+    this.clientId = clientId;
   }
 
   #assertOpen(): void {
