@@ -59,6 +59,8 @@ const RESERVED_PREFIXES = [DURABLE_PREFIX, SUBSCRIPTION_PREFIX, TEMP_QUEUE_PREFI
 /** Queue argument holding a durable subscription's definition (JSON). */
 const SUBSCRIPTION_ARG = 'x-activemq-subscription';
 const DEFAULT_PREFETCH = 1000;
+/** Topics remembered as created (for the admin check on first use), at most. */
+const KNOWN_TOPICS_MAX = 100_000;
 
 export interface ActiveMqEngineOptions {
   /** Core vhost the engine lives in (default `/`). */
@@ -456,8 +458,11 @@ export class ActiveMqEngine implements AmqEngine {
 
   /** A topic is created on first use (needs admin), as ActiveMQ does. */
   ensureTopic(connection: Connection, name: string): void {
-    if (this.#knownTopics.has(name)) return;
+    // Without entries everyone may create: nothing to remember (MQTT may use millions of topics).
+    if (!this.authorizer.enabled || this.#knownTopics.has(name)) return;
     this.authorize(connection, 'admin', 'topic', name);
+    // A bounded memory of topics seen: forgetting one only means checking admin again.
+    if (this.#knownTopics.size >= KNOWN_TOPICS_MAX) this.#knownTopics.clear();
     this.#knownTopics.add(name);
   }
 
