@@ -81,6 +81,7 @@ interface Figures {
   stompConsumeMsgPerSec: number | null;
   stompConsumeBrokerCores: number | null;
   stompConsumeBrokerCpuUsPerMsg: number | null;
+  stompConsumeClientCpuUsPerMsg: number | null;
   stompMessages: number | null;
   stompComplete: boolean | null;
   mqttTls: string | null;
@@ -88,6 +89,7 @@ interface Figures {
   mqttDeliveredMsgPerSec: number | null;
   mqttThroughputBrokerCores: number | null;
   mqttThroughputBrokerCpuUsPerMsg: number | null;
+  mqttThroughputClientCpuUsPerMsg: number | null;
   mqttThroughputComplete: boolean | null;
   mqttLatencyRatePerSec: number | null;
   mqttLatencyReceived: number | null;
@@ -102,8 +104,11 @@ interface Figures {
   amqp10SendRejected: number | null;
   amqp10SendBrokerCores: number | null;
   amqp10SendBrokerCpuUsPerMsg: number | null;
+  amqp10SendClientCpuUsPerMsg: number | null;
   amqp10ReceiveMsgPerSec: number | null;
   amqp10ReceiveBrokerCores: number | null;
+  amqp10ReceiveBrokerCpuUsPerMsg: number | null;
+  amqp10ReceiveClientCpuUsPerMsg: number | null;
   amqp10Messages: number | null;
   amqp10Complete: boolean | null;
   /** Workloads that failed: protocol -> error message. */
@@ -120,6 +125,7 @@ function emptyFigures(): Figures {
     stompConsumeMsgPerSec: null,
     stompConsumeBrokerCores: null,
     stompConsumeBrokerCpuUsPerMsg: null,
+    stompConsumeClientCpuUsPerMsg: null,
     stompMessages: null,
     stompComplete: null,
     mqttTls: null,
@@ -127,6 +133,7 @@ function emptyFigures(): Figures {
     mqttDeliveredMsgPerSec: null,
     mqttThroughputBrokerCores: null,
     mqttThroughputBrokerCpuUsPerMsg: null,
+    mqttThroughputClientCpuUsPerMsg: null,
     mqttThroughputComplete: null,
     mqttLatencyRatePerSec: null,
     mqttLatencyReceived: null,
@@ -141,8 +148,11 @@ function emptyFigures(): Figures {
     amqp10SendRejected: null,
     amqp10SendBrokerCores: null,
     amqp10SendBrokerCpuUsPerMsg: null,
+    amqp10SendClientCpuUsPerMsg: null,
     amqp10ReceiveMsgPerSec: null,
     amqp10ReceiveBrokerCores: null,
+    amqp10ReceiveBrokerCpuUsPerMsg: null,
+    amqp10ReceiveClientCpuUsPerMsg: null,
     amqp10Messages: null,
     amqp10Complete: null,
     errors: {},
@@ -158,6 +168,7 @@ function addStomp(f: Figures, r: StompResult): void {
   f.stompConsumeMsgPerSec = round(r.consume.msgPerSec, 0);
   f.stompConsumeBrokerCores = round(r.consume.brokerCores);
   f.stompConsumeBrokerCpuUsPerMsg = round(r.consume.brokerCpuUsPerMsg, 1);
+  f.stompConsumeClientCpuUsPerMsg = round(r.consume.clientCpuUsPerMsg, 1);
   f.stompMessages = r.send.messages;
   f.stompComplete = r.consume.complete && r.consume.messages === r.send.messages;
 }
@@ -168,6 +179,7 @@ function addMqtt(f: Figures, r: MqttResult): void {
   f.mqttDeliveredMsgPerSec = round(r.delivered.msgPerSec, 0);
   f.mqttThroughputBrokerCores = round(r.delivered.brokerCores);
   f.mqttThroughputBrokerCpuUsPerMsg = round(r.delivered.brokerCpuUsPerMsg, 1);
+  f.mqttThroughputClientCpuUsPerMsg = round(r.delivered.clientCpuUsPerMsg, 1);
   f.mqttThroughputComplete = r.delivered.complete;
   f.mqttLatencyRatePerSec = r.latency.ratePerSec;
   f.mqttLatencyReceived = r.latency.received;
@@ -185,8 +197,11 @@ function addAmqp10(f: Figures, r: Amqp10Result): void {
   f.amqp10SendRejected = r.send.rejected;
   f.amqp10SendBrokerCores = round(r.send.brokerCores);
   f.amqp10SendBrokerCpuUsPerMsg = round(r.send.brokerCpuUsPerMsg, 1);
+  f.amqp10SendClientCpuUsPerMsg = round(r.send.clientCpuUsPerMsg, 1);
   f.amqp10ReceiveMsgPerSec = round(r.receive.msgPerSec, 0);
   f.amqp10ReceiveBrokerCores = round(r.receive.brokerCores);
+  f.amqp10ReceiveBrokerCpuUsPerMsg = round(r.receive.brokerCpuUsPerMsg, 1);
+  f.amqp10ReceiveClientCpuUsPerMsg = round(r.receive.clientCpuUsPerMsg, 1);
   f.amqp10Messages = r.send.messages;
   f.amqp10Complete = r.receive.complete && r.receive.messages === r.send.messages && r.send.rejected === 0;
 }
@@ -320,11 +335,13 @@ async function main(): Promise<void> {
     ['  broker / client CPU µs/msg', (f) => `${f.stompSendBrokerCpuUsPerMsg} / ${f.stompSendClientCpuUsPerMsg}`],
     ['STOMP consume msg/s (acked)', 'stompConsumeMsgPerSec'],
     ['  broker cores busy', 'stompConsumeBrokerCores'],
+    ['  broker / client CPU µs/msg', (f) => `${f.stompConsumeBrokerCpuUsPerMsg} / ${f.stompConsumeClientCpuUsPerMsg}`],
     ['  messages / all drained', (f) => `${f.stompMessages} / ${f.stompComplete}`],
     ['MQTT TLS', 'mqttTls'],
     ['MQTT QoS 1 delivered msg/s', 'mqttDeliveredMsgPerSec'],
     ['  PUBACKed msg/s', 'mqttPublishMsgPerSec'],
     ['  broker cores busy', 'mqttThroughputBrokerCores'],
+    ['  broker / client CPU µs/msg', (f) => `${f.mqttThroughputBrokerCpuUsPerMsg} / ${f.mqttThroughputClientCpuUsPerMsg}`],
     ['MQTT latency p50 ms', 'mqttLatencyP50Ms'],
     ['MQTT latency p95 ms', 'mqttLatencyP95Ms'],
     ['MQTT latency p99 ms', 'mqttLatencyP99Ms'],
@@ -333,8 +350,10 @@ async function main(): Promise<void> {
     ['AMQP 1.0 TLS', 'amqp10Tls'],
     ['AMQP 1.0 send msg/s (accepted)', 'amqp10SendMsgPerSec'],
     ['  broker cores busy', 'amqp10SendBrokerCores'],
+    ['  broker / client CPU µs/msg', (f) => `${f.amqp10SendBrokerCpuUsPerMsg} / ${f.amqp10SendClientCpuUsPerMsg}`],
     ['AMQP 1.0 receive msg/s (accepted)', 'amqp10ReceiveMsgPerSec'],
     ['  broker cores busy', 'amqp10ReceiveBrokerCores'],
+    ['  broker / client CPU µs/msg', (f) => `${f.amqp10ReceiveBrokerCpuUsPerMsg} / ${f.amqp10ReceiveClientCpuUsPerMsg}`],
     ['  messages / all drained', (f) => `${f.amqp10Messages} / ${f.amqp10Complete}`],
   ];
   const cell = (f: Figures | undefined, key: keyof Figures | ((f: Figures) => string)) => (f === undefined ? '-' : typeof key === 'function' ? key(f) : String(f[key] ?? '-'));
