@@ -165,6 +165,12 @@ export interface AmqConnection {
   createTemporary(kind: 'temp-queue' | 'temp-topic'): Destination;
   /** Ends the connection: subscriptions stop, unacknowledged deliveries are redelivered later. */
   close(): Promise<void>;
+  /**
+   * Takes a JMS client id after connecting without one: AMQP 1.0 authenticates in SASL before its
+   * open names the container-id, and a second connect would verify the password twice. Throws
+   * AmqError 'client-id-in-use' when another connection has it (or this one has one already).
+   */
+  setClientId(clientId: string): void;
   /** Called once if the broker ends the connection (key quarantine, shutdown, user deleted). */
   onForcedClose(listener: (reason: string) => void): void;
 }

@@ -229,7 +229,6 @@ export class Amqp10Session {
   #peerFrameSizeMax = FRAME_SIZE_MIN_MAX_BYTES;
   #peerChannelMax = 0;
   #peerIdleTimeoutMs = 0;
-  #credentials: { username: string; password: string } | undefined;
   #saslConnection: AmqConnection | undefined;
   #amq: AmqConnection | undefined;
   #linkCount = 0;
@@ -443,7 +442,7 @@ export class Amqp10Session {
       this.#saslConnection = undefined;
       return;
     }
-    this.#credentials = { username, password };
+    this.#saslConnection.onForcedClose((reason) => this.#closeConnection({ condition: CONDITION.CONNECTION_FORCED, description: reason }));
     this.#saslOutcome(SASL_CODE.OK);
   }
 
@@ -509,35 +508,25 @@ export class Amqp10Session {
     }
   }
 
-  async #onOpen(open: Open): Promise<void> {
+  #onOpen(open: Open): void {
     this.#phase = 'opening';
     this.#peerFrameSizeMax = Math.max(FRAME_SIZE_MIN_MAX_BYTES, open.maxFrameSize);
     this.#peerChannelMax = open.channelMax;
     this.#peerIdleTimeoutMs = open.idleTimeOut ?? 0;
-    const credentials = this.#credentials;
-    this.#credentials = undefined;
     const sole = open.desiredCapabilities?.includes(SOLE_CONNECTION_CAPABILITY) ?? false;
     let refusal: AmqpErrorInit | undefined;
-    if (credentials !== undefined && open.containerId !== '') {
-      // The container-id is the JMS client id (ActiveMQ's AmqpConnection). A client that does not
-      // insist on being the container's sole connection (rhea's containers share one id) keeps the
-      // connection it authenticated with, without a client id; one that does is refused.
+    this.#amq = this.#saslConnection;
+    this.#saslConnection = undefined;
+    if (this.#amq !== undefined && open.containerId !== '') {
+      // The container-id is the JMS client id (ActiveMQ's AmqpConnection), taken by the connection
+      // SASL authenticated. A client that does not insist on being the container's sole connection
+      // (rhea's containers share one id) keeps its connection without a client id; one that does
+      // is refused.
       try {
-        this.#amq = await this.#engine.connect({ ...credentials, clientId: open.containerId, client: this.#clientInfo() });
+        this.#amq.setClientId(open.containerId);
       } catch (err) {
         if (!(err instanceof AmqError && err.code === 'client-id-in-use' && !sole)) refusal = errorReplyFor(err).error;
       }
-    }
-    if (this.#amq !== undefined) {
-      void this.#saslConnection?.close().catch(() => undefined);
-    } else {
-      this.#amq = this.#saslConnection;
-    }
-    this.#saslConnection = undefined;
-    if (this.#phase !== 'opening') {
-      // The stream closed meanwhile.
-      void this.#amq?.close().catch(() => undefined);
-      return;
     }
     const offered = [ANONYMOUS_RELAY];
     if (sole) offered.push(SOLE_CONNECTION_CAPABILITY);
@@ -564,7 +553,6 @@ export class Amqp10Session {
       this.#closeConnection(refusal ?? { condition: CONDITION.UNAUTHORIZED_ACCESS, description: 'not authenticated' });
       return;
     }
-    this.#amq.onForcedClose((reason) => this.#closeConnection({ condition: CONDITION.CONNECTION_FORCED, description: reason }));
     this.#startHeartbeats();
     this.#log?.debug({ connection: this.#amq.id, clientId: this.#amq.clientId }, 'amqp10 connection open');
   }
@@ -1465,7 +1453,6 @@ export class Amqp10Session {
     const sasl = this.#saslConnection;
     this.#amq = undefined;
     this.#saslConnection = undefined;
-    this.#credentials = undefined;
     for (const s of this.#sessions.values()) {
       for (const l of s.links.values()) {
         l.state = 'detaching';
