@@ -151,6 +151,20 @@ describe('STOMP session: messaging', () => {
     await expectErrorThenClose(peer, /Unexpected ACK/);
   });
 
+  it('answers SUBSCRIBE\'s receipt before the messages waiting on the queue (as ActiveMQ orders them)', async () => {
+    const q = freshQueue();
+    const producer = await connected();
+    for (const body of ['w1', 'w2', 'w3']) producer.send('SEND', { destination: q, receipt: body }, body);
+    for (let i = 0; i < 3; i++) await producer.next('RECEIPT');
+    const consumer = await connected();
+    consumer.send('SUBSCRIBE', { id: 's', destination: q, ack: 'client', receipt: 'sub' });
+    assert.equal((await consumer.next('RECEIPT')).headers.get('receipt-id'), 'sub');
+    const got = [await consumer.next('MESSAGE'), await consumer.next('MESSAGE'), await consumer.next('MESSAGE')];
+    assert.deepEqual(got.map((m) => m.body.toString()), ['w1', 'w2', 'w3']);
+    consumer.send('ACK', { id: got[2]!.headers.get('ack')!, receipt: 'acked' });
+    await consumer.next('RECEIPT');
+  });
+
   it('1.1 acknowledges by message-id and subscription; NACK redelivers with redelivered:true', async () => {
     const q = freshQueue();
     const peer = await connected('1.1');

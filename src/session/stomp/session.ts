@@ -109,6 +109,8 @@ interface SubscriptionState {
   readonly unacked: Map<number, string>;
   /** For 1.0/1.1 ACK by message-id: message-id -> latest token. */
   readonly byMessageId: Map<string, number>;
+  /** Deliveries that came while SUBSCRIBE was in progress: written after its RECEIPT, as ActiveMQ orders them. */
+  early: AmqDelivery[] | undefined;
 }
 
 /** Starts STOMP on a stream; the stream is the session's from now on. */
@@ -437,6 +439,7 @@ class StompSessionImpl implements StompSession {
       engine: undefined,
       unacked: new Map(),
       byMessageId: new Map(),
+      early: [],
     };
     // Registered before the engine is asked: it may deliver before subscribe() resolves.
     this.#subscriptions.set(id, state);
@@ -466,6 +469,9 @@ class StompSessionImpl implements StompSession {
     state.engine = subscription;
     if (this.#writeBlocked) subscription.setCredit(0);
     this.#receipt(frame);
+    const early = state.early ?? [];
+    state.early = undefined;
+    for (const delivery of early) this.#deliver(state, delivery);
   }
 
   async #onUnsubscribe(frame: StompFrame): Promise<void> {
@@ -495,6 +501,10 @@ class StompSessionImpl implements StompSession {
 
   #deliver(state: SubscriptionState, delivery: AmqDelivery): void {
     if (this.#phase !== 'connected' || this.#subscriptions.get(state.id) !== state) return;
+    if (state.early !== undefined) {
+      state.early.push(delivery);
+      return;
+    }
     const connection = this.#connection!;
     const message = delivery.message;
     const messageId = message.messageId ?? `ID:${connection.id}:${delivery.token}`;
