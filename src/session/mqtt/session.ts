@@ -222,14 +222,13 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       stream.destroy();
     });
     stream.on('close', () => {
-      this.#clearTimer('connect');
       if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
-      if (this.#phase === 'lingering' || this.#phase === 'closed') return;
-      // Packets that arrived before the close are still handled (a client may PUBLISH, DISCONNECT
-      // and close at once); then, without a DISCONNECT, the will is due [MQTT-3.1.2-8].
-      this.#peerClosed = true;
-      if (this.#running || this.#queue.length > 0) void this.#run();
-      else void this.#finish('abnormal');
+      this.#onPeerClosed();
+    });
+    // MQTT has no half-close: the peer ending its side ends the connection.
+    stream.on('end', () => {
+      this.#onPeerClosed();
+      this.#endStream();
     });
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
     // [MQTT-3.1.4-?] a server closes a connection whose CONNECT does not come in reasonable time.
@@ -292,6 +291,16 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     this.#connection = undefined; // already closed by the engine
     void this.#finish('forced');
     this.#endStream();
+  }
+
+  #onPeerClosed(): void {
+    this.#clearTimer('connect');
+    if (this.#peerClosed || this.#phase === 'lingering' || this.#phase === 'closed') return;
+    // Packets that arrived before the close are still handled (a client may PUBLISH, DISCONNECT
+    // and close at once); then, without a DISCONNECT, the will is due [MQTT-3.1.2-8].
+    this.#peerClosed = true;
+    if (this.#running || this.#queue.length > 0) void this.#run();
+    else void this.#finish('abnormal');
   }
 
   // ---- reading ----
