@@ -71,8 +71,13 @@ export interface ActiveMqUser {
   readonly password: string;
 }
 
-/** CreateBroker ACTIVEMQ (service-owned key) with one user; resolves with its id once RUNNING. */
-export async function createActiveMqBroker(mq: MqClient, name: string, user: ActiveMqUser & { groups?: string[] }): Promise<string> {
+/** CreateBroker ACTIVEMQ (service-owned key) with `user` (and `extra.users`); resolves with its id once RUNNING. */
+export async function createActiveMqBroker(
+  mq: MqClient,
+  name: string,
+  user: ActiveMqUser & { groups?: string[] },
+  extra: { configuration?: { Id: string; Revision: number }; users?: (ActiveMqUser & { groups?: string[] })[] } = {},
+): Promise<string> {
   const created = await mq.send(
     new CreateBrokerCommand({
       BrokerName: name,
@@ -83,7 +88,8 @@ export async function createActiveMqBroker(mq: MqClient, name: string, user: Act
       PubliclyAccessible: false,
       AutoMinorVersionUpgrade: true,
       EncryptionOptions: { UseAwsOwnedKey: true },
-      Users: [{ Username: user.username, Password: user.password, Groups: user.groups ?? ['admins'], ConsoleAccess: false }],
+      Users: [user, ...(extra.users ?? [])].map((u) => ({ Username: u.username, Password: u.password, Groups: u.groups ?? ['admins'], ConsoleAccess: false })),
+      ...(extra.configuration !== undefined ? { Configuration: extra.configuration } : {}),
     }),
   );
   const brokerId = created.BrokerId!;
