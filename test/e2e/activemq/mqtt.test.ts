@@ -378,6 +378,29 @@ for (const version of VERSIONS) {
   });
 }
 
+describe('MQTT 3.1 (MQIsdp)', () => {
+  it('serves an MQTT 3.1 client as ActiveMQ does', async () => {
+    const topic = `t/${unique('v31')}`;
+    const client = await mqtt.connectAsync(`mqtts://127.0.0.1:${server.port}`, {
+      ...options(4),
+      protocolId: 'MQIsdp',
+      protocolVersion: 3,
+      clientId: `v31-${process.pid}`,
+    });
+    client.on('error', () => undefined);
+    try {
+      const inbox = new Inbox(client);
+      await client.subscribeAsync(topic, { qos: 2 });
+      await client.publishAsync(topic, 'old but gold', { qos: 2 });
+      const p = await inbox.next();
+      assert.equal(text(p), 'old but gold');
+      assert.equal(p.qos, 2);
+    } finally {
+      await client.endAsync();
+    }
+  });
+});
+
 describe('MQTT 5 specifics', () => {
   it('carries user properties, content type, correlation data and response topic', async () => {
     const topic = `t/${unique('props')}`;
