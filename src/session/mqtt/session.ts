@@ -231,7 +231,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       this.#endStream();
     });
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
-    // [MQTT-3.1.4-?] a server closes a connection whose CONNECT does not come in reasonable time.
+    // A server closes a connection whose CONNECT does not come in reasonable time (3.1.1 and 5.0 §3.1).
     this.#connectTimer = setTimeout(() => {
       this.#log?.debug('no CONNECT within the connect timeout');
       this.#stream.destroy();
@@ -246,7 +246,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
 
   async close(): Promise<void> {
     if (this.#phase === 'lingering') await this.#endLinger();
-    if (this.#phase === 'connected') {
+    // Only MQTT 5 has a server DISCONNECT; a 3.1.1 connection is simply closed.
+    if (this.#phase === 'connected' && this.#v5) {
       this.#write({ cmd: 'disconnect', reasonCode: REASON_CODE.SERVER_SHUTTING_DOWN } as IDisconnectPacket, true);
     }
     if (this.#phase !== 'closed') await this.#finish('shutdown');
@@ -260,7 +261,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     this.#will = undefined;
     if (this.#phase === 'connected') {
       // [MQTT-3.1.4-3] the existing connection is closed; MQTT 5 says why.
-      this.#write({ cmd: 'disconnect', reasonCode: REASON_CODE.SESSION_TAKEN_OVER } as IDisconnectPacket, true);
+      if (this.#v5) this.#write({ cmd: 'disconnect', reasonCode: REASON_CODE.SESSION_TAKEN_OVER } as IDisconnectPacket, true);
       this.#endStream();
     }
     if (this.#phase === 'lingering') {
@@ -285,7 +286,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       void this.#endLinger();
       return;
     }
-    if (this.#phase === 'connected') {
+    if (this.#phase === 'connected' && this.#v5) {
       this.#write({ cmd: 'disconnect', reasonCode: REASON_CODE.ADMINISTRATIVE_ACTION } as IDisconnectPacket, true);
     }
     this.#connection = undefined; // already closed by the engine
@@ -423,7 +424,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       try {
         mqttTopicToDestination(p.will.topic);
       } catch {
-        // MQTT 5: 0x90; 3.1.1 has no code for it and closes [MQTT-3.1.2-?].
+        // MQTT 5: 0x90; 3.1.1 has no code for it, so the connection is closed.
         if (v5) return this.#refuseConnect(REASON_CODE.TOPIC_NAME_INVALID, version);
         this.#phase = 'closed';
         this.#endStream();
@@ -629,7 +630,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     }
     state.inboundQos2.add(id);
     this.#chainAck(sent, (reasonCode) => {
-      // [MQTT-4.3.3-?] a refused QoS 2 message ends its flow with the PUBREC's reason code.
+      // A refused QoS 2 message ends its flow with the PUBREC's reason code (MQTT 5 §4.3.3).
       if (reasonCode >= 0x80) state.inboundQos2.delete(id);
       this.#write(this.#ack('pubrec', id, reasonCode));
     });
@@ -807,7 +808,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
         this.#reservedIds.delete(id);
       }
       if (reasonCode >= 0x80) {
-        // MQTT 5: a PUBREC with an error code ends the flow [MQTT-4.3.3-?].
+        // MQTT 5: a PUBREC with an error code ends the flow (§4.3.3).
         this.#outbound.delete(id);
         this.#flushPending();
         return;
