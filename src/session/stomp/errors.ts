@@ -32,6 +32,8 @@ export const STOMP_SESSION_ERROR_CODES = [
   'SUBSCRIPTIONS_LIMIT',
   /** More open transactions than `transactionsMax`. */
   'TRANSACTIONS_LIMIT',
+  /** More temporary destinations (`/temp-queue/x`, `/temp-topic/x`) than `temporaryDestinationsMax`. */
+  'TEMPORARY_DESTINATIONS_LIMIT',
   /** A durable subscription without a `client-id` on CONNECT. */
   'CLIENT_ID_REQUIRED',
   /** No CONNECT within the connect timeout. */
@@ -94,6 +96,7 @@ const SESSION_BODIES: Readonly<Record<StompSessionErrorCode, string>> = {
   UNKNOWN_ACK: 'No message awaiting acknowledgement matches this frame.',
   SUBSCRIPTIONS_LIMIT: 'This connection has as many subscriptions as the broker allows.',
   TRANSACTIONS_LIMIT: 'This connection has as many open transactions as the broker allows.',
+  TEMPORARY_DESTINATIONS_LIMIT: 'This connection has as many temporary destinations as the broker allows.',
   CLIENT_ID_REQUIRED: 'A durable subscription needs a client-id header on CONNECT.',
   CONNECT_TIMEOUT: 'No CONNECT frame arrived in time.',
   SHUTDOWN: 'The broker closed the connection.',

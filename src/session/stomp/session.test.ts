@@ -231,6 +231,19 @@ describe('STOMP session: messaging', () => {
     assert.equal(reply.headers.get('correlation-id'), 'q1');
   });
 
+  it('refuses more temporary destinations than the limit', async () => {
+    const peer = await connected('1.2', {}, { temporaryDestinationsMax: 2 });
+    peer.send('SEND', { destination: '/temp-queue/a', receipt: 'a' }, 'x');
+    peer.send('SEND', { destination: '/temp-topic/b', receipt: 'b' }, 'x');
+    peer.send('SEND', { destination: '/temp-queue/a', receipt: 'a-again' }, 'x');
+    for (const id of ['a', 'b', 'a-again']) assert.equal((await peer.next('RECEIPT')).headers.get('receipt-id'), id);
+    peer.send('SEND', { destination: '/temp-queue/c', receipt: 'c' }, 'x');
+    const f = await peer.next('ERROR');
+    assert.equal(f.headers.get('message'), 'Too many temporary destinations');
+    assert.equal(f.headers.get('receipt-id'), 'c');
+    await peer.closed;
+  });
+
   it('means the same whether the input arrives whole or one octet at a time', async () => {
     const q = freshQueue();
     const bytes = Buffer.from(

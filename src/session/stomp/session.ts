@@ -51,6 +51,8 @@ export interface StompSessionOptions {
   readonly subscriptionsMax?: number;
   /** Open transactions per connection (default 100). */
   readonly transactionsMax?: number;
+  /** Temporary destinations a connection may create by naming them (default 100). */
+  readonly temporaryDestinationsMax?: number;
   /** Prefetch when SUBSCRIBE has no `activemq.prefetchSize` (default as ActiveMQ: queue 1000, durable 100, topic 32767). */
   readonly prefetchDefault?: number;
   /** Largest `activemq.prefetchSize` accepted (default 65535). */
@@ -84,6 +86,7 @@ const DEFAULTS = {
   headerCountMax: 1000,
   subscriptionsMax: 1000,
   transactionsMax: 100,
+  temporaryDestinationsMax: 100,
   prefetchDefault: 1000,
   prefetchMax: 65_535,
   sendsInFlightMax: 256,
@@ -741,6 +744,9 @@ class StompSessionImpl implements StompSession {
     const key = `${d.kind}:${d.name}`;
     let temp = this.#temps.get(key);
     if (temp === undefined) {
+      if (this.#temps.size >= (this.#options.temporaryDestinationsMax ?? DEFAULTS.temporaryDestinationsMax)) {
+        throw new StompSessionError('TEMPORARY_DESTINATIONS_LIMIT', 'Too many temporary destinations');
+      }
       temp = this.#requireConnection().createTemporary(d.kind);
       this.#temps.set(key, temp);
       this.#tempAliases.set(`${temp.kind}:${temp.name}`, text);
