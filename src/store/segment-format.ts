@@ -60,7 +60,8 @@
 //   chunk that fails authentication is never treated as torn: the store fails stop. What files
 //   alone cannot show: the newest segment cut exactly at a chunk boundary, or the newest segment
 //   file removed whole, looks like a crash before those writes (a rollback); detecting that needs
-//   a monotonic anchor outside the data directory (see the store's header comment).
+//   a monotonic anchor outside the data directory, which the store keeps when its owner supplies one
+//   (rollback-anchor.ts; what stays undetectable even then is in the store's header comment).
 //
 // Records in a DATA chunk's plaintext (concatenated; str16 = u16 length + UTF-8; bytes32 = u32
 // length + bytes; u48 = 6-byte unsigned)

@@ -4,7 +4,9 @@
 // append that was not removed is present exactly once at its acknowledged offset, every
 // acknowledged removal is gone, nothing appears that was never written, nothing earlier vanishes,
 // each producer's messages keep their order within the queue, and every acknowledged delivery
-// record survives (redelivered stays true).
+// record survives (redelivered stays true). The writer keeps a rollback anchor (rewritten every two
+// group commits), and every recovery opens with it: a real crash never reads as a rollback, also when
+// the kill lands in the middle of an anchor write.
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { randomSecretBytes } from '../crypto/aead.ts';
+import { openRootKey } from '../crypto/root-key.ts';
+import { FileRollbackAnchor } from './rollback-anchor.ts';
 import { TestKeyProvider } from '../../test/store/test-key-provider.ts';
 import { SegmentMessageStore } from './segment-message-store.ts';
 
@@ -39,7 +43,7 @@ interface Writer {
 }
 
 /** Spawns a writer that loads its modules and then waits for `go`. */
-function spawnWriter(dataDir: string, masterKey: Buffer, round: number, seed: number): Writer {
+function spawnWriter(dataDir: string, anchorDir: string, masterKey: Buffer, round: number, seed: number): Writer {
   const log: RoundLog = {
     appended: new Map(),
     removeIssued: new Set(),
@@ -54,6 +58,7 @@ function spawnWriter(dataDir: string, masterKey: Buffer, round: number, seed: nu
       CRASH_MASTER_KEY: masterKey.toString('hex'),
       CRASH_ROUND: String(round),
       CRASH_SEED: String(seed),
+      CRASH_ANCHOR_DIR: anchorDir,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -99,6 +104,11 @@ function spawnWriter(dataDir: string, masterKey: Buffer, round: number, seed: nu
 describe('SegmentMessageStore crash safety', () => {
   it(`keeps every acknowledged message exactly once and in order across ${ROUNDS} SIGKILLs`, async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sealmq-crash-'));
+    // The anchor lives outside the data directory, as its owner would keep it.
+    const anchorDir = await mkdtemp(join(tmpdir(), 'sealmq-crash-anchor-'));
+    const rootKey = await openRootKey({ dir: anchorDir });
+    const anchor = new FileRollbackAnchor(join(anchorDir, 'anchor.sealed'), rootKey, 'b-crash');
+    let anchorsSeen = 0;
     const masterKey = randomSecretBytes(32);
     const keyProvider = new TestKeyProvider(['test-key'], masterKey);
     // What was present after the previous recovery: id -> queue and offset.
@@ -112,23 +122,26 @@ describe('SegmentMessageStore crash safety', () => {
     let totalRedelivered = 0;
     try {
       const seeds = Array.from({ length: ROUNDS + 1 }, () => (Math.random() * 0x7fffffff) | 1);
-      next = spawnWriter(dataDir, masterKey, 1, seeds[1]!);
+      next = spawnWriter(dataDir, anchorDir, masterKey, 1, seeds[1]!);
       for (let round = 1; round <= ROUNDS; round++) {
         const seed = seeds[round]!;
         const killAfterMs = 30 + Math.floor(Math.random() * 250);
         const context = `round ${round} (seed ${seed}, kill after ${killAfterMs} ms)`;
         const writer = next!;
-        next = round < ROUNDS ? spawnWriter(dataDir, masterKey, round + 1, seeds[round + 1]!) : undefined;
+        next = round < ROUNDS ? spawnWriter(dataDir, anchorDir, masterKey, round + 1, seeds[round + 1]!) : undefined;
         const log = await writer.run(killAfterMs);
         totalAcked += log.appended.size;
         totalRemoved += log.removed.size;
 
+        const anchored = await anchor.read();
+        if (anchored !== undefined) anchorsSeen++;
         const store = await SegmentMessageStore.open({
           dataDir,
           brokerId: 'b-crash',
           kmsKeyId: 'test-key',
           keyProvider,
           segmentBytesMax: 24 * 1024,
+          rollbackAnchor: anchor,
           onEvent: (event) => {
             if (event.type === 'torn-tail') totalTorn++;
           },
@@ -176,10 +189,12 @@ describe('SegmentMessageStore crash safety', () => {
         await store.close();
       }
       assert.ok(totalAcked > ROUNDS * 20, `the writer got work done (${totalAcked} acknowledged appends)`);
+      assert.equal(anchorsSeen, ROUNDS, 'every recovery checked against an anchor');
       t.diagnostic(`${totalAcked} acknowledged appends, ${totalRemoved} acknowledged removals, ${totalRedelivered} redelivered-flag checks, ${totalTorn} torn tails truncated`);
     } finally {
       next?.child.kill('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
+      await rm(anchorDir, { recursive: true, force: true });
     }
   });
 });

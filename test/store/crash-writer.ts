@@ -2,11 +2,16 @@
 // producers and removes old messages, printing each acknowledgement (synchronously, to a pipe) only
 // after the store resolved it. The parent SIGKILLs it at a random moment.
 //
-// Env: CRASH_DATA_DIR, CRASH_MASTER_KEY (hex), CRASH_ROUND, CRASH_SEED. Starts work on `go` (stdin).
+// Env: CRASH_DATA_DIR, CRASH_MASTER_KEY (hex), CRASH_ROUND, CRASH_SEED, CRASH_ANCHOR_DIR (optional:
+// a rollback anchor sealed under the root key in that folder, rewritten often so that kills land
+// during its writes too). Starts work on `go` (stdin).
 // Output lines: `READY`, `A <queue> <offset> <id>` (append acknowledged), `r <id>` (remove issued),
 // `R <id>` (remove acknowledged), `d <id>` / `D <id>` (delivery recorded: issued / acknowledged).
 
 import { writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { openRootKey } from '../../src/crypto/root-key.ts';
+import { FileRollbackAnchor } from '../../src/store/rollback-anchor.ts';
 import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
 import { TestKeyProvider } from './test-key-provider.ts';
 
@@ -24,6 +29,8 @@ function random(): number {
 
 export const CRASH_STORE_OPTIONS = { segmentBytesMax: 24 * 1024, chunkBytesMax: 2048, compactionLiveRatioMin: 0.5 };
 export const CRASH_QUEUES = ['q0', 'q1', 'q2'];
+export const CRASH_ANCHOR_OPTIONS = { anchorEverySyncs: 2, anchorIntervalMs: 10 };
+const anchorDir = process.env.CRASH_ANCHOR_DIR;
 const PRODUCERS = 6;
 
 function say(line: string): void {
@@ -46,6 +53,9 @@ const store = await SegmentMessageStore.open({
   kmsKeyId: 'test-key',
   keyProvider: new TestKeyProvider(['test-key'], masterKey),
   ...CRASH_STORE_OPTIONS,
+  ...(anchorDir === undefined
+    ? {}
+    : { rollbackAnchor: new FileRollbackAnchor(join(anchorDir, 'anchor.sealed'), await openRootKey({ dir: anchorDir }), 'b-crash'), ...CRASH_ANCHOR_OPTIONS }),
 });
 say('READY');
 
