@@ -10,13 +10,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import amqplib from 'amqplib';
 import { hashPassword } from '../identity/password-hash.ts';
 import { admin, kmsFixture, type KmsFixture } from '../kms/testing.ts';
 import { ensureCertificates } from '../transport/certificates.ts';
 import { silentLogger } from '../util/logger.ts';
-import { BrokerSupervisor, INVALID_KMS_KEY } from './broker-supervisor.ts';
+import { BrokerSupervisor, INVALID_KMS_KEY, type BrokerSupervisorOptions } from './broker-supervisor.ts';
 import { KmsEncryptionKeys } from './mq/kms-encryption-keys.ts';
 import type { BrokerEncryption, BrokerRuntimeReport, BrokerSpec, BrokerUserSpec } from './mq/ports.ts';
 
@@ -38,7 +39,7 @@ after(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-function newSupervisor(dir: string, options: { dataKeyCacheAgeMaxMs?: number; keyCheckIntervalMs?: number } = {}): BrokerSupervisor {
+function newSupervisor(dir: string, options: { dataKeyCacheAgeMaxMs?: number; keyCheckIntervalMs?: number; engineDefaultPorts?: BrokerSupervisorOptions['engineDefaultPorts'] } = {}): BrokerSupervisor {
   return new BrokerSupervisor({
     dir,
     host: '127.0.0.1',
@@ -50,6 +51,7 @@ function newSupervisor(dir: string, options: { dataKeyCacheAgeMaxMs?: number; ke
     keyCheckIntervalMs: options.keyCheckIntervalMs ?? 60_000,
     passwordHashing: HASHING,
     flowControl: false,
+    ...(options.engineDefaultPorts !== undefined ? { engineDefaultPorts: options.engineDefaultPorts } : {}),
     logger: silentLogger(),
   });
 }
@@ -230,6 +232,36 @@ describe('BrokerSupervisor', () => {
       writer.socket.destroy();
       assert.match((await stompConnect(stompPort, 'writer', 'Wrong-Pass-Word-1')).first, /^ERROR\n/);
     } finally {
+      await supervisor.close();
+    }
+  });
+
+  it("ACTIVEMQ ports: the engine's port when free, another when it is taken (logged), and the same ports again after a reboot", async () => {
+    const holder = createNetServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
+    const busyPort = (holder.address() as AddressInfo).port;
+    const probe = createNetServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+    const freePort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const supervisor = newSupervisor(join(base, 'activemq-ports'), { engineDefaultPorts: (scheme) => (scheme === 'stomp+ssl' ? freePort : scheme === 'mqtt+ssl' ? busyPort : undefined) });
+    try {
+      const id = newBrokerId();
+      const reports = new Reports();
+      const brokerSpec = spec(id, await serviceOwned(id), [await user('hana')], 'ACTIVEMQ');
+      await supervisor.create(brokerSpec, reports.report);
+      await reports.next('RUNNING');
+      const portsOf = () => Object.fromEntries((supervisor.getEndpoints(id)?.[0]?.listeners ?? []).map((l) => [l.scheme, l.port]));
+      const first = portsOf();
+      assert.equal(first['stomp+ssl'], freePort, "the engine's port when it is free");
+      assert.notEqual(first['mqtt+ssl'], busyPort, 'another port when it is taken');
+      assert.ok((first['mqtt+ssl'] ?? 0) > 0);
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+      await supervisor.reboot(brokerSpec, reports.report);
+      await reports.next('RUNNING');
+      assert.deepEqual(portsOf(), first, 'a reboot keeps every port, also the one taken instead of a busy default');
+    } finally {
+      holder.close();
       await supervisor.close();
     }
   });

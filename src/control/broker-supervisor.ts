@@ -93,9 +93,10 @@ export interface BrokerSupervisorOptions {
   readonly listenerPort?: (spec: BrokerSpec, scheme: string) => number | undefined;
   /**
    * ACTIVEMQ listeners try Amazon MQ's port for their scheme (5671, 61614, 8883, 61619) when they
-   * have no port of their own yet, and take any free port when it is taken (default false: any free port).
+   * have no port of their own yet, and take any free port when it is taken (default false: any free
+   * port). A function gives the port to try per scheme instead (tests: ports they hold).
    */
-  readonly engineDefaultPorts?: boolean;
+  readonly engineDefaultPorts?: boolean | ((scheme: string) => number | undefined);
   /** WebSocket messages (wss) over this close the connection with 1009 (default 16 MiB). */
   readonly webSocketPayloadMaxBytes?: number;
   /** Cost of the decoy hash the core verifies unknown users against (default: identity/'s). */
@@ -725,7 +726,8 @@ export class BrokerSupervisor implements BrokerRuntime {
         log.warn({ listener: scheme, port: previous, err: errorText(error) }, 'the broker port used before is not available; listening on another');
       }
     }
-    const enginePort = spec.engineType === 'ACTIVEMQ' && this.#options.engineDefaultPorts === true ? activeMqDefaultPort(scheme) : undefined;
+    const defaults = this.#options.engineDefaultPorts;
+    const enginePort = spec.engineType !== 'ACTIVEMQ' || defaults === undefined || defaults === false ? undefined : defaults === true ? activeMqDefaultPort(scheme) : defaults(scheme);
     if (enginePort !== undefined && enginePort !== previous) {
       try {
         return await attempt(enginePort);

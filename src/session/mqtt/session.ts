@@ -191,6 +191,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   #readFailed = false;
   /** The peer closed the stream; the session ends once the packets before the close are handled. */
   #peerClosed = false;
+  /** Writes are being gathered until the end of this tick. */
+  #corked = false;
   /** PUBACK/PUBREC/PUBCOMP are written in the order their packets came [MQTT-4.6.0-2..4]. */
   #ackChain: Promise<void> = Promise.resolve();
 
@@ -725,7 +727,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       if (bytes === undefined) return this.#settle(item.token);
       const token = item.token;
       // Settled once written: QoS 0 is at most once, and the engine's prefetch bounds what waits here.
-      this.#stream.write(bytes, () => this.#settle(token));
+      this.#send(bytes, () => this.#settle(token));
       return;
     }
     const state = this.#state!;
@@ -744,7 +746,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       state.outboundIds.set(key, id);
       this.#reservedIds.add(id);
     }
-    this.#stream.write(bytes);
+    this.#send(bytes);
   }
 
   /** The PUBLISH bytes, or undefined when they exceed the client's Maximum Packet Size [MQTT-3.1.2-25]. */
@@ -1111,7 +1113,25 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   #write(packet: Packet, evenIfClosing = false): void {
     if (!evenIfClosing && this.#phase !== 'connected' && this.#phase !== 'connecting') return;
     if (this.#stream.destroyed || this.#stream.writableEnded) return;
-    this.#stream.write(encodeMqttPacket(packet, this.#version));
+    this.#send(encodeMqttPacket(packet, this.#version));
+  }
+
+  /**
+   * Writes packet bytes; the writes of one tick go out together (one TLS record and one system
+   * call for a burst of PUBACKs or deliveries instead of one each).
+   */
+  #send(bytes: Buffer, written?: () => void): void {
+    const stream = this.#stream;
+    if (!this.#corked) {
+      this.#corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        stream.uncork();
+      });
+    }
+    if (written === undefined) stream.write(bytes);
+    else stream.write(bytes, written);
   }
 
   /** Closes this connection for a protocol or engine error: MQTT 5 says why in a DISCONNECT. */
