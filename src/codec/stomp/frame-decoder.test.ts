@@ -201,6 +201,17 @@ describe('STOMP frame decoder: header escaping per version', () => {
     }
   });
 
+  it('applies new limits with setLimits to the frames after the current one', () => {
+    const d = new StompFrameDecoder({ frameSizeMaxBytes: 100 });
+    d.push(bytes(`CONNECT\naccept-version:1.2\n\n^@SEND\n\n${'x'.repeat(200)}^@SEND\n\n${'y'.repeat(2000)}^@`));
+    assert.equal((d.next() as StompFrame).command, 'CONNECT');
+    d.setLimits({ frameSizeMaxBytes: 1000 });
+    assert.equal((d.next() as StompFrame).body.length, 200);
+    assert.equal(d.decodeLimits.frameSizeMaxBytes, 1000);
+    assert.throws(() => d.next(), (err: unknown) => err instanceof StompDecodeError && err.code === 'FRAME_TOO_LARGE');
+    assert.throws(() => new StompFrameDecoder().setLimits({ frameSizeMaxBytes: 1 }), RangeError);
+  });
+
   it('switches rules with setVersion after CONNECT', () => {
     // Both frames in one chunk: the second is parsed only when asked for, under the new rules.
     const d = new StompFrameDecoder({ version: '1.2' });

@@ -101,7 +101,7 @@ export class StompFrameDecoder {
   private end = 0;
   private owned = false;
   private failure: StompDecodeError | undefined;
-  private readonly limits: StompDecodeLimits;
+  private limits: StompDecodeLimits;
   private readonly commands: ReadonlyMap<string, StompCommand>;
   private version: StompVersion;
 
@@ -153,6 +153,15 @@ export class StompFrameDecoder {
   /** Applies the negotiated version's header rules to the frames after CONNECT. */
   setVersion(version: StompVersion): void {
     this.version = checkVersion(version);
+  }
+
+  /**
+   * Changes limits for the frames not yet started, e.g. wider once the peer has authenticated (a
+   * session keeps unauthenticated peers to small frames). Call it between frames, right after `next`
+   * returned one: bytes already pushed are checked against the new limits as they are parsed.
+   */
+  setLimits(limits: Partial<StompDecodeLimits>): void {
+    this.limits = checkLimits({ ...this.limits, ...limits });
   }
 
   /** Adds bytes from the peer. The chunk must not be modified afterwards: frames may view it. */

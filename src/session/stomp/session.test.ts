@@ -116,6 +116,19 @@ describe('STOMP session: CONNECT', () => {
     await expectErrorThenClose(p2, /Already connected/);
   });
 
+  it('keeps frames small until the login: a big frame before CONNECTED is refused, the same after it is not', async () => {
+    const { peer } = open({ connectFrameSizeMaxBytes: 1024 });
+    peer.raw(`CONNECT\naccept-version:1.2\nlogin:${USER}\npasscode:${PASSWORD}\npadding:${'p'.repeat(1100)}\n\n\0`);
+    const f = await peer.next('ERROR');
+    assert.equal(f.headers.get('message'), 'frame exceeds 1024 bytes');
+    await peer.closed;
+    const p2 = await connected('1.2', {}, { connectFrameSizeMaxBytes: 1024 });
+    const q = freshQueue();
+    p2.send('SUBSCRIBE', { id: 's', destination: q });
+    p2.send('SEND', { destination: q }, 'b'.repeat(4096));
+    assert.equal((await p2.next('MESSAGE')).body.length, 4096);
+  });
+
   it('closes a connection that sends no CONNECT in time', async () => {
     const { peer } = open({ connectTimeoutMs: 50 });
     await expectErrorThenClose(peer, /No CONNECT/);

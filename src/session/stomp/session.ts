@@ -41,6 +41,8 @@ export interface StompSessionOptions {
   readonly connectTimeoutMs?: number;
   /** Largest frame, command to NUL (default 10 MiB + 1 MiB of headers). */
   readonly frameSizeMaxBytes?: number;
+  /** Largest frame before the peer has logged in, the CONNECT included (default 64 KiB). */
+  readonly connectFrameSizeMaxBytes?: number;
   /** Largest body (default 10 MiB). */
   readonly bodySizeMaxBytes?: number;
   /** Longest header line (default 10 KiB, ActiveMQ's maxHeaderLength). */
@@ -81,6 +83,7 @@ const MiB = 1024 * 1024;
 const DEFAULTS = {
   connectTimeoutMs: 10_000,
   frameSizeMaxBytes: 11 * MiB,
+  connectFrameSizeMaxBytes: 64 * 1024,
   bodySizeMaxBytes: 10 * MiB,
   headerSizeMaxBytes: 10 * 1024,
   headerCountMax: 1000,
@@ -161,9 +164,12 @@ class StompSessionImpl implements StompSession {
     this.#options = options;
     this.#engine = options.engine;
     this.#log = options.logger?.child({ protocol: 'stomp', remoteAddress: options.remoteAddress });
+    // Until the peer has logged in its frames are kept small: an unauthenticated connection holds
+    // at most connectFrameSizeMaxBytes here (the full limits apply from CONNECTED on).
+    const frameSizeMaxBytes = options.frameSizeMaxBytes ?? DEFAULTS.frameSizeMaxBytes;
     this.#decoder = new StompFrameDecoder({
       peer: 'client',
-      frameSizeMaxBytes: options.frameSizeMaxBytes ?? DEFAULTS.frameSizeMaxBytes,
+      frameSizeMaxBytes: Math.min(frameSizeMaxBytes, options.connectFrameSizeMaxBytes ?? DEFAULTS.connectFrameSizeMaxBytes),
       bodySizeMaxBytes: options.bodySizeMaxBytes ?? DEFAULTS.bodySizeMaxBytes,
       headerSizeMaxBytes: options.headerSizeMaxBytes ?? DEFAULTS.headerSizeMaxBytes,
       headerLineCountMax: options.headerCountMax ?? DEFAULTS.headerCountMax,
@@ -334,6 +340,7 @@ class StompSessionImpl implements StompSession {
       return;
     }
     this.#connection = connection;
+    this.#decoder.setLimits({ frameSizeMaxBytes: this.#options.frameSizeMaxBytes ?? DEFAULTS.frameSizeMaxBytes });
     connection.onForcedClose((reason) => {
       this.#log?.info({ reason }, 'connection closed by the broker');
       this.#fail(new StompSessionError('SHUTDOWN', sanitizeHeaderText(reason) || 'Connection closed by the broker'), undefined);
