@@ -100,6 +100,27 @@ describe('AMQP 1.0 frames: known answers', () => {
     assert.deepEqual(frames[0], encodeFrame(4, { kind: 'transfer', ...transfer, more: false }, payload));
   });
 
+  it('the direct encoding of a delivery transfer gives the generic encoder\'s octets', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          handle: fc.oneof(fc.constantFrom(0, 255, 256, 0xffff_ffff), fc.nat()),
+          deliveryId: fc.oneof(fc.constantFrom(0, 255, 256, 0xffff_ffff), fc.nat()),
+          deliveryTag: fc.uint8Array({ maxLength: 32 }).map((u) => Buffer.from(u)),
+          messageFormat: fc.option(fc.oneof(fc.constantFrom(0, 0x80013700), fc.nat()), { nil: undefined }),
+          settled: fc.boolean(),
+          more: fc.boolean(),
+        }),
+        fc.uint8Array({ maxLength: 64 }).map((u) => Buffer.from(u)),
+        (t, payload) => {
+          const frames = encodeTransferFrames(1, t, payload, 0xffff_ffff);
+          assert.deepEqual(frames, [encodeFrame(1, { kind: 'transfer', ...t }, payload)]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('refuses to encode a frame larger than the peer\'s max-frame-size', () => {
     assert.throws(() => encodeFrame(0, { kind: 'open', containerId: 'x'.repeat(600) }, undefined, 512), Amqp10FrameSizeError);
   });

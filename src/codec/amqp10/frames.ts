@@ -294,18 +294,23 @@ export function encodeEmptyFrame(channel = 0): Buffer {
  * delivery-tag may be omitted on continuation transfers); every frame but the last has more=true.
  */
 export function encodeTransferFrames(channel: number, transfer: TransferInit, payload: Uint8Array, frameSizeMaxBytes: number): Buffer[] {
-  // The common case, one frame: the performative is encoded once and copied with the payload.
-  const whole = encodeValueBytes({ ...transfer, more: transfer.more ?? false });
-  const size = FRAME_HEADER_BYTES + whole.length + payload.length;
-  if (size <= frameSizeMaxBytes) {
+  // The common case, one frame: the performative is written straight into the frame.
+  const more = transfer.more ?? false;
+  const commonBytes = commonTransferBytes(transfer);
+  if (commonBytes > 0 && FRAME_HEADER_BYTES + commonBytes + payload.length <= frameSizeMaxBytes) {
+    const size = FRAME_HEADER_BYTES + commonBytes + payload.length;
     const frame = Buffer.allocUnsafe(size);
     frame.writeUInt32BE(size, 0);
     frame[4] = 2;
     frame[5] = FRAME_TYPE.AMQP;
     frame.writeUInt16BE(channel, 6);
-    whole.copy(frame, FRAME_HEADER_BYTES);
-    frame.set(payload, FRAME_HEADER_BYTES + whole.length);
+    writeCommonTransfer(frame, FRAME_HEADER_BYTES, transfer, more);
+    frame.set(payload, FRAME_HEADER_BYTES + commonBytes);
     return [frame];
+  }
+  if (commonBytes === 0) {
+    const whole = encodeValueBytes({ ...transfer, more });
+    if (FRAME_HEADER_BYTES + whole.length + payload.length <= frameSizeMaxBytes) return [encodeFrame(channel, { kind: 'transfer', ...transfer, more }, payload)];
   }
   const frames: Buffer[] = [];
   let offset = 0;
@@ -330,4 +335,79 @@ function encodeValueBytes(t: TransferInit): Buffer {
   const w = new Amqp10Writer();
   writeValue(w, encodeTransferValue(t));
   return w.toBuffer();
+}
+
+function uintBytes(v: number): number {
+  return v === 0 ? 1 : v <= 0xff ? 2 : 5;
+}
+
+/**
+ * The transfer every delivery of a broker sends (handle, delivery-id, delivery-tag, message-format,
+ * settled, more; nothing else) is written directly: the same octets the generic encoder gives (a
+ * test checks them against each other), without building the described-list value first.
+ *
+ *   0x00 0x53 0x14 0xc0 size count=6  handle delivery-id 0xa0 len tag  format  settled  more
+ *
+ * Returns its length in octets, or 0 when `t` has other fields (then the generic encoder writes it).
+ */
+function commonTransferBytes(t: TransferInit): number {
+  const { handle, deliveryId, deliveryTag, messageFormat, settled } = t;
+  if (
+    deliveryId === undefined ||
+    deliveryTag === undefined ||
+    deliveryTag.length > 32 ||
+    settled === undefined ||
+    t.rcvSettleMode !== undefined ||
+    t.state !== undefined ||
+    t.resume !== undefined ||
+    t.aborted !== undefined ||
+    t.batchable !== undefined ||
+    !isUint(handle) ||
+    !isUint(deliveryId) ||
+    (messageFormat !== undefined && !isUint(messageFormat))
+  ) {
+    return 0;
+  }
+  return 6 + uintBytes(handle) + uintBytes(deliveryId) + 2 + deliveryTag.length + (messageFormat === undefined ? 1 : uintBytes(messageFormat)) + 2;
+}
+
+function isUint(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff;
+}
+
+/** A uint in its smallest encoding (uint0, smalluint, uint), as writeValue picks it. */
+function putUint(b: Buffer, at: number, v: number): number {
+  if (v === 0) {
+    b[at] = 0x43;
+    return at + 1;
+  }
+  if (v <= 0xff) {
+    b[at] = 0x52;
+    b[at + 1] = v;
+    return at + 2;
+  }
+  b[at] = 0x70;
+  b.writeUInt32BE(v, at + 1);
+  return at + 5;
+}
+
+/** Writes what commonTransferBytes measured at `start`. */
+function writeCommonTransfer(b: Buffer, start: number, t: TransferInit, more: boolean): void {
+  const tag = t.deliveryTag!;
+  b[start] = 0x00;
+  b[start + 1] = 0x53;
+  b[start + 2] = 0x14;
+  b[start + 3] = 0xc0;
+  let at = putUint(b, start + 6, t.handle);
+  at = putUint(b, at, t.deliveryId!);
+  b[at] = 0xa0;
+  b[at + 1] = tag.length;
+  b.set(tag, at + 2);
+  at += 2 + tag.length;
+  if (t.messageFormat === undefined) b[at++] = 0x40;
+  else at = putUint(b, at, t.messageFormat);
+  b[at++] = t.settled ? 0x41 : 0x42;
+  b[at++] = more ? 0x41 : 0x42;
+  b[start + 4] = at - start - 5;
+  b[start + 5] = 6;
 }
