@@ -198,6 +198,22 @@ describe('STOMP session: messaging', () => {
     await peer.closed;
   });
 
+  it('1.0: SUBSCRIBE without id, ACK by message-id alone, UNSUBSCRIBE by destination, no NACK', async () => {
+    const q = freshQueue();
+    const peer = await connected('1.0');
+    peer.send('SUBSCRIBE', { destination: q, ack: 'client' });
+    peer.send('SEND', { destination: q }, 'one');
+    const m = await peer.next('MESSAGE');
+    assert.equal(m.headers.get('subscription'), undefined, 'no id was given');
+    assert.equal(m.headers.get('ack'), undefined);
+    peer.send('ACK', { 'message-id': m.headers.get('message-id')!, receipt: 'acked' });
+    await peer.next('RECEIPT');
+    peer.send('UNSUBSCRIBE', { destination: q, receipt: 'gone' });
+    assert.equal((await peer.next('RECEIPT')).headers.get('receipt-id'), 'gone');
+    peer.send('NACK', { 'message-id': 'x' });
+    await expectErrorThenClose(peer, /v1\.0 mode/);
+  });
+
   it('escapes headers per version in MESSAGE frames (1.2 round trip of : \\n \\ and CR)', async () => {
     const q = freshQueue();
     const peer = await connected('1.2');
