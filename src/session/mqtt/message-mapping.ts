@@ -58,16 +58,9 @@ export function publishToMessage(packet: IPublishPacket, v5: boolean, now: numbe
   }
   properties[QOS_PROPERTY] = packet.qos;
   if (packet.retain) properties[RETAIN_PROPERTY] = true;
-  return {
-    body: payload,
-    bodyType,
-    persistent: packet.qos > 0,
-    expiration,
-    properties,
-    ...(contentType === undefined ? {} : { contentType }),
-    ...(correlationId === undefined ? {} : { correlationId }),
-    ...(replyTo === undefined ? {} : { replyTo }),
-  };
+  // One object shape for every message (absent fields are undefined): the engine copies these on
+  // its hot path, where a shape per combination of optional fields would be slower.
+  return { body: payload, bodyType, persistent: packet.qos > 0, priority: 4, expiration, properties, contentType, correlationId, replyTo };
 }
 
 /** The message kept as a topic's retained message (the engine wants a whole message). */
