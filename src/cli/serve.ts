@@ -35,6 +35,7 @@ import { MqApi, randomMqIds, systemMqClock } from '../control/mq/mq-api.ts';
 import { scryptPasswordHasher } from '../control/mq/password-hasher.ts';
 import type { BrokerRuntimeReport } from '../control/mq/ports.ts';
 import { sealedFileMqStateStore } from '../control/mq/state.ts';
+import { activeMqDefaultPort } from '../control/runtime/activemq-listeners.ts';
 import { DEFAULT_BROKER_NAME, ensureDefaultBroker, readDefaultBrokerMarker, type DefaultBroker } from '../control/runtime/default-broker.ts';
 import { writeCredentialsFile } from '../identity/access-keys.ts';
 import { IDENTITY_SIGNING_NAME, IDENTITY_TARGET_PREFIX, IdentityApi } from '../identity/identity-api.ts';
@@ -196,7 +197,12 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
         scheme === 'amqps' && (spec.brokerId === defaultBrokerId || (creatingDefaultBroker && spec.brokerName === DEFAULT_BROKER_NAME)) ? config.amqpsPort : undefined,
       // ACTIVEMQ brokers try Amazon MQ's ports (5671, 61614, 8883, 61619) and take a free one when
       // those are taken; a server told to take free ports (amqpsPort 0, as tests do) takes free ones.
-      engineDefaultPorts: config.amqpsPort !== 0,
+      // The default broker's amqpsPort is never offered to them: it must be free whenever that
+      // broker (re)starts, e.g. after a reboot or a quarantine.
+      engineDefaultPorts: config.amqpsPort === 0 ? false : (scheme) => {
+        const port = activeMqDefaultPort(scheme);
+        return port === config.amqpsPort ? undefined : port;
+      },
       onListenersChanged: () => onListenersChanged(),
       audit,
       logger: brokerLogger,
