@@ -139,6 +139,17 @@ describe('AMQP 1.0 message mapping: outbound', () => {
     ]);
   });
 
+  it('headers of first deliveries are right for every durable and priority combination', () => {
+    for (const persistent of [true, false, true]) {
+      for (const priority of [0, 4, 9, 4]) {
+        const { message } = decodeMessage(outgoingPayload(delivery({ persistent, priority }), NOW));
+        assert.equal(message.header?.durable, persistent ? true : undefined);
+        assert.equal(message.header?.priority, priority === 4 ? undefined : priority);
+        assert.equal(message.header?.firstAcquirer, true);
+      }
+    }
+  });
+
   it('a first delivery is marked first-acquirer; bytes go out as a data section', () => {
     const { message } = decodeMessage(outgoingPayload(delivery({ body: Buffer.from([1, 2, 3]) }), NOW));
     assert.equal(message.header?.firstAcquirer, true);

@@ -319,6 +319,15 @@ function isBodyEncoding(b: Buffer): boolean {
   }
 }
 
+/** Encoded headers of first deliveries without a ttl, by durable and priority: most deliveries. */
+const commonHeaders = new Map<number, Buffer>();
+
+function encodeHeader(header: HeaderInit): Buffer {
+  const w = new Amqp10Writer(32);
+  writeValue(w, encodeHeaderValue(header));
+  return w.toBuffer();
+}
+
 /** The transfer payload for a delivery: header (per delivery) and the message's bare message. */
 export function outgoingPayload(delivery: AmqDelivery, nowMs: number): Buffer {
   const message = delivery.message;
@@ -326,12 +335,18 @@ export function outgoingPayload(delivery: AmqDelivery, nowMs: number): Buffer {
   if (message.persistent) header.durable = true;
   if (message.priority !== 4) header.priority = message.priority;
   if (message.expiration > 0) header.ttl = Math.max(1, Math.min(0xffff_ffff, message.expiration - nowMs));
-  if (delivery.deliveryCount <= 1 && !delivery.redelivered) header.firstAcquirer = true;
+  const first = delivery.deliveryCount <= 1 && !delivery.redelivered;
+  if (first) header.firstAcquirer = true;
   if (delivery.deliveryCount > 1) header.deliveryCount = Math.min(0xffff_ffff, delivery.deliveryCount - 1);
+  let head: Buffer;
+  if (first && header.ttl === undefined && Number.isInteger(message.priority) && message.priority >= 0 && message.priority <= 9) {
+    const key = (message.persistent ? 16 : 0) + message.priority;
+    head = commonHeaders.get(key) ?? encodeHeader(header);
+    commonHeaders.set(key, head);
+  } else {
+    head = encodeHeader(header);
+  }
   const bare = bareMessage(message, delivery.destination);
-  const w = new Amqp10Writer(64);
-  writeValue(w, encodeHeaderValue(header));
-  const head = w.toBuffer();
   return Buffer.concat([head, bare], head.length + bare.length);
 }
 
