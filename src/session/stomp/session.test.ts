@@ -330,11 +330,12 @@ describe('STOMP session: heart-beats and closing', () => {
   });
 
   it('keeps a peer that sends heart-beats', async () => {
-    // The peer promises one every 100 ms (closed after 150 ms of silence) and sends one every 10 ms.
+    // The peer promises one every 100 ms (closed after 150 ms of silence) and sends one every 10 ms;
+    // four heart-beats from the server (one per 50 ms of quiet at most) span longer than the grace.
     const { peer } = open({ heartbeatMinMs: 100 });
-    await peer.connect({ 'accept-version': '1.2', ...LOGIN, 'heart-beat': '100,0' });
+    await peer.connect({ 'accept-version': '1.2', ...LOGIN, 'heart-beat': '100,100' });
     const timer = setInterval(() => peer.raw('\n'), 10);
-    await new Promise((r) => setTimeout(r, 400));
+    await peer.until(() => peer.heartbeats >= 4);
     clearInterval(timer);
     assert.equal(peer.ended, false);
     peer.send('DISCONNECT');
