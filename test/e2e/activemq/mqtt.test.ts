@@ -188,9 +188,29 @@ for (const version of VERSIONS) {
       } finally {
         await back.endAsync();
       }
-      // A clean session ends it: reconnecting clean finds no session.
-      const clean = await connect(version, { clientId, clean: true });
+      // A clean session discards it, with what its durable subscription collected meanwhile.
+      const pub2 = await connect(version);
+      await pub2.publishAsync(topic, 'discarded', { qos: 1 });
+      const clean = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(version, { clientId, clean: true }));
+      clean.on('error', () => undefined);
+      const cleanAck = await new Promise<{ sessionPresent: boolean }>((resolve) => clean.once('connect', resolve));
+      assert.equal(cleanAck.sessionPresent, false);
       await clean.endAsync();
+      const fresh = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(version, { clientId, ...session }));
+      fresh.on('error', () => undefined);
+      const freshInbox = new Inbox(fresh);
+      const freshAck = await new Promise<{ sessionPresent: boolean }>((resolve) => fresh.once('connect', resolve));
+      try {
+        assert.equal(freshAck.sessionPresent, false, 'the clean session ended the stored one');
+        await fresh.subscribeAsync(topic, { qos: 1 });
+        await pub2.publishAsync(topic, 'marker', { qos: 1 });
+        assert.equal(text(await freshInbox.next()), 'marker', 'nothing of the discarded session is delivered');
+      } finally {
+        await fresh.endAsync();
+        await pub2.endAsync();
+        const cleanup = await connect(version, { clientId, clean: true });
+        await cleanup.endAsync();
+      }
     });
 
     it('delivers a QoS 2 message exactly once when the publisher drops between PUBREC and PUBREL', async () => {
