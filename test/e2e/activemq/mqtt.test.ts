@@ -483,6 +483,35 @@ describe('MQTT 5 specifics', () => {
     }
   });
 
+  it('ends a session when its expiry interval has passed, with its durable subscription', async () => {
+    const topic = `t/${unique('session-expiry')}`;
+    const clientId = unique('expiring');
+    const first = await connect(5, { clientId, clean: false, properties: { sessionExpiryInterval: 1 } });
+    await first.subscribeAsync(topic, { qos: 1 });
+    await first.endAsync();
+    const pub = await connect(5);
+    try {
+      await pub.publishAsync(topic, 'for an expired session', { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past the 1 s session expiry
+      const back = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(5, { clientId, clean: false, properties: { sessionExpiryInterval: 60 } }));
+      back.on('error', () => undefined);
+      const inbox = new Inbox(back);
+      const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => back.once('connect', resolve));
+      try {
+        assert.equal(connack.sessionPresent, false, 'the session expired [MQTT-4.1.0-2]');
+        await back.subscribeAsync(topic, { qos: 1 });
+        await pub.publishAsync(topic, 'marker', { qos: 1 });
+        assert.equal(text(await inbox.next()), 'marker', 'the expired durable subscription kept nothing');
+      } finally {
+        await back.endAsync();
+        const cleanup = await connect(5, { clientId, clean: true });
+        await cleanup.endAsync();
+      }
+    } finally {
+      await pub.endAsync();
+    }
+  });
+
   it('answers a refused PUBLISH with PUBACK 0x87 and keeps the connection', async () => {
     const client = await connect(5);
     try {
