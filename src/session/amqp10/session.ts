@@ -95,6 +95,8 @@ export interface Amqp10SessionOptions {
   readonly closeTimeoutMs?: number;
   /** Our container-id (default `sealmq`). */
   readonly containerId?: string;
+  /** Dynamic nodes (temporary queues and topics) a connection may create (default 100). */
+  readonly temporaryDestinationsMax?: number;
 }
 
 const DEFAULTS = {
@@ -109,6 +111,7 @@ const DEFAULTS = {
   producerCredit: 1000,
   unsettledPerLinkMax: 5000,
   closeTimeoutMs: 3000,
+  temporaryDestinationsMax: 100,
 } as const;
 
 /** The outgoing window we announce: we never limit our own sending by it. */
@@ -220,6 +223,7 @@ export class Amqp10Session {
   readonly #unsettledMax: number;
   readonly #closeTimeoutMs: number;
   readonly #containerId: string;
+  readonly #temporariesMax: number;
   readonly #decoder = new Amqp10FrameDecoder();
   readonly #sessions = new Map<number, AmqpSession>();
   readonly #localChannels = new Set<number>();
@@ -232,6 +236,7 @@ export class Amqp10Session {
   #saslConnection: AmqConnection | undefined;
   #amq: AmqConnection | undefined;
   #linkCount = 0;
+  #temporaries = 0;
   #linkSeq = 0;
   #busy = false;
   #pumping = false;
@@ -264,6 +269,7 @@ export class Amqp10Session {
     this.#unsettledMax = Math.max(1, options.unsettledPerLinkMax ?? DEFAULTS.unsettledPerLinkMax);
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
     this.#containerId = options.containerId ?? 'sealmq';
+    this.#temporariesMax = options.temporaryDestinationsMax ?? DEFAULTS.temporaryDestinationsMax;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     stream.on('data', (chunk: Buffer) => this.#onData(chunk));
     stream.on('error', (err) => this.#log?.debug({ err: { code: (err as NodeJS.ErrnoException).code } }, 'amqp10 stream error'));
@@ -743,7 +749,7 @@ export class Amqp10Session {
       coordinator = new Coordinator(amq, this.#transactions);
       targetReply = { kind: 'coordinator', capabilities: ['amqp:local-transactions'] };
     } else if (a.target.dynamic) {
-      target = amq.createTemporary(temporaryKind(a.target.capabilities, a.target.dynamicNodeProperties));
+      target = this.#createTemporary(amq, temporaryKind(a.target.capabilities, a.target.dynamicNodeProperties));
       targetReply = { ...targetInit(a.target), address: formatAmqpAddress(target) };
     } else if (typeof a.target.address === 'string') {
       target = parseAmqpAddress(a.target.address, defaultKind(a.target.capabilities));
@@ -796,7 +802,7 @@ export class Amqp10Session {
     }
     let destination: Destination;
     if (source.dynamic) {
-      destination = amq.createTemporary(temporaryKind(source.capabilities, source.dynamicNodeProperties));
+      destination = this.#createTemporary(amq, temporaryKind(source.capabilities, source.dynamicNodeProperties));
     } else if (typeof source.address === 'string') {
       destination = parseAmqpAddress(source.address, defaultKind(source.capabilities));
     } else {
@@ -1379,6 +1385,19 @@ export class Amqp10Session {
     }
     // In SASL there is no close: the stream ends.
     this.#endStream();
+  }
+
+  /**
+   * A dynamic node. The engine keeps a connection's temporary destinations until it closes, so
+   * their number per connection is limited (as the STOMP session's temporaryDestinationsMax).
+   */
+  #createTemporary(amq: AmqConnection, kind: 'temp-queue' | 'temp-topic'): Destination {
+    if (this.#temporaries >= this.#temporariesMax) {
+      throw sessionError.link(CONDITION.RESOURCE_LIMIT_EXCEEDED, `a connection may create at most ${this.#temporariesMax} dynamic nodes`);
+    }
+    const destination = amq.createTemporary(kind);
+    this.#temporaries++;
+    return destination;
   }
 
   #connection(): AmqConnection {

@@ -204,6 +204,24 @@ describe('AMQP 1.0 bad input: frames', () => {
   });
 });
 
+describe('AMQP 1.0: per-connection limits', () => {
+  it('refuses a dynamic node past temporaryDestinationsMax, and a link past linksMax', async () => {
+    const limited = await startAmqp10Broker({ temporaryDestinationsMax: 2, linksMax: 4 });
+    try {
+      const c = await connect(limited);
+      for (let i = 0; i < 2; i++) await openReceiver(c, { source: { dynamic: true } as never });
+      await assert.rejects(openReceiver(c, { source: { dynamic: true } as never }), (err: Error & { condition?: string }) => err.condition === 'amqp:resource-limit-exceeded');
+      await openSender(c, `queue://limits-${randomUUID()}`);
+      // 2 dynamic receivers and a sender are attached (the refused link is gone): one more fits, then none.
+      await openSender(c, `queue://limits-${randomUUID()}`);
+      await assert.rejects(openSender(c, `queue://limits-${randomUUID()}`), (err: Error & { condition?: string }) => err.condition === 'amqp:resource-limit-exceeded');
+      await closeConnection(c);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('AMQP 1.0: idle time-out and shutdown', () => {
   it('sends empty frames at half the peer idle-time-out, and closes a silent peer', async () => {
     const idle = await startAmqp10Broker({ idleTimeoutMs: 600 });
