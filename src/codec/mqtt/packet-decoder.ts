@@ -244,8 +244,8 @@ export class MqttPacketDecoder {
   private decodeNext(): Packet | undefined {
     if (this.held < 2) return undefined;
     const type = this.byteAt(0)! >> 4;
-    // [MQTT-2.2.2-2] a reserved type, or one only a server sends, is malformed: refuse it before the
-    // body arrives.
+    // A reserved type, or one only a server sends, is malformed (§2.1.2): refused before the body
+    // arrives.
     if (!CLIENT_PACKET_TYPES.has(type)) throw new MqttDecodeError('malformed-packet', 'packet type not sent by clients');
     const length = readVarInt((at) => this.byteAt(at), 1);
     if (length === undefined) {
@@ -326,7 +326,7 @@ function checkProperties(properties: Record<string, unknown> | undefined, where:
   const allowed = ALLOWED_PROPERTIES[where];
   for (const [name, value] of Object.entries(properties)) {
     if (allowed === undefined || !allowed.has(name)) throw new MqttDecodeError('protocol-error', `property not allowed in ${where.toUpperCase()}`);
-    // [MQTT-2.2.2-2] (5.0 §2.2.2.2): only User Property may appear more than once.
+    // 5.0 §2.2.2.2: only User Property (and a server's Subscription Identifier) may appear twice.
     if (name !== 'userProperties' && Array.isArray(value)) throw new MqttDecodeError('protocol-error', 'property repeated');
     if (value === null) throw new MqttDecodeError('malformed-packet', 'property cut short');
     if (NUMERIC_PROPERTIES.has(name)) {

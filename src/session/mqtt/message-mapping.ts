@@ -37,7 +37,7 @@ export function publishToMessage(packet: IPublishPacket, v5: boolean, now: numbe
       properties[name] = Array.isArray(value) ? (value[value.length - 1] ?? '') : value;
     }
     if (p.payloadFormatIndicator === true) {
-      // [MQTT-3.3.2-4] a payload marked as UTF-8 must be UTF-8; the server may check it.
+      // A payload marked as UTF-8 must be UTF-8; the server may check it (5.0 §3.3.2.3.2).
       if (!isUtf8(payload)) throw new MqttSessionError(REASON_CODE.PAYLOAD_FORMAT_INVALID, 'payload is not UTF-8 as its format indicator says');
       bodyType = 'text';
     }

@@ -262,7 +262,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     const delayed = this.#willDelaySec > 0 && this.#sessionExpirySec > 0;
     this.#will = undefined;
     if (this.#phase === 'connected') {
-      // [MQTT-3.1.4-3] the existing connection is closed; MQTT 5 says why.
+      // [MQTT-3.1.4-2] the existing connection is closed; MQTT 5 says why.
       if (this.#v5) this.#write({ cmd: 'disconnect', reasonCode: REASON_CODE.SESSION_TAKEN_OVER } as IDisconnectPacket, true);
       this.#endStream();
     }
@@ -379,7 +379,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       case 'disconnect':
         return this.#handleDisconnect(packet);
       case 'auth':
-        // No authentication method was agreed in CONNECT: AUTH is a protocol error [MQTT-4.12.0-1].
+        // No authentication method was agreed in CONNECT: AUTH is a protocol error (5.0 §4.12).
         throw new MqttSessionError(REASON_CODE.PROTOCOL_ERROR, 'AUTH without an authentication method');
       default:
         throw new MqttSessionError(REASON_CODE.PROTOCOL_ERROR, 'unexpected packet');
@@ -583,7 +583,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     const topic = this.#resolveTopic(p);
     const id = p.messageId ?? 0;
     if (p.qos > 0 && !(p.qos === 2 && state.inboundQos2.has(id))) {
-      // [MQTT-3.3.4-7] more unacknowledged QoS 1/2 PUBLISHes than Receive Maximum: 0x93.
+      // More unacknowledged QoS 1/2 PUBLISHes than Receive Maximum: 0x93 (5.0 §3.3.4).
       if (this.#inboundQos1Pending + state.inboundQos2.size >= this.#limits.inflightMax) {
         throw new MqttSessionError(REASON_CODE.RECEIVE_MAXIMUM_EXCEEDED, 'receive maximum exceeded');
       }
@@ -971,7 +971,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       state.subscriptions.delete(filter);
       codes.push(entry === undefined && active === undefined ? REASON_CODE.NO_SUBSCRIPTION_EXISTED : REASON_CODE.SUCCESS);
     }
-    // [MQTT-3.10.4-4] UNSUBACK even when nothing matched; MQTT 5 carries a code per filter.
+    // UNSUBACK even when nothing matched (§3.10.4); MQTT 5 carries a code per filter.
     this.#write(this.#v5 ? { cmd: 'unsuback', messageId: p.messageId!, granted: codes } : { cmd: 'unsuback', messageId: p.messageId!, granted: [] });
   }
 
@@ -989,7 +989,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     if (this.#v5) {
       const expiry = p.properties?.sessionExpiryInterval;
       if (expiry !== undefined) {
-        // [MQTT-3.14.2-2] a session that was to end with the connection cannot be extended here.
+        // A session that was to end with the connection cannot be extended here (5.0 §3.14.2.2.2).
         if (this.#sessionExpirySec === 0 && expiry > 0) throw new MqttSessionError(REASON_CODE.PROTOCOL_ERROR, 'session expiry set on DISCONNECT after 0 on CONNECT');
         this.#sessionExpirySec = Math.min(expiry, this.#limits.sessionExpiryMaxSec);
       }

@@ -296,7 +296,7 @@ for (const version of VERSIONS) {
         await pub.publishAsync(`t/${root}/kitchen/temp`, 'plus', { qos: 1 });
         await pub.publishAsync(`t/${root}/kitchen/humidity`, 'no', { qos: 1 });
         await pub.publishAsync(`t/${root}/all/a/b/c`, 'hash deep', { qos: 1 });
-        await pub.publishAsync(`t/${root}/all`, 'hash parent', { qos: 1 }); // `a/#` matches `a` [MQTT-4.7.1-2]
+        await pub.publishAsync(`t/${root}/all`, 'hash parent', { qos: 1 }); // `a/#` matches `a` (§4.7.1.2)
         const got = [text(await inbox.next()), text(await inbox.next()), text(await inbox.next())];
         assert.deepEqual(got, ['plus', 'hash deep', 'hash parent']);
         const p = await (async () => {
