@@ -452,6 +452,14 @@ export class SegmentMessageStore implements MessageStore {
   /** Rounds written to the active segment and not yet acknowledged, in write order. */
   #inFlight: Round[] = [];
   #syncsRunning = 0;
+  /**
+   * Handles of the active segment used only for fdatasync, one per sync slot, opened before any
+   * data write. A write-back error is reported once per open file description (Linux errseq), so
+   * two overlapping syncs through one handle could leave one of them returning success for pages
+   * the other saw fail; a handle of its own per running sync sees every error in what it covers.
+   */
+  #syncHandles: FileHandle[] = [];
+  #syncHandlesFree: FileHandle[] = [];
   #syncSlotWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
   /** Dropped segments whose files are still being removed. */
@@ -744,7 +752,7 @@ export class SegmentMessageStore implements MessageStore {
     try {
       while (this.#pending.length > 0 && this.#failed === undefined) {
         if (this.#syncsRunning >= this.#syncsInFlightMax) {
-          await new Promise<void>((resolve) => this.#syncSlotWaiters.push(resolve));
+          await this.#syncSlot();
           continue;
         }
         // A large batch is spread over the free sync slots as overlapping group commits:
@@ -782,6 +790,13 @@ export class SegmentMessageStore implements MessageStore {
   async #writeBatch(batch: Op[]): Promise<void> {
     let index = 0;
     while (index < batch.length) {
+      // A batch can need several rounds (segment size, key limits): each one takes a sync slot.
+      while (this.#syncsRunning >= this.#syncsInFlightMax && this.#failed === undefined) await this.#syncSlot();
+      if (this.#failed !== undefined) {
+        const closed = new StoreClosedError(`message store failed: ${this.#failed.message}`);
+        for (const op of batch.slice(index)) op.done.reject(closed);
+        return;
+      }
       let key: CachedDataKey;
       try {
         key = await this.#writableKey(opBudget(batch[index]!));
@@ -855,11 +870,18 @@ export class SegmentMessageStore implements MessageStore {
     }
   }
 
+  #syncSlot(): Promise<void> {
+    return new Promise<void>((resolve) => this.#syncSlotWaiters.push(resolve));
+  }
+
   /** Starts the fdatasync that makes `round` (and every round written before it) durable. */
   #startSync(round: Round): void {
+    const handle = this.#syncHandlesFree.pop();
+    // Invariant: fewer syncs run than there are handles (the loop waits for a free slot).
+    if (handle === undefined) throw new Error('no free sync handle');
     this.#syncsRunning++;
     const syncStartMs = performance.now();
-    round.segment.fh!.datasync().then(
+    handle.datasync().finally(() => this.#syncHandlesFree.push(handle)).then(
       () => {
         this.syncLatency.observeSince(syncStartMs);
         // An fdatasync started after a write covers it: every round written before this one
@@ -893,7 +915,7 @@ export class SegmentMessageStore implements MessageStore {
     while (this.#inFlight.length > 0 && this.#inFlight[0]!.durable) {
       this.#finishRound(this.#inFlight.shift()!);
     }
-    if (this.#inFlight.length === 0) for (const waiter of this.#drainWaiters.splice(0)) waiter();
+    if (this.#inFlight.length === 0 && this.#syncsRunning === 0) for (const waiter of this.#drainWaiters.splice(0)) waiter();
   }
 
   /** A round of `segment` is on disk: the rollback anchor follows, at a bounded rate. */
@@ -984,12 +1006,15 @@ export class SegmentMessageStore implements MessageStore {
   /** Rejects every written round not yet acknowledged (after a failure). */
   #abortInFlight(error: Error): void {
     for (const round of this.#inFlight.splice(0)) for (const op of round.ops) op.done.reject(error);
-    for (const waiter of this.#drainWaiters.splice(0)) waiter();
+    if (this.#syncsRunning === 0) for (const waiter of this.#drainWaiters.splice(0)) waiter();
   }
 
-  /** Waits until every written round is acknowledged (or aborted). */
+  /**
+   * Waits until every written round is acknowledged (or aborted) and no sync runs (a round may be
+   * acknowledged through a later round's sync while its own still runs on its handle).
+   */
   #drainInFlight(): Promise<void> {
-    if (this.#inFlight.length === 0) return Promise.resolve();
+    if (this.#inFlight.length === 0 && this.#syncsRunning === 0) return Promise.resolve();
     return new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -1265,6 +1290,18 @@ export class SegmentMessageStore implements MessageStore {
       await syncDirectory(this.#segmentsDir);
     } catch (error) {
       await fh.close().catch(() => undefined);
+      plaintextDataKey.fill(0);
+      this.#fail(error as Error);
+      throw error;
+    }
+    // The previous segment is complete (its rounds were drained before this one was started).
+    await this.#closeSyncHandles();
+    try {
+      for (let i = 0; i < this.#syncsInFlightMax; i++) this.#syncHandles.push(await open(path, 'r+'));
+      this.#syncHandlesFree = [...this.#syncHandles];
+    } catch (error) {
+      await fh.close().catch(() => undefined);
+      await this.#closeSyncHandles();
       plaintextDataKey.fill(0);
       this.#fail(error as Error);
       throw error;
@@ -2024,6 +2061,13 @@ export class SegmentMessageStore implements MessageStore {
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
 
+  async #closeSyncHandles(): Promise<void> {
+    const handles = this.#syncHandles;
+    this.#syncHandles = [];
+    this.#syncHandlesFree = [];
+    for (const handle of handles) await handle.close().catch(() => undefined);
+  }
+
   async #releaseAll(): Promise<void> {
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     if (this.#anchorTimer !== undefined) clearTimeout(this.#anchorTimer);
@@ -2032,6 +2076,7 @@ export class SegmentMessageStore implements MessageStore {
     this.#cache.clear();
     this.#chunkCache.clear();
     this.#chunkCacheBytes = 0;
+    await this.#closeSyncHandles();
     for (const segment of this.#segments.values()) {
       await segment.fh?.close().catch(() => undefined);
       segment.fh = undefined;
