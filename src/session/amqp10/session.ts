@@ -428,7 +428,8 @@ export class Amqp10Session {
   async #authenticatePlain(response: Buffer): Promise<void> {
     // RFC 4616: [authzid] NUL authcid NUL passwd.
     const parts = response.toString('utf8').split('\0');
-    if (parts.length !== 3 || parts[1] === '' || parts[2] === '') return this.#saslOutcome(SASL_CODE.AUTH);
+    // Acting for another identity (an authzid other than the user's own) is not offered.
+    if (parts.length !== 3 || parts[1] === '' || parts[2] === '' || (parts[0] !== '' && parts[0] !== parts[1])) return this.#saslOutcome(SASL_CODE.AUTH);
     const username = parts[1]!;
     const password = parts[2]!;
     this.#phase = 'sasl-auth';

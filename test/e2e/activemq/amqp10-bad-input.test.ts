@@ -94,6 +94,15 @@ describe('AMQP 1.0 bad input: protocol headers and SASL', () => {
     assert.equal(peer.frames.some(isOpen), false);
   });
 
+  it('refuses PLAIN acting for another identity (authzid) with outcome code 1', async () => {
+    const peer = await RawPeer.open(b);
+    const response = Buffer.from(`someone-else\0${b.username}\0${b.password}`);
+    peer.write(Buffer.concat([SASL_PROTOCOL_HEADER, encodeSaslFrame({ kind: 'sasl-init', mechanism: 'PLAIN', initialResponse: response })]));
+    await peer.closed();
+    const outcome = peer.frames.find((f) => f.type === 'sasl' && f.performative.kind === 'sasl-outcome');
+    assert.ok(outcome?.type === 'sasl' && outcome.performative.kind === 'sasl-outcome' && outcome.performative.code === 1);
+  });
+
   it('refuses ANONYMOUS with outcome code 1', async () => {
     const peer = await RawPeer.open(b);
     peer.write(Buffer.concat([SASL_PROTOCOL_HEADER, encodeSaslFrame({ kind: 'sasl-init', mechanism: 'ANONYMOUS', initialResponse: Buffer.from('x') })]));
