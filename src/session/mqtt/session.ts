@@ -310,7 +310,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
 
   #onData(chunk: Buffer): void {
     this.#keepAliveTimer?.refresh();
-    if (this.#readFailed) return;
+    // After a failure or the end of the session nothing more is read (the close is under way).
+    if (this.#readFailed || this.#phase === 'closed' || this.#phase === 'lingering') return;
     try {
       this.#decoder.push(chunk);
       for (let p = this.#decoder.next(); p !== undefined; p = this.#decoder.next()) this.#queue.push(p);
