@@ -9,7 +9,6 @@
 // message sections are mapped in message-mapping.ts; every error becomes an AMQP error in errors.ts.
 
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
 import {
   AmqError,
   type AmqConnection,
@@ -1556,9 +1555,4 @@ function ranges(ids: number[]): Array<[number, number]> {
 /** Starts an AMQP 1.0 session on a byte stream (a TLS socket, or a WebSocket stream). */
 export function createAmqp10Session(stream: Duplex, options: Amqp10SessionOptions): Amqp10Session {
   return new Amqp10Session(stream, options);
-}
-
-/** A random container-id for tests and embedders that want one per broker. */
-export function randomContainerId(): string {
-  return `sealmq-${randomUUID()}`;
 }
