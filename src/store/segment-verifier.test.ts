@@ -1,11 +1,13 @@
 // verifySegmentStore over a real segment store with a test key provider: a clean store is fully
 // accounted for (records counted per segment); a stray file, a flipped byte, bytes appended after
-// the last chunk, a segment from another broker and a disabled key are each a finding.
+// the last chunk, a segment from another broker and a disabled key are each a finding; so is a log
+// that ends behind the store's rollback anchor.
 import assert from 'node:assert/strict';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createStoreFixture, segmentFiles, textMessage, type StoreFixture } from '../../test/store/store-fixture.ts';
+import { MemoryRollbackAnchor, type AnchorPosition } from './rollback-anchor.ts';
 import { verifySegmentStore } from './segment-verifier.ts';
 
 const fixtures: StoreFixture[] = [];
@@ -23,8 +25,9 @@ async function storeWithMessages(): Promise<StoreFixture> {
   return fixture;
 }
 
-function verify(fixture: StoreFixture, brokerId = fixture.options.brokerId) {
+function verify(fixture: StoreFixture, brokerId = fixture.options.brokerId, anchor?: AnchorPosition) {
   return verifySegmentStore({
+    ...(anchor === undefined ? {} : { anchor }),
     dataDir: fixture.dataDir,
     brokerId,
     kmsKeyId: fixture.options.kmsKeyId,
@@ -73,5 +76,33 @@ describe('verifySegmentStore', () => {
     fixture.keyProvider.disabled = true;
     const disabled = await verify(fixture);
     assert.match(disabled.findings[0]!.problem, /does not unwrap \(KeyUnavailableError\)/);
+  });
+
+  it('reports a log that ends behind the rollback anchor: the newest segment cut at a chunk boundary or removed', async () => {
+    const anchor = new MemoryRollbackAnchor();
+    const fixture = await createStoreFixture({ rollbackAnchor: anchor });
+    fixtures.push(fixture);
+    let store = await fixture.open();
+    await store.append([{ queueId: 'orders', message: textMessage('one', 100) }]);
+    await store.close();
+    store = await fixture.open();
+    await store.append([{ queueId: 'orders', message: textMessage('two', 100) }]);
+    const files = await segmentFiles(fixture.dataDir);
+    const newest = join(fixture.dataDir, 'segments', files[files.length - 1]!);
+    const boundary = (await stat(newest)).size;
+    await store.append([{ queueId: 'orders', message: textMessage('three', 100) }]);
+    await store.close();
+    assert.deepEqual((await verify(fixture, undefined, anchor.position)).findings, []);
+
+    await truncate(newest, boundary);
+    const cut = await verify(fixture, undefined, anchor.position);
+    assert.equal(cut.findings.length, 1);
+    assert.equal(cut.findings[0]!.offset, boundary);
+    assert.match(cut.findings[0]!.problem, /rolled back/);
+
+    await rm(newest);
+    const removed = await verify(fixture, undefined, anchor.position);
+    assert.equal(removed.findings.length, 1);
+    assert.match(removed.findings[0]!.problem, /missing.*rolled back/);
   });
 });

@@ -3,6 +3,7 @@
 // format version, the wrapped data key's KMS key and key-material version and the record count,
 // plus every file or byte range it cannot account for as ciphertext under a known key. Read-only;
 // unwrapping a data key is the caller's KeyProvider's (the KMS), the layout is segment-format.ts's.
+// Given the store's rollback anchor position, it also reports a log that ends behind it.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aes256Gcm, AEAD_KEY_BYTES } from '../crypto/aead.ts';
@@ -19,7 +20,9 @@ import {
   parseSegmentFileName,
   RecordType,
   SEGMENTS_DIR,
+  segmentFileName,
 } from './segment-format.ts';
+import type { AnchorPosition } from './rollback-anchor.ts';
 
 /** What verify-at-rest found in one segment file. */
 export interface SegmentReport {
@@ -59,6 +62,8 @@ export interface VerifyOptions {
    * the store does not know: src/kms/ciphertext.ts's parseCiphertextHeader); throws if it is none.
    */
   readonly describeEncryptedDataKey: (encryptedDataKey: Buffer) => { readonly keyId: string; readonly materialVersion: number };
+  /** The store's rollback anchor (its owner's record of how far the log had durably reached). */
+  readonly anchor?: AnchorPosition;
 }
 
 const SEGMENT_CONTEXT_PURPOSE = 'segment';
@@ -78,6 +83,7 @@ export async function verifySegmentStore(options: VerifyOptions): Promise<Verify
     findings.push({ file: entry.name, problem: 'unknown file: not part of the store format' });
   }
   const segmentsDir = join(options.dataDir, SEGMENTS_DIR);
+  const authenticatedEnds = new Map<number, number>();
   for (const name of (await readdir(segmentsDir)).sort()) {
     const file = `${SEGMENTS_DIR}/${name}`;
     const segmentId = parseSegmentFileName(name);
@@ -86,13 +92,39 @@ export async function verifySegmentStore(options: VerifyOptions): Promise<Verify
       continue;
     }
     const bytes = await readFile(join(segmentsDir, name));
-    const report = await verifySegment(options, file, segmentId, bytes, findings);
-    if (report !== undefined) segments.push(report);
+    const verified = await verifySegment(options, file, segmentId, bytes, findings);
+    if (verified !== undefined) {
+      segments.push(verified.report);
+      authenticatedEnds.set(segmentId, verified.authenticatedEnd);
+    }
   }
+  if (options.anchor !== undefined) checkAnchor(options.anchor, authenticatedEnds, findings);
   return { segments, findings };
 }
 
-async function verifySegment(options: VerifyOptions, file: string, segmentId: number, bytes: Buffer, findings: VerifyFinding[]): Promise<SegmentReport | undefined> {
+/**
+ * The log must reach the anchored position: the anchored segment at least `end` bytes long in
+ * authenticated chunks, or a newer segment present (only the store writes one; the anchored one may
+ * have been reclaimed since). Otherwise what was durable once is gone: a rollback.
+ */
+function checkAnchor(anchor: AnchorPosition, authenticatedEnds: Map<number, number>, findings: VerifyFinding[]): void {
+  const file = `${SEGMENTS_DIR}/${segmentFileName(anchor.segmentId)}`;
+  const newest = Math.max(0, ...authenticatedEnds.keys());
+  const anchoredEnd = authenticatedEnds.get(anchor.segmentId);
+  if (newest < anchor.segmentId) {
+    findings.push({ file, problem: 'the segment the rollback anchor names is missing and nothing newer exists: the log was rolled back' });
+  } else if (anchoredEnd !== undefined && anchoredEnd < anchor.end) {
+    findings.push({ file, offset: anchoredEnd, problem: `the log ends before the rollback anchor (${anchor.end} bytes): the log was rolled back` });
+  }
+}
+
+async function verifySegment(
+  options: VerifyOptions,
+  file: string,
+  segmentId: number,
+  bytes: Buffer,
+  findings: VerifyFinding[],
+): Promise<{ report: SegmentReport; authenticatedEnd: number } | undefined> {
   const header = decodeSegmentHeader(bytes);
   if (header === undefined || header === 'malformed' || header.segmentId !== segmentId) {
     findings.push({ file, offset: 0, length: bytes.length, problem: 'no valid segment header: the whole file is unaccounted for' });
@@ -151,7 +183,7 @@ async function verifySegment(options: VerifyOptions, file: string, segmentId: nu
   } finally {
     plaintextDataKey.fill(0);
   }
-  return {
+  const report: SegmentReport = {
     file,
     formatVersion: header.version,
     kmsKeyId,
@@ -161,6 +193,7 @@ async function verifySegment(options: VerifyOptions, file: string, segmentId: nu
     records,
     bytes: bytes.length,
   };
+  return { report, authenticatedEnd: at };
 }
 
 /** Counts the records of a DATA chunk's plaintext (layouts in segment-format.ts); undefined when they do not parse. */
