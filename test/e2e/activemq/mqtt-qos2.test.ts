@@ -1,8 +1,9 @@
-// QoS 2 exactly once, driven packet by packet on a raw TLS socket (MQTT.js decides itself what to
-// resend, so these cases are scripted here): a PUBLISH resent with DUP after a reconnect, before
-// any PUBREL, is acknowledged again and not forwarded again [MQTT-4.3.3-2], because the packet id
-// received is part of the persistent session; the PUBREL then completes the flow. Checked with an
-// MQTT.js subscriber that must see exactly one copy (a marker sent behind it comes next).
+// QoS flows driven packet by packet on a raw TLS socket (MQTT.js decides itself what to resend and
+// when to acknowledge, so these cases are scripted here): a QoS 2 PUBLISH resent with DUP after a
+// reconnect, before any PUBREL, is acknowledged again and not forwarded again [MQTT-4.3.3-2],
+// because the packet id received is part of the persistent session (an MQTT.js subscriber must see
+// exactly one copy); and the server never has more QoS 1 deliveries unacknowledged than the
+// client's MQTT 5 Receive Maximum, nor sends a packet above its Maximum Packet Size.
 
 import assert from 'node:assert/strict';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -43,7 +44,7 @@ class RawClient {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  static async connect(version: 4 | 5, clientId: string): Promise<{ client: RawClient; sessionPresent: boolean }> {
+  static async connect(version: 4 | 5, clientId: string, properties: Record<string, number> = {}): Promise<{ client: RawClient; sessionPresent: boolean }> {
     const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: server.caPem });
     await new Promise<void>((resolve, reject) => {
       socket.once('secureConnect', resolve);
@@ -59,7 +60,7 @@ class RawClient {
       keepalive: 0,
       username: server.username,
       password: Buffer.from(server.password),
-      ...(version === 5 ? { properties: { sessionExpiryInterval: 300 } } : {}),
+      ...(version === 5 ? { properties: { sessionExpiryInterval: 300, ...properties } } : {}),
     });
     const connack = await client.next();
     assert.equal(connack.cmd, 'connack');
@@ -134,3 +135,47 @@ for (const version of [4, 5] as const) {
     });
   });
 }
+
+describe('MQTT 5 flow control toward the client', () => {
+  it('keeps at most Receive Maximum QoS 1 deliveries unacknowledged, and skips packets above Maximum Packet Size', async () => {
+    const topic = `raw/window/${process.pid}/${++seq}`;
+    const { client } = await RawClient.connect(5, `raw-window-${process.pid}-${seq}`, { receiveMaximum: 2, maximumPacketSize: 512 });
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1, nl: false, rap: false, rh: 0 }] });
+    assert.equal((await client.next()).cmd, 'suback');
+    const pub = await mqtt.connectAsync(`mqtts://127.0.0.1:${server.port}`, {
+      ca: server.caPem,
+      protocolVersion: 5,
+      username: server.username,
+      password: server.password,
+      reconnectPeriod: 0,
+    });
+    pub.on('error', () => undefined);
+    try {
+      await pub.publishAsync(topic, Buffer.alloc(2000, 0x61), { qos: 1 }); // too large for this client
+      for (let i = 0; i < 6; i++) await pub.publishAsync(topic, `m${i}`, { qos: 1 });
+      const got: string[] = [];
+      let unacked: number[] = [];
+      while (got.length < 6) {
+        const p = await client.next();
+        assert.equal(p.cmd, 'publish');
+        if (p.cmd !== 'publish') break;
+        got.push(Buffer.from(p.payload as Buffer).toString());
+        unacked.push(p.messageId!);
+        assert.ok(unacked.length <= 2, `${unacked.length} deliveries unacknowledged with Receive Maximum 2`);
+        if (unacked.length === 2) {
+          // Nothing more comes until one is acknowledged: a PINGREQ is answered before any PUBLISH.
+          client.send({ cmd: 'pingreq' });
+          assert.equal((await client.next()).cmd, 'pingresp');
+          client.send({ cmd: 'puback', messageId: unacked.shift()! });
+        }
+      }
+      for (const id of unacked) client.send({ cmd: 'puback', messageId: id });
+      unacked = [];
+      assert.deepEqual(got, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'], 'the oversized message was discarded, the rest came in order');
+    } finally {
+      await pub.endAsync();
+      client.send({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } } as Packet);
+      await client.closed;
+    }
+  });
+});
