@@ -696,9 +696,9 @@ export class SegmentMessageStore implements MessageStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.#waitIdle();
+    this.#closed = true;
     // After a clean close nothing can be rolled back unseen.
     if (this.#failed === undefined) await this.#writeAnchor();
-    this.#closed = true;
     await this.#releaseAll();
   }
 
@@ -785,7 +785,7 @@ export class SegmentMessageStore implements MessageStore {
    * into chunks; the chunks are written (page cache) and an fdatasync of them is started, but not
    * awaited: the next batch is encoded and written while it runs (at most SYNCS_IN_FLIGHT_MAX at
    * once). Only when a round is durable do reads see its new messages and its callers' promises
-   * resolve (#syncDone). A key refusal happens before anything is applied.
+   * resolve (#ackDurable). A key refusal happens before anything is applied.
    */
   async #writeBatch(batch: Op[]): Promise<void> {
     let index = 0;
