@@ -5,7 +5,8 @@
 // AES-256-GCM and with a null cipher injected through the store's benchmark-only internals seam.
 // Modes alternate in back-to-back pairs; throughput figures are the best of BENCH_REPEATS runs and
 // ratios are given both as best over best and as the median of the pairs' ratios, to damp a shared
-// machine's noise. Prints one JSON line. Env: BENCH_SECONDS (per run, default 1), BENCH_REPEATS (default 5).
+// machine's noise. Also reports appends per fdatasync (how many appends each group commit carried).
+// Prints one JSON line. Env: BENCH_SECONDS (per run, default 1), BENCH_REPEATS (default 5).
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ interface RunResult {
   readsPerSec: number;
   recoveryMs: number;
   messages: number;
+  appendsPerSync: number;
 }
 
 async function run(mode: Mode, producers: number): Promise<RunResult> {
@@ -61,6 +63,7 @@ async function run(mode: Mode, producers: number): Promise<RunResult> {
     clearTimeout(timer);
     const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = process.cpuUsage(cpuStarted);
+    const syncs = store.syncLatency.snapshot().count;
     await store.close();
 
     const recoveryStarted = process.hrtime.bigint();
@@ -80,7 +83,15 @@ async function run(mode: Mode, producers: number): Promise<RunResult> {
     const readS = Number(process.hrtime.bigint() - readStarted) / 1e9;
     await reopened.close();
     if (read !== count) throw new Error(`read ${read} of ${count}`);
-    return { appendsPerSec: count / elapsedS, cpuUsPerAppend: (cpu.user + cpu.system) / count, readsPerSec: read / readS, recoveryMs, messages: count };
+    return {
+      appendsPerSec: count / elapsedS,
+      cpuUsPerAppend: (cpu.user + cpu.system) / count,
+      readsPerSec: read / readS,
+      recoveryMs,
+      messages: count,
+      // The first sync is the new segment's, before any append.
+      appendsPerSync: count / Math.max(1, syncs - 1),
+    };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -90,6 +101,7 @@ const best: Record<Mode, Record<number, RunResult>> = { encrypted: {}, unencrypt
 /** Per producer count: encrypted/unencrypted of each back-to-back pair (same machine conditions). */
 const pairRatios: Record<number, { appends: number[]; reads: number[] }> = {};
 const cpuCosts: Record<Mode, Record<number, number[]>> = { encrypted: {}, unencrypted: {} };
+const appendsPerSync: Record<Mode, Record<number, number[]>> = { encrypted: {}, unencrypted: {} };
 for (const producers of PRODUCER_COUNTS) {
   pairRatios[producers] = { appends: [], reads: [] };
   for (let rep = 0; rep < REPEATS; rep++) {
@@ -99,6 +111,7 @@ for (const producers of PRODUCER_COUNTS) {
       const result = await run(mode, producers);
       pair[mode] = result;
       (cpuCosts[mode][producers] ??= []).push(result.cpuUsPerAppend);
+      (appendsPerSync[mode][producers] ??= []).push(result.appendsPerSync);
       const previous = best[mode][producers];
       best[mode][producers] = {
         appendsPerSec: Math.max(previous?.appendsPerSec ?? 0, result.appendsPerSec),
@@ -106,6 +119,7 @@ for (const producers of PRODUCER_COUNTS) {
         readsPerSec: Math.max(previous?.readsPerSec ?? 0, result.readsPerSec),
         recoveryMs: Math.min(previous?.recoveryMs ?? Infinity, result.recoveryMs),
         messages: Math.max(previous?.messages ?? 0, result.messages),
+        appendsPerSync: 0,
       };
     }
     pairRatios[producers]!.appends.push(pair.encrypted!.appendsPerSec / pair.unencrypted!.appendsPerSec);
@@ -124,6 +138,7 @@ const figures = (mode: Mode): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const p of PRODUCER_COUNTS) out[`appendsPerSec_${p}p`] = round(best[mode][p]!.appendsPerSec);
   for (const p of PRODUCER_COUNTS) out[`cpuUsPerAppend_${p}p_median`] = Number(median(cpuCosts[mode][p]!).toFixed(2));
+  for (const p of PRODUCER_COUNTS) out[`appendsPerSync_${p}p_median`] = Number(median(appendsPerSync[mode][p]!).toFixed(1));
   out.readsPerSec = round(best[mode][100]!.readsPerSec);
   out.recoveryMsFor100pRun = round(best[mode][100]!.recoveryMs);
   out.messagesIn100pRun = best[mode][100]!.messages;
