@@ -108,6 +108,18 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** A stored durable subscription (AmqConnection.durableSubscriptions). */
+export interface DurableSubscriptionInfo {
+  /** The subscription name under the client id (`durableName` of SubscribeOptions). */
+  readonly name: string;
+  /** The topic or topic pattern it is bound to. */
+  readonly destination: Destination;
+  readonly selector: string | undefined;
+  readonly noLocal: boolean;
+  /** A consumer is attached to it now. */
+  readonly active: boolean;
+}
+
 export interface SendOptions {
   /** Inside a transaction begun with `begin`: held until commit. */
   readonly transaction?: string | undefined;
@@ -154,6 +166,12 @@ export interface AmqConnection {
   subscribe(options: SubscribeOptions, deliver: (delivery: AmqDelivery) => void): Promise<Subscription>;
   /** Removes a durable subscription (and its stored messages); refused while it has a consumer. */
   unsubscribeDurable(name: string): Promise<void>;
+  /**
+   * The durable subscriptions of this connection's client id (none without one), as stored: they
+   * outlive broker restarts, so a session can re-attach them without the client subscribing again
+   * (ActiveMQ's MQTT transport restores a persistent session this way).
+   */
+  durableSubscriptions(): readonly DurableSubscriptionInfo[];
   /** Settles a delivery (with 'client' mode, also every earlier one of its subscription). */
   ack(token: number, options?: SendOptions): void;
   /** Hands a delivery back: redelivered later, or to ActiveMQ.DLQ past the limit; `poison` sends it there at once. */

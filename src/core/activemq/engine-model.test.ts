@@ -120,6 +120,36 @@ describe('ActiveMQ engine: persistence', () => {
     assert.deepEqual(await drain(back, 'dlq', 'ActiveMQ.DLQ'), ['r']);
   });
 
+  it('lists the durable subscriptions of a client id, with topic, selector and noLocal, across a reopen', async () => {
+    let f = await open();
+    const c = await f.connect({ clientId: 'lister' });
+    const other = await f.connect({ clientId: 'lister:other' });
+    assert.deepEqual(c.durableSubscriptions(), []);
+    const a = await c.subscribe({ id: 'a', destination: { kind: 'topic', name: 'news.>' }, ackMode: 'individual', durableName: 'AT_LEAST_ONCE:news/#' }, () => undefined);
+    await c.subscribe({ id: 'b', destination: { kind: 'topic', name: 'prices' }, ackMode: 'auto', durableName: 'b', selector: 'p > 1', noLocal: true }, () => undefined);
+    // Another client id, even one that starts with this one, is not listed.
+    await other.subscribe({ id: 'x', destination: { kind: 'topic', name: 'news.>' }, ackMode: 'auto', durableName: 'x' }, () => undefined);
+    await a.close();
+    const byName = <T extends { name: string }>(l: readonly T[]) => [...l].sort((p, q) => p.name.localeCompare(q.name));
+    assert.deepEqual(byName(c.durableSubscriptions()), [
+      { name: 'AT_LEAST_ONCE:news/#', destination: { kind: 'topic', name: 'news.>' }, selector: undefined, noLocal: false, active: false },
+      { name: 'b', destination: { kind: 'topic', name: 'prices' }, selector: 'p > 1', noLocal: true, active: true },
+    ]);
+    const anonymous = await f.connect();
+    assert.deepEqual(anonymous.durableSubscriptions(), []);
+    f = await reopen(f);
+    const back = await f.connect({ clientId: 'lister' });
+    assert.deepEqual(
+      byName(back.durableSubscriptions()).map((d) => [d.name, d.destination.name, d.active]),
+      [
+        ['AT_LEAST_ONCE:news/#', 'news.>', false],
+        ['b', 'prices', false],
+      ],
+    );
+    await back.unsubscribeDurable('b');
+    assert.deepEqual(back.durableSubscriptions().map((d) => d.name), ['AT_LEAST_ONCE:news/#']);
+  });
+
   it('one active consumer per durable subscription; unsubscribeDurable removes it and its messages', async () => {
     const f = await open();
     const a = await f.connect({ clientId: 'c' });

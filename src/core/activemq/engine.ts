@@ -36,6 +36,7 @@ import {
   type AmqMessage,
   type AmqOutgoing,
   type Destination,
+  type DurableSubscriptionInfo,
   type SendOptions,
   type SubscribeOptions,
   type Subscription,
@@ -497,6 +498,25 @@ export class ActiveMqEngine implements AmqEngine {
     return this.#vhost.queues.has(name);
   }
 
+  /** The durable subscriptions stored under a client id (scans the vhost's queues: the store is the truth). */
+  durableSubscriptionsOf(clientId: string): DurableSubscriptionInfo[] {
+    const prefix = `${DURABLE_PREFIX}${encodeURIComponent(clientId)}:`;
+    const out: DurableSubscriptionInfo[] = [];
+    for (const [name, queue] of this.#vhost.queues) {
+      if (!name.startsWith(prefix)) continue;
+      const definition = parseDurableDefinition(queue.args[SUBSCRIPTION_ARG]);
+      if (definition === undefined || definition.clientId !== clientId) continue;
+      out.push({
+        name: definition.name,
+        destination: { kind: 'topic', name: definition.topic },
+        selector: definition.selector,
+        noLocal: definition.noLocal,
+        active: this.#activeDurable.has(name),
+      });
+    }
+    return out;
+  }
+
   queueArgs(name: string): HeaderTable | undefined {
     return this.#vhost.queues.get(name)?.args;
   }
@@ -819,6 +839,11 @@ export class Connection implements AmqConnection {
     } catch (error) {
       throw toAmqError(error);
     }
+  }
+
+  durableSubscriptions(): readonly DurableSubscriptionInfo[] {
+    this.#assertOpen();
+    return this.clientId === undefined ? [] : this.engine.durableSubscriptionsOf(this.clientId);
   }
 
   // ---- acknowledgements ----

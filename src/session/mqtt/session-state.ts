@@ -4,7 +4,8 @@
 // again on reconnect [MQTT-4.4.0-1]) and the packet ids of PUBLISHes in flight, so that the engine's
 // redelivery after a reconnect goes out with the same id and DUP set. Messages queued while the
 // client is away are not here: they wait in the engine's durable subscriptions. One registry per
-// engine, in memory: a broker restart keeps the durable subscriptions but forgets this state.
+// engine, in memory: a broker restart forgets this state, and the session rebuilds the subscriptions
+// of a resumed session from the engine's durable subscriptions (session.ts, storedSessionState).
 
 import type { AmqEngine } from '../../core/activemq/api.ts';
 import type { QoS } from '../../codec/mqtt/index.ts';

@@ -470,12 +470,15 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     if (this.#phase !== 'connecting') return; // closed meanwhile: #finish released the connection
     this.#registry.owners.set(clientId, this);
 
-    const existing = this.#registry.states.get(clientId);
+    // After a broker restart only the engine remembers the session, by its durable subscriptions
+    // (as ActiveMQ restores an MQTT client's subscriptions from them).
+    const existing = this.#registry.states.get(clientId) ?? storedSessionState(clientId, connection);
     if (p.clean && existing !== undefined) {
       // [MQTT-3.1.2-6] clean session / clean start: the previous session is discarded.
       await this.#dropDurableSubscriptions(existing);
       this.#registry.states.delete(clientId);
     }
+    if (this.#phase !== 'connecting') return; // closed meanwhile: #finish released the connection
     const resumed = !p.clean && existing !== undefined;
     const state = resumed ? existing : newSessionState(clientId);
     this.#registry.states.set(clientId, state);
@@ -1172,6 +1175,41 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     else if (which === 'will') this.#willTimer = undefined;
     else this.#expiryTimer = undefined;
   }
+}
+
+/** ActiveMQ's names for an MQTT client's durable subscriptions: `<QoS name>:<topic filter>`. */
+const DURABLE_NAME = /^(AT_LEAST_ONCE|EXACTLY_ONCE):(.+)$/s;
+
+/**
+ * The session state a broker restart left in the engine: the client's QoS 1/2 subscriptions, from
+ * the durable subscriptions named as this session names them; undefined when there are none. What
+ * only the network session knew (MQTT 5 subscription identifiers and Retain As Published, QoS 2
+ * packet ids in flight) is not stored and starts afresh.
+ */
+function storedSessionState(clientId: string, connection: AmqConnection): MqttSessionState | undefined {
+  let state: MqttSessionState | undefined;
+  for (const durable of connection.durableSubscriptions()) {
+    const match = DURABLE_NAME.exec(durable.name);
+    if (match === null) continue;
+    const filter = match[2]!;
+    let pattern: string;
+    try {
+      pattern = mqttFilterToPattern(filter);
+    } catch {
+      continue;
+    }
+    // One made by another protocol under the same client id and name is not this session's.
+    if (durable.destination.kind !== 'topic' || durable.destination.name !== pattern || durable.selector !== undefined) continue;
+    state ??= newSessionState(clientId);
+    state.subscriptions.set(filter, {
+      qos: match[1] === 'AT_LEAST_ONCE' ? 1 : 2,
+      noLocal: durable.noLocal,
+      retainAsPublished: false,
+      subscriptionIdentifier: undefined,
+      durableName: durable.name,
+    });
+  }
+  return state;
 }
 
 /** A will's MQTT 5 properties as a PUBLISH carries them (the will delay is the session's). */
