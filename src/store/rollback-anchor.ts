@@ -8,8 +8,9 @@
 // place, so a copy of the directory taken earlier (or the newest segment cut at a chunk boundary)
 // cannot be told from a crash by the files alone. A position remembered elsewhere can.
 
+import { basename, dirname } from 'node:path';
+import { removeTemporaryFiles, type RootKey } from '../crypto/root-key.ts';
 import { readSealedJson, writeSealedJson } from '../crypto/sealed-file.ts';
-import type { RootKey } from '../crypto/root-key.ts';
 
 /**
  * A durable position of one broker's log: segment `segmentId` held at least `end` bytes on disk.
@@ -98,6 +99,8 @@ export class FileRollbackAnchor implements RollbackAnchor {
   ) {}
 
   async read(): Promise<AnchorPosition | undefined> {
+    // A crash during a write leaves a temporary file beside the anchor (the anchor itself is whole).
+    await removeTemporaryFiles(dirname(this.path), [basename(this.path)]).catch(() => undefined);
     const value = await readSealedJson<unknown>(this.path, this.rootKey, ANCHOR_PURPOSE_PREFIX + this.brokerId);
     this.#last = value === undefined ? undefined : parseAnchorPosition(value);
     return this.#last;

@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -190,6 +190,7 @@ describe('SegmentMessageStore crash safety', () => {
       }
       assert.ok(totalAcked > ROUNDS * 20, `the writer got work done (${totalAcked} acknowledged appends)`);
       assert.equal(anchorsSeen, ROUNDS, 'every recovery checked against an anchor');
+      assert.deepEqual(await readdir(anchorDir).then((names) => names.filter((n) => n.includes('.tmp-'))), [], 'no temporary anchor files left');
       t.diagnostic(`${totalAcked} acknowledged appends, ${totalRemoved} acknowledged removals, ${totalRedelivered} redelivered-flag checks, ${totalTorn} torn tails truncated`);
     } finally {
       next?.child.kill('SIGKILL');
