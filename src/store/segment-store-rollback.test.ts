@@ -155,7 +155,9 @@ describe('rollback detection with an anchor outside the data directory', () => {
     const other = await g.open();
     const before = timed.writes;
     await appendEach(other, g.dataDir, ['one']);
-    while (timed.writes === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Waits for the timer's write (bounded, so that a missing write fails instead of hanging).
+    for (let i = 0; i < 2000 && timed.writes === before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(timed.writes > before, 'the interval wrote the anchor without a close');
     const files2 = await segmentFiles(g.dataDir);
     assert.equal(timed.position?.end, (await stat(join(g.dataDir, SEGMENTS_DIR, files2[files2.length - 1]!))).size);
     await other.close();
