@@ -68,4 +68,29 @@ describe('ActiveMQ authorization entries', () => {
       await f.close();
     }
   });
+  it('a send check passed once is remembered per connection; a refused one is refused and audited every time', async () => {
+    const audit = new MemoryAuditSink();
+    const f = await openEngine({ engine: { authorization: entries, audit } });
+    try {
+      const writer = await f.connect({ groups: ['writers'] });
+      const admin = await f.connect({ groups: ['admins'] });
+      const notAuthorized = (e: unknown) => e instanceof AmqError && e.code === 'not-authorized';
+      const refusals = () => audit.events.filter((e) => e.eventName === 'PermissionRefused').length;
+      await admin.send({ kind: 'queue', name: 'orders.us' }, textMessage('create'));
+      for (let i = 0; i < 3; i++) await writer.send({ kind: 'queue', name: 'orders.us' }, textMessage(`ok ${i}`));
+      const before = refusals();
+      for (let i = 0; i < 3; i++) await assert.rejects(writer.send({ kind: 'topic', name: 'prices.gold' }, textMessage('x')), notAuthorized);
+      assert.equal(refusals(), before + 3);
+      // A queue deleted after the check (management) is created again by the next send, which needs admin.
+      await f.engine.system.deleteQueue('orders.us');
+      await assert.rejects(writer.send({ kind: 'queue', name: 'orders.us' }, textMessage('x')), notAuthorized);
+      await admin.send({ kind: 'queue', name: 'orders.us' }, textMessage('again'));
+      await writer.send({ kind: 'queue', name: 'orders.us' }, textMessage('after'));
+      const r = await record(admin, { id: 'q', destination: { kind: 'queue', name: 'orders.us' }, ackMode: 'auto' });
+      await r.waitFor(2);
+      assert.deepEqual(r.bodies(), ['again', 'after']);
+    } finally {
+      await f.close();
+    }
+  });
 });

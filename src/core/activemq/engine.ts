@@ -232,16 +232,16 @@ export class ActiveMqEngine implements AmqEngine {
   }
 
   /** Encodes a message for the core and remembers its sender (noLocal). */
-  encode(message: AmqMessage, origin: Connection | undefined): PublishedMessage & { readonly exchange: '' } {
-    const { body, ...headers } = message;
-    const properties = encodeAmqProperties(headers as AmqMessageHeaders);
+  encode(message: AmqMessage, origin: Connection | undefined, exchange = '', routingKey = ''): PublishedMessage {
+    // The codec reads the header fields by name and ignores the body.
+    const properties = encodeAmqProperties(message as AmqMessageHeaders);
     this.#meta.set(properties, { message, connectionId: origin?.id, clientId: origin?.clientId });
     return {
-      exchange: '',
-      routingKey: '',
+      exchange,
+      routingKey,
       properties,
-      body,
-      view: { persistent: message.persistent, priority: message.priority, expiration: ttlOf(message.expiration, this.broker.clock.now()) },
+      body: message.body,
+      view: { persistent: message.persistent, priority: message.priority, expiration: message.expiration > 0 ? ttlOf(message.expiration, this.broker.clock.now()) : undefined },
     };
   }
 
@@ -529,7 +529,7 @@ export class ActiveMqEngine implements AmqEngine {
   expiredOnSend(message: AmqMessage): PublishedMessage | undefined {
     if (!message.persistent) return undefined;
     const dead: AmqMessage = { ...message, expiration: 0, properties: { ...message.properties, [DLQ_DELIVERY_FAILURE_CAUSE]: 'Message expired' } };
-    return { ...this.encode(dead, undefined), routingKey: DLQ_NAME };
+    return this.encode(dead, undefined, '', DLQ_NAME);
   }
 }
 
@@ -564,6 +564,19 @@ interface Transaction {
   readonly settlements: PendingSettlement[];
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+const EMPTY_PROPERTIES: Readonly<Record<string, never>> = Object.freeze({});
+/** Destinations per kind a connection remembers as checked for sending, at most. */
+const SENDABLE_CACHE_MAX = 1024;
+
+function notStored(): AmqError {
+  return new AmqError('store-unavailable', 'the message could not be stored');
+}
+
+function checkStored(stored: boolean): void {
+  if (!stored) throw notStored();
+}
+
 /** One client connection (AmqConnection). */
 export class Connection implements AmqConnection {
   readonly id: string;
@@ -579,6 +592,8 @@ export class Connection implements AmqConnection {
   readonly #transactions = new Map<string, Transaction>();
   readonly #temps = new Set<TempEntry>();
   readonly #forcedListeners: Array<(reason: string) => void> = [];
+  readonly #sendableQueues = new Set<string>();
+  readonly #sendableTopics = new Set<string>();
   #sender: ConsumerChannel | undefined;
   #nextToken = 1;
   #nextMessageId = 1;
@@ -630,26 +645,101 @@ export class Connection implements AmqConnection {
   // ---- sending ----
 
   #complete(message: AmqOutgoing): AmqMessage {
-    const now = this.engine.broker.clock.now();
     const priority = message.priority ?? 4;
     if (!Number.isInteger(priority) || priority < 0 || priority > 9) throw new AmqError('invalid-destination', 'priority must be an integer from 0 to 9');
-    return {
-      ...message,
+    const timestamp = message.timestamp;
+    // Built field by field (one object shape, the decoder's; optional fields only when present)
+    // rather than by spreading the sender's object, which costs a dictionary copy per message.
+    const out: { -readonly [K in keyof AmqMessage]: AmqMessage[K] } = {
+      body: message.body,
+      bodyType: message.bodyType,
+      persistent: message.persistent,
       priority,
       expiration: message.expiration ?? 0,
-      timestamp: message.timestamp === undefined || message.timestamp === 0 ? now : message.timestamp,
+      timestamp: timestamp === undefined || timestamp === 0 ? this.engine.broker.clock.now() : timestamp,
+      properties: message.properties ?? EMPTY_PROPERTIES,
       messageId: message.messageId ?? `ID:${this.id}:${this.#nextMessageId++}`,
-      properties: message.properties ?? {},
     };
+    if (message.correlationId !== undefined) out.correlationId = message.correlationId;
+    if (message.replyTo !== undefined) out.replyTo = message.replyTo;
+    if (message.type !== undefined) out.type = message.type;
+    if (message.contentType !== undefined) out.contentType = message.contentType;
+    return out;
   }
 
   /** Checks a send (destination, authorization) and builds the full message; does not publish. */
   #prepare(destination: Destination, outgoing: AmqOutgoing): AmqMessage {
-    checkSendDestination(destination);
-    if (destination.kind === 'queue') this.engine.authorize(this, 'write', 'queue', destination.name);
-    else if (destination.kind === 'topic') this.engine.authorize(this, 'write', 'topic', destination.name);
-    else if (this.engine.temp(destination) === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+    const kind = destination.kind;
+    if (kind === 'queue' || kind === 'topic') {
+      // A queue or topic this connection has sent to passed both checks; neither answer can change
+      // while it is open (the entries and the user's groups are fixed for its life).
+      const sendable = kind === 'queue' ? this.#sendableQueues : this.#sendableTopics;
+      if (!sendable.has(destination.name)) {
+        checkSendDestination(destination);
+        this.engine.authorize(this, 'write', kind, destination.name);
+        if (sendable.size >= SENDABLE_CACHE_MAX) sendable.clear();
+        sendable.add(destination.name);
+      }
+    } else {
+      checkSendDestination(destination);
+      if (this.engine.temp(destination) === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+    }
     return this.#complete(outgoing);
+  }
+
+  /**
+   * Publishes a prepared message at once when nothing needs waiting for (the queue exists, the
+   * temporary queue is created, the message is not expired): the confirmation, or undefined to take
+   * the general path (#publish).
+   */
+  #publishNow(destination: Destination, message: AmqMessage): boolean | Promise<boolean> | undefined {
+    const engine = this.engine;
+    if (message.expiration > 0 && message.expiration <= engine.broker.clock.now()) return undefined;
+    let exchange: string;
+    let routingKey: string;
+    switch (destination.kind) {
+      case 'queue':
+        if (!engine.hasQueue(destination.name)) return undefined;
+        exchange = '';
+        routingKey = destination.name;
+        break;
+      case 'topic':
+        engine.ensureTopic(this, destination.name);
+        exchange = TOPIC_EXCHANGE;
+        routingKey = destination.name;
+        break;
+      case 'temp-queue': {
+        const entry = engine.temp(destination);
+        if (entry === undefined || !entry.created) return undefined;
+        exchange = '';
+        routingKey = entry.coreName;
+        break;
+      }
+      case 'temp-topic':
+        exchange = TEMP_TOPIC_EXCHANGE;
+        routingKey = destination.name;
+        break;
+      default:
+        return undefined;
+    }
+    let outcome;
+    try {
+      outcome = this.#sendChannel.publish(engine.encode(message, this, exchange, routingKey));
+    } catch (error) {
+      throw toAmqError(error);
+    }
+    if (!outcome.routed && destination.kind === 'queue') {
+      // The queue was deleted meanwhile (management): create it again, as a send would.
+      return engine.ensureQueue(this, destination.name).then(() => {
+        this.#assertOpen();
+        try {
+          return this.#sendChannel.publish(engine.encode(message, this, exchange, routingKey)).confirmation;
+        } catch (error) {
+          throw toAmqError(error);
+        }
+      });
+    }
+    return outcome.confirmation;
   }
 
   /** Publishes a prepared message; resolves with the confirmation to wait for. */
@@ -659,7 +749,6 @@ export class Connection implements AmqConnection {
       const dead = destination.kind === 'queue' ? engine.expiredOnSend(message) : undefined;
       return dead === undefined ? true : this.#sendChannel.publish(dead).confirmation;
     }
-    const published = engine.encode(message, this);
     let exchange: string;
     let routingKey: string;
     switch (destination.kind) {
@@ -687,12 +776,13 @@ export class Connection implements AmqConnection {
         break;
     }
     this.#assertOpen();
+    const published = engine.encode(message, this, exchange, routingKey);
     try {
-      let outcome = this.#sendChannel.publish({ ...published, exchange, routingKey });
+      let outcome = this.#sendChannel.publish(published);
       if (!outcome.routed && destination.kind === 'queue') {
         // The queue was deleted meanwhile (management): create it again, as a send would.
         await engine.ensureQueue(this, destination.name);
-        outcome = this.#sendChannel.publish({ ...published, exchange, routingKey });
+        outcome = this.#sendChannel.publish(published);
       }
       return outcome.confirmation;
     } catch (error) {
@@ -700,20 +790,36 @@ export class Connection implements AmqConnection {
     }
   }
 
-  async send(destination: Destination, outgoing: AmqOutgoing, options: SendOptions = {}): Promise<void> {
-    this.#assertOpen();
-    const message = this.#prepare(destination, outgoing);
-    if (options.transaction !== undefined) {
-      this.#transaction(options.transaction).sends.push({ destination, message });
-      return;
-    }
-    const blocked = this.engine.whenUnblocked();
-    if (blocked !== undefined) {
-      await blocked;
+  send(destination: Destination, outgoing: AmqOutgoing, options: SendOptions = {}): Promise<void> {
+    // The common case (no transaction, no resource alarm, the destination ready) publishes at once
+    // and allocates no promise beyond the store's confirmation; failures still come as rejections.
+    try {
       this.#assertOpen();
+      const message = this.#prepare(destination, outgoing);
+      if (options.transaction !== undefined) {
+        this.#transaction(options.transaction).sends.push({ destination, message });
+        return RESOLVED;
+      }
+      if (this.engine.broker.flow.blocked) return this.#sendWhenUnblocked(destination, message);
+      const confirmation = this.#publishNow(destination, message);
+      if (confirmation === undefined) return this.#sendSlowly(destination, message);
+      if (confirmation === true) return RESOLVED;
+      if (confirmation === false) return Promise.reject(notStored());
+      return confirmation.then(checkStored);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  async #sendWhenUnblocked(destination: Destination, message: AmqMessage): Promise<void> {
+    await this.engine.whenUnblocked();
+    this.#assertOpen();
+    await this.#sendSlowly(destination, message);
+  }
+
+  async #sendSlowly(destination: Destination, message: AmqMessage): Promise<void> {
     const confirmation = await this.#publish(destination, message);
-    if ((await confirmation) === false) throw new AmqError('store-unavailable', 'the message could not be stored');
+    if ((await confirmation) === false) throw notStored();
   }
 
   // ---- subscribing ----
@@ -1005,6 +1111,8 @@ class ActiveSubscription implements Subscription {
   readonly #pending = new Set<number>();
   #channel: ConsumerChannel | undefined;
   #closed = false;
+  /** The destination of the last delivery from a topic (deliveries share it: it is read-only). */
+  #lastTopic: { readonly exchange: string; readonly routingKey: string; readonly destination: Destination } | undefined;
 
   constructor(connection: Connection, id: string, ackMode: AckMode, destination: Destination, deliver: (delivery: AmqDelivery) => void, durableName: string | undefined) {
     this.#connection = connection;
@@ -1029,10 +1137,16 @@ class ActiveSubscription implements Subscription {
     const engine = this.#connection.engine;
     const token = this.#connection.nextToken(this);
     if (this.ackMode !== 'auto') this.#unsettled.set(token, delivery.deliveryTag);
-    const destination =
-      this.#destination.kind === 'queue' || this.#destination.kind === 'temp-queue'
-        ? this.#destination
-        : engine.destinationOf(delivery.exchange, delivery.routingKey);
+    let destination = this.#destination;
+    if (destination.kind === 'topic' || destination.kind === 'temp-topic') {
+      // A topic subscription mostly sees one concrete topic after another: reuse its destination.
+      const last = this.#lastTopic;
+      if (last !== undefined && last.exchange === delivery.exchange && last.routingKey === delivery.routingKey) destination = last.destination;
+      else {
+        destination = engine.destinationOf(delivery.exchange, delivery.routingKey);
+        this.#lastTopic = { exchange: delivery.exchange, routingKey: delivery.routingKey, destination };
+      }
+    }
     this.#deliver({
       subscriptionId: this.id,
       token,
@@ -1061,13 +1175,24 @@ class ActiveSubscription implements Subscription {
     const channel = this.#channel;
     const tag = this.#unsettled.get(token);
     if (channel === undefined || tag === undefined) return;
-    const tokens: number[] = [];
-    if (this.ackMode === 'client') {
-      for (const t of this.#unsettled.keys()) {
-        if (t > token) break;
-        tokens.push(t);
+    if (this.ackMode !== 'client') {
+      // One delivery (individual mode): no list to build.
+      this.#unsettled.delete(token);
+      this.#pending.delete(token);
+      this.#connection.forgetToken(token);
+      try {
+        if (action === 'ack') channel.ack(tag);
+        else channel.nack(tag, false, !poison);
+      } catch {
+        // Already settled by the core (channel closed): nothing left to do.
       }
-    } else tokens.push(token);
+      return;
+    }
+    const tokens: number[] = [];
+    for (const t of this.#unsettled.keys()) {
+      if (t > token) break;
+      tokens.push(t);
+    }
     for (const t of tokens) {
       const deliveryTag = this.#unsettled.get(t)!;
       this.#unsettled.delete(t);

@@ -52,6 +52,23 @@ describe('ActiveMQ properties codec', () => {
     );
   });
 
+  it('writes strings of every length class with the shortest length prefix (ASCII, 2- and 3-byte UTF-8, around 127/128 and 16383/16384 bytes)', () => {
+    const samples: string[] = [];
+    for (const n of [0, 1, 42, 127, 128, 129, 5000, 16383, 16384, 70000]) samples.push('a'.repeat(n));
+    // Non-ASCII: the in-place encoding reserves room for 3 bytes per unit and closes the gap.
+    for (const n of [1, 21, 42, 43, 63, 64, 65, 5461, 5462, 8191, 8192]) samples.push('\u00e9'.repeat(n), '\u20ac'.repeat(n));
+    samples.push('a'.repeat(126) + '\u00e9', '\u00e9' + 'a'.repeat(200), '\u{1F600}'.repeat(40));
+    for (const value of samples) {
+      const headers: AmqMessageHeaders = { bodyType: 'bytes', persistent: false, priority: 4, expiration: 0, timestamp: 0, messageId: value, properties: { [value]: value } };
+      const bytes = encodeAmqProperties(headers);
+      assert.deepStrictEqual(decodeAmqProperties(bytes), headers);
+      // The message id starts right after the fixed part: its prefix is the UTF-8 length, as short as it can be.
+      const utf8 = Buffer.byteLength(value);
+      const prefix = utf8 < 0x80 ? 1 : utf8 < 0x4000 ? 2 : 3;
+      assert.equal(bytes.length, 19 + 2 * (prefix + utf8) + 1 + 1 + prefix + utf8, `length ${value.length}`);
+    }
+  });
+
   it('known bytes: version 1 layout with flags, priority and f64 times', () => {
     const bytes = encodeAmqProperties({ bodyType: 'text', persistent: true, priority: 7, expiration: 0, timestamp: 1, messageId: 'id', properties: { a: true } });
     assert.equal(bytes[0], 1, 'version');

@@ -52,6 +52,16 @@ export const DLQ_DELIVERY_FAILURE_CAUSE = 'dlqDeliveryFailureCause';
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+/** Bytes of the unsigned LEB128 encoding of `n` (n < 2^35). */
+function varintBytes(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Strings at most this long are tried as ASCII by hand (a call into TextEncoder costs more). */
+const ASCII_FAST_MAX = 128;
+/** The shared buffer gives back memory it grew past this after an encode. */
+const SCRATCH_KEEP_BYTES = 64 * 1024;
+
 class Writer {
   #buf = new Uint8Array(256);
   #view = new DataView(this.#buf.buffer);
@@ -102,22 +112,51 @@ class Writer {
   }
 
   str(value: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const max = value.length * 3;
-    if (max < 0x80) {
-      this.#ensure(1 + max);
-      const { written } = textEncoder.encodeInto(value, this.#buf.subarray(this.length + 1));
-      this.#buf[this.length] = written;
-      this.length += 1 + written;
-      return;
+    const n = value.length;
+    if (n < ASCII_FAST_MAX) {
+      // Short ASCII (names, ids, topics): one length byte and a copy, no encoder call.
+      this.#ensure(1 + n);
+      const buf = this.#buf;
+      const at = this.length + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        buf[this.length] = n;
+        this.length = at + n;
+        return;
+      }
     }
-    this.bytes(textEncoder.encode(value));
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: encode in place behind room for the
+    // longest length prefix, then close the gap if the prefix came out shorter.
+    const max = n * 3;
+    const room = varintBytes(max);
+    this.#ensure(room + max + 5);
+    const start = this.length + room;
+    const { written } = textEncoder.encodeInto(value, this.#buf.subarray(start, start + max));
+    const prefix = varintBytes(written);
+    if (prefix < room) this.#buf.copyWithin(this.length + prefix, start, start + written);
+    this.varint(written);
+    this.length += written;
   }
 
+  /** A copy of what was written; the writer starts again empty. */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.length);
+    const out = this.#buf.slice(0, this.length);
+    this.length = 0;
+    if (this.#buf.length > SCRATCH_KEEP_BYTES) {
+      this.#buf = new Uint8Array(256);
+      this.#view = new DataView(this.#buf.buffer);
+    }
+    return out;
   }
 }
+
+/** One writer for every encode: encoding is synchronous and never re-entered. */
+const scratch = new Writer();
 
 class Reader {
   #pos = 0;
@@ -182,7 +221,9 @@ class Reader {
 
 /** Encodes a message's headers and properties (not its body). */
 export function encodeAmqProperties(message: AmqMessageHeaders): Uint8Array {
-  const w = new Writer();
+  const w = scratch;
+  // A previous encode that threw left its bytes behind.
+  w.length = 0;
   let flags = 0;
   if (message.persistent) flags |= FLAG_PERSISTENT;
   if (message.bodyType === 'text') flags |= FLAG_TEXT;
