@@ -132,9 +132,11 @@ describe('startSealMQ', () => {
     }
   });
 
-  it('stops serving when the audit trail cannot write: an API call that cannot be audited ends SealMQ', async () => {
+  it('stops serving when the audit trail cannot write: a trail that cannot be sealed ends SealMQ', async () => {
     const dataDir = join(root, 'audit-fails');
-    const config = loadConfig({ env: { SEALMQ_AUDIT_DIGEST_INTERVAL_MS: '60000' }, flags: { dataDir, apiPort: '0', amqpsPort: '0' } });
+    // The open log file still takes the API call's event (its descriptor outlives the rename); the
+    // next seal, which opens files in the moved folder, is what fails, so seal every second.
+    const config = loadConfig({ env: { SEALMQ_AUDIT_DIGEST_INTERVAL_MS: '1000' }, flags: { dataDir, apiPort: '0', amqpsPort: '0' } });
     let stoppedWith: Error | undefined;
     const stopped = new Promise<void>((resolve) => {
       void startSealMQ({ config, logger: silentLogger(), onStopped: (reason) => ((stoppedWith = reason), resolve()) }).then(async (running) => {
