@@ -25,7 +25,7 @@ import {
   type Packet,
   type QoS,
 } from '../../codec/mqtt/index.ts';
-import type { AmqConnection, AmqDelivery, AmqEngine, AmqMessage, Subscription } from '../../core/activemq/api.ts';
+import type { AmqConnection, AmqDelivery, AmqEngine, AmqMessage, Destination, Subscription } from '../../core/activemq/api.ts';
 import { destinationToMqttTopic, mqttFilterToPattern, mqttTopicToDestination } from '../../core/activemq/destinations.ts';
 import type { Logger } from '../../util/logger.ts';
 import {
@@ -122,6 +122,9 @@ interface ActiveSubscription {
   readonly leadingWildcard: boolean;
   subscription: Subscription | undefined;
   closed: boolean;
+  /** The MQTT topic of the last delivery's destination (the engine reuses it for the same topic). */
+  lastDestination?: Destination;
+  lastTopic?: string;
 }
 
 interface Outbound {
@@ -193,6 +196,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   #peerClosed = false;
   /** Writes are being gathered until the end of this tick. */
   #corked = false;
+  #lastPublishTopic: string | undefined;
+  #lastPublishDestination: Destination | undefined;
   /** PUBACK/PUBREC/PUBCOMP are written in the order their packets came [MQTT-4.6.0-2..4]. */
   #ackChain: Promise<void> = Promise.resolve();
 
@@ -597,21 +602,28 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       this.#chainAck(Promise.resolve(), (reasonCode) => this.#write(this.#ack('pubrec', id, reasonCode)));
       return;
     }
-    let destination;
-    try {
-      destination = mqttTopicToDestination(topic);
-    } catch {
-      throw new MqttSessionError(REASON_CODE.TOPIC_NAME_INVALID, 'topic name invalid');
+    // A client mostly publishes to the topic it used last: its destination is checked once.
+    let destination = this.#lastPublishTopic === topic ? this.#lastPublishDestination : undefined;
+    if (destination === undefined) {
+      try {
+        destination = mqttTopicToDestination(topic);
+      } catch {
+        throw new MqttSessionError(REASON_CODE.TOPIC_NAME_INVALID, 'topic name invalid');
+      }
+      this.#lastPublishTopic = topic;
+      this.#lastPublishDestination = destination;
     }
     const now = Date.now();
     let sent: Promise<void>;
     try {
       const message = publishToMessage(p, this.#v5, now);
-      sent = connection.send(destination, message).then(async () => {
+      sent = connection.send(destination, message);
+      if (p.retain) {
         // The engine checked the write permission above; only then is the topic's retained message
         // replaced (an empty payload clears it [MQTT-3.3.1-10]) and forwarded as usual.
-        if (p.retain) await this.#engine.retain(destination.name, message.body.length === 0 ? null : retainedMessage(message, now));
-      });
+        const name = destination.name;
+        sent = sent.then(() => this.#engine.retain(name, message.body.length === 0 ? null : retainedMessage(message, now)));
+      }
     } catch (err) {
       sent = Promise.reject(err);
     }
@@ -691,11 +703,17 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
 
   #onDelivery(active: ActiveSubscription, delivery: AmqDelivery): void {
     if (this.#phase !== 'connected' || active.closed) return; // handed back when the subscription closes
+    let topic = active.lastTopic;
+    if (active.lastDestination !== delivery.destination || topic === undefined) {
+      topic = destinationToMqttTopic(delivery.destination);
+      active.lastDestination = delivery.destination;
+      active.lastTopic = topic;
+    }
     const item: QueuedDelivery = {
       active,
       token: delivery.token,
       message: delivery.message,
-      topic: destinationToMqttTopic(delivery.destination),
+      topic,
       retained: active.entry.retainAsPublished && delivery.message.properties[RETAIN_PROPERTY] === true,
     };
     if (this.#pendingDeliveries.length > 0 || (this.#outbound.size >= this.#outboundWindow && this.#deliveryQos(item) > 0)) {
