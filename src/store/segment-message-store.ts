@@ -191,12 +191,16 @@ const DEFAULTS = {
 
 const SEGMENT_CONTEXT_PURPOSE = 'segment';
 /**
- * Group commits whose fdatasync may run at once. Measured on this machine's ext4 volume, two
- * overlapping fdatasyncs of 110 KiB appends to one file moved 2.5-6 times the bytes per second of
- * one at a time (the second sync's data goes out while the first's journal commit runs).
+ * Group commits whose fdatasync may run at once. Measured on this (shared, loaded) machine's ext4
+ * volume, two overlapping fdatasyncs of 110 KiB appends to one file moved 2.5-6 times the bytes per
+ * second of one at a time (the second sync's data goes out while the first's journal commit runs).
+ * Three or four did no better than two in A/B runs of the store.
  */
 const SYNCS_IN_FLIGHT_MAX = 2;
-/** A batch is spread over free sync slots only when each group gets at least this many ops. */
+/**
+ * A batch is spread over free sync slots only when each group gets at least this many ops (with
+ * 10 producers, splitting into groups of 5 lost to one group on a quiet machine).
+ */
 const GROUP_SPLIT_OPS_MIN = 16;
 const READ_PAGE = 256;
 /** Properties plus body of one message; keeps every chunk far below CHUNK_BYTES_MAX. */
