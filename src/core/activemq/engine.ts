@@ -152,6 +152,8 @@ export class ActiveMqEngine implements AmqEngine {
   readonly #meta = new WeakMap<Uint8Array, MessageMeta>();
   readonly #clientIds = new Map<string, Connection>();
   readonly #activeDurable = new Set<string>();
+  /** Durable subscription queues by client id; the vhost's queues are the truth, checked on read. */
+  readonly #durableByClient = new Map<string, Set<string>>();
   readonly #knownTopics = new Set<string>();
   readonly #retained = new Map<string, AmqMessage>();
   readonly #temps = new Map<string, TempEntry>();
@@ -201,6 +203,7 @@ export class ActiveMqEngine implements AmqEngine {
         if (definition !== undefined) {
           this.#system.configureQueue(name, { admit: this.#subscriptionAdmit(definition.topic, definition.selector, definition.noLocal, undefined, definition.clientId), deliveryLimit: this.maximumRedeliveries });
           this.#knownTopics.add(definition.topic);
+          this.noteDurable(definition.clientId, name);
           continue;
         }
       }
@@ -498,12 +501,32 @@ export class ActiveMqEngine implements AmqEngine {
     return this.#vhost.queues.has(name);
   }
 
-  /** The durable subscriptions stored under a client id (scans the vhost's queues: the store is the truth). */
+  /** Records a durable subscription queue of a client id (recovered or declared). */
+  noteDurable(clientId: string, coreName: string): void {
+    let names = this.#durableByClient.get(clientId);
+    if (names === undefined) {
+      names = new Set();
+      this.#durableByClient.set(clientId, names);
+    }
+    names.add(coreName);
+  }
+
+  /**
+   * The durable subscriptions stored under a client id. Read from the vhost's queues (recovered from
+   * the store), found through an index so that a CONNECT does not scan every queue; queues deleted
+   * since (unsubscribed, removed by management) leave the index here.
+   */
   durableSubscriptionsOf(clientId: string): DurableSubscriptionInfo[] {
-    const prefix = `${DURABLE_PREFIX}${encodeURIComponent(clientId)}:`;
     const out: DurableSubscriptionInfo[] = [];
-    for (const [name, queue] of this.#vhost.queues) {
-      if (!name.startsWith(prefix)) continue;
+    const names = this.#durableByClient.get(clientId);
+    if (names === undefined) return out;
+    const queues = this.#vhost.queues;
+    for (const name of names) {
+      const queue = queues.get(name);
+      if (queue === undefined) {
+        names.delete(name);
+        continue;
+      }
       const definition = parseDurableDefinition(queue.args[SUBSCRIPTION_ARG]);
       if (definition === undefined || definition.clientId !== clientId) continue;
       out.push({
@@ -514,6 +537,7 @@ export class ActiveMqEngine implements AmqEngine {
         active: this.#activeDurable.has(name),
       });
     }
+    if (names.size === 0) this.#durableByClient.delete(clientId);
     return out;
   }
 
@@ -893,6 +917,7 @@ export class Connection implements AmqConnection {
             if (!engine.hasQueue(durableName)) {
               engine.authorize(this, 'admin', 'topic', destination.name);
               await engine.system.declareQueue({ queue: durableName, durable: true, args: { ...dlqArguments, [SUBSCRIPTION_ARG]: encoded } });
+              engine.noteDurable(this.clientId, durableName);
               await engine.system.bindQueue({ queue: durableName, exchange, routingKey: bindingKey });
             }
             engine.system.configureQueue(durableName, {
