@@ -5,17 +5,8 @@
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 
-/** mulberry32: small, fast, seedable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The codec fuzz tests' seeded PRNG, for the tests that import it from here. */
+export { prng } from '../../../test/helpers/fuzz.ts';
 
 const WORDS = ['a', 'b', 'sensors', 'temp', 'ÿ', '日本', 'x-y', '$SYS', '', 'long'.repeat(5)];
 
