@@ -5,14 +5,11 @@
 // `a/b` is topic `a.b`, `+` and `#` are `*` and `>`).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MqClient } from '@aws-sdk/client-mq';
 import type { MqttClient } from 'mqtt';
-import { mqClient, startServer, type RunningServer } from '../../helpers/server.ts';
 import {
-  activeMqEndpoints,
   amqpBodyText,
   amqpConnect,
-  createActiveMqBroker,
+  ActiveMqService,
   mqttConnect,
   stompConnect,
   stompDisconnect,
@@ -21,7 +18,6 @@ import {
   stompWssConnect,
   stompWssSend,
   stompWssSubscribe,
-  type ActiveMqEndpoints,
   type AmqpClient,
   type Inbox,
   type MqttReceived,
@@ -30,28 +26,22 @@ import {
 
 const USER = { username: 'xp-user', password: 'Cross-Protocol-Pass-9' };
 
-let server: RunningServer;
-let mq: MqClient;
-let ports: ActiveMqEndpoints;
+let amq: ActiveMqService;
 let stomp: StompitClient;
 let mqtt: { client: MqttClient; inbox: Inbox<MqttReceived> };
 let amqp: AmqpClient;
 
 before(async () => {
-  server = await startServer();
-  mq = mqClient(server);
-  const brokerId = await createActiveMqBroker(mq, 'activemq-cross-protocol', USER);
-  ports = await activeMqEndpoints(mq, brokerId);
-  stomp = await stompConnect(ports.stomp, server.caPem, USER);
-  mqtt = await mqttConnect(`mqtts://127.0.0.1:${ports.mqtt}`, server.caPem, USER, { protocolVersion: 5, clientId: 'xp-mqtt' });
-  amqp = await amqpConnect(ports.amqp, server.caPem, USER);
+  amq = await ActiveMqService.start('activemq-cross-protocol', USER);
+  stomp = await stompConnect(amq.ports.stomp, amq.server.caPem, USER);
+  mqtt = await mqttConnect(`mqtts://127.0.0.1:${amq.ports.mqtt}`, amq.server.caPem, USER, { protocolVersion: 5, clientId: 'xp-mqtt' });
+  amqp = await amqpConnect(amq.ports.amqp, amq.server.caPem, USER);
 });
 after(async () => {
   await stompDisconnect(stomp).catch(() => undefined);
   await mqtt?.client.endAsync().catch(() => undefined);
   await amqp?.close().catch(() => undefined);
-  mq?.destroy();
-  await server?.stop();
+  await amq?.stop();
 });
 
 /** The next MQTT message on `topic` (the shared client also gets other tests' topics). */
@@ -133,8 +123,8 @@ describe('cross-protocol delivery on an ACTIVEMQ broker', () => {
   });
 
   it('over wss: STOMP (stompjs) -> MQTT over wss, MQTT over wss -> STOMP over TLS, AMQP 1.0 -> STOMP over wss', async () => {
-    const wssStomp = await stompWssConnect(ports.wss, server.caPem, USER);
-    const wssMqtt = await mqttConnect(`wss://127.0.0.1:${ports.wss}/`, server.caPem, USER, { protocolVersion: 5, clientId: 'xp-wss-mqtt' });
+    const wssStomp = await stompWssConnect(amq.ports.wss, amq.server.caPem, USER);
+    const wssMqtt = await mqttConnect(`wss://127.0.0.1:${amq.ports.wss}/`, amq.server.caPem, USER, { protocolVersion: 5, clientId: 'xp-wss-mqtt' });
     try {
       await wssMqtt.client.subscribeAsync('xp/wss/in', { qos: 1 });
       await stompWssSend(wssStomp, '/topic/xp.wss.in', 'stomp over wss to mqtt over wss', { color: 'violet' });

@@ -5,14 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { MqClient } from '@aws-sdk/client-mq';
 import { filesContaining, filesUnder } from '../../helpers/checks.ts';
-import { mqClient, startServer, type RunningServer } from '../../helpers/server.ts';
 import {
-  activeMqEndpoints,
   amqpBodyText,
   amqpConnect,
-  createActiveMqBroker,
+  ActiveMqService,
   mqttConnect,
   stompConnect,
   stompDisconnect,
@@ -20,7 +17,6 @@ import {
   stompSubscribe,
   stompWssConnect,
   stompWssSend,
-  type ActiveMqEndpoints,
 } from './service-clients.ts';
 
 const USER = { username: 'rest-user', password: 'At-Rest-Broker-Pass-5' };
@@ -48,67 +44,56 @@ const M = {
   wssBody: marker('wb'),
 };
 
-let server: RunningServer;
-let mq: MqClient;
-let ports: ActiveMqEndpoints;
-let brokerId: string;
+let amq: ActiveMqService;
 
 before(async () => {
-  server = await startServer({ env: { SEALMQ_LOG_LEVEL: 'debug' } });
-  mq = mqClient(server);
-  brokerId = await createActiveMqBroker(mq, 'activemq-at-rest', USER);
-  ports = await activeMqEndpoints(mq, brokerId);
+  amq = await ActiveMqService.start('activemq-at-rest', USER, { server: { env: { SEALMQ_LOG_LEVEL: 'debug' } } });
 });
-after(async () => {
-  mq?.destroy();
-  await server?.stop();
-});
+after(() => amq?.stop());
 
 describe('ACTIVEMQ broker at rest', () => {
   it('stores what every protocol sends with no plaintext under the data directory or in the log, and delivers it after a restart', async () => {
     // STOMP: a persistent queue message, and a durable topic subscription with a message waiting.
-    const stomp = await stompConnect(ports.stomp, server.caPem, USER, { 'client-id': M.durableClient });
+    const stomp = await stompConnect(amq.ports.stomp, amq.server.caPem, USER, { 'client-id': M.durableClient });
     const durable = stompSubscribe(stomp, { destination: `/topic/${M.durableTopic}`, id: 'd', 'activemq.subscriptionName': M.durableName });
     await stompDisconnect(stomp);
     assert.equal(durable.inbox.all.length, 0);
-    const sender = await stompConnect(ports.stomp, server.caPem, USER);
+    const sender = await stompConnect(amq.ports.stomp, amq.server.caPem, USER);
     await stompSend(sender, { destination: `/queue/${M.stompQueue}`, persistent: 'true', marker: M.stompProperty, receipt: '1' }, M.stompBody);
     await stompSend(sender, { destination: `/topic/${M.durableTopic}`, persistent: 'true', receipt: '2' }, M.durableBody);
     await stompDisconnect(sender);
 
     // MQTT 5: a persistent session holding a QoS 1 message, and a retained message.
-    const subscriber = await mqttConnect(`mqtts://127.0.0.1:${ports.mqtt}`, server.caPem, USER, { protocolVersion: 5, clientId: M.mqttClient, clean: false, properties: { sessionExpiryInterval: 3600 } });
+    const subscriber = await mqttConnect(`mqtts://127.0.0.1:${amq.ports.mqtt}`, amq.server.caPem, USER, { protocolVersion: 5, clientId: M.mqttClient, clean: false, properties: { sessionExpiryInterval: 3600 } });
     await subscriber.client.subscribeAsync(`at-rest/${M.mqttTopic}`, { qos: 1 });
     await subscriber.client.endAsync();
-    const publisher = await mqttConnect(`mqtts://127.0.0.1:${ports.mqtt}`, server.caPem, USER, { protocolVersion: 5, clientId: 'at-rest-publisher' });
+    const publisher = await mqttConnect(`mqtts://127.0.0.1:${amq.ports.mqtt}`, amq.server.caPem, USER, { protocolVersion: 5, clientId: 'at-rest-publisher' });
     await publisher.client.publishAsync(`at-rest/${M.mqttTopic}`, M.mqttBody, { qos: 1, properties: { userProperties: { marker: M.mqttProperty } } });
     await publisher.client.publishAsync(`at-rest/${M.retainedTopic}`, M.retainedBody, { qos: 1, retain: true });
     await publisher.client.endAsync();
 
     // AMQP 1.0: a durable message to a queue.
-    const amqp = await amqpConnect(ports.amqp, server.caPem, USER);
+    const amqp = await amqpConnect(amq.ports.amqp, amq.server.caPem, USER);
     await amqp.send(`queue://${M.amqpQueue}`, { body: M.amqpBody, application_properties: { marker: M.amqpProperty } });
     await amqp.close();
 
     // STOMP over wss: a persistent queue message.
-    const wss = await stompWssConnect(ports.wss, server.caPem, USER);
+    const wss = await stompWssConnect(amq.ports.wss, amq.server.caPem, USER);
     await stompWssSend(wss, `/queue/${M.wssQueue}`, M.wssBody, { persistent: 'true' });
     await wss.deactivate();
 
-    await server.stop();
-    const files = await filesUnder(server.dataDir);
+    await amq.server.stop();
+    const files = await filesUnder(amq.server.dataDir);
     assert.ok(files.some((f) => f.includes('/brokers/')), 'the broker has files to scan');
-    assert.ok((await filesContaining(server.dataDir, Buffer.from(brokerId))).length > 0, 'the scan finds what is there (the broker id names its directory file)');
-    const log = server.output();
+    assert.ok((await filesContaining(amq.server.dataDir, Buffer.from(amq.brokerId))).length > 0, 'the scan finds what is there (the broker id names its directory file)');
+    const log = amq.server.output();
     for (const [what, value] of Object.entries(M)) {
-      assert.deepEqual(await filesContaining(server.dataDir, Buffer.from(value)), [], `${what} is in plaintext on disk`);
+      assert.deepEqual(await filesContaining(amq.server.dataDir, Buffer.from(value)), [], `${what} is in plaintext on disk`);
       assert.ok(!log.includes(value), `${what} is in the log`);
     }
 
-    await server.restart();
-    mq.destroy();
-    mq = mqClient(server);
-    const back = await stompConnect(ports.stomp, server.caPem, USER, { 'client-id': M.durableClient });
+    await amq.restartServer();
+    const back = await stompConnect(amq.ports.stomp, amq.server.caPem, USER, { 'client-id': M.durableClient });
     const queue = stompSubscribe(back, { destination: `/queue/${M.stompQueue}`, id: 'q' });
     const again = stompSubscribe(back, { destination: `/topic/${M.durableTopic}`, id: 'd', 'activemq.subscriptionName': M.durableName });
     const wssQueue = stompSubscribe(back, { destination: `/queue/${M.wssQueue}`, id: 'w' });
@@ -119,7 +104,7 @@ describe('ACTIVEMQ broker at rest', () => {
     assert.equal((await wssQueue.inbox.next('the wss queue message after the restart')).body, M.wssBody);
     await stompDisconnect(back);
 
-    const resumed = await mqttConnect(`mqtts://127.0.0.1:${ports.mqtt}`, server.caPem, USER, { protocolVersion: 5, clientId: M.mqttClient, clean: false, properties: { sessionExpiryInterval: 3600 } });
+    const resumed = await mqttConnect(`mqtts://127.0.0.1:${amq.ports.mqtt}`, amq.server.caPem, USER, { protocolVersion: 5, clientId: M.mqttClient, clean: false, properties: { sessionExpiryInterval: 3600 } });
     // The MQTT session keeps its subscription list in memory (src/session/mqtt/README.md, known
     // limits): after a restart the client subscribes again and gets what its durable subscription held.
     await resumed.client.subscribeAsync(`at-rest/${M.mqttTopic}`, { qos: 1 });
@@ -132,7 +117,7 @@ describe('ACTIVEMQ broker at rest', () => {
     assert.equal(retained.retain, true);
     await resumed.client.endAsync();
 
-    const amqpBack = await amqpConnect(ports.amqp, server.caPem, USER);
+    const amqpBack = await amqpConnect(amq.ports.amqp, amq.server.caPem, USER);
     const amqpInbox = await amqpBack.receive(`queue://${M.amqpQueue}`);
     const amqpStored = await amqpInbox.next('the AMQP 1.0 message after the restart');
     assert.equal(amqpBodyText(amqpStored.body), M.amqpBody);

@@ -4,9 +4,8 @@
 // Amazon MQ for ActiveMQ.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateConfigurationCommand, CreateUserCommand, RebootBrokerCommand, UpdateConfigurationCommand, type MqClient } from '@aws-sdk/client-mq';
-import { mqClient, startServer, type RunningServer } from '../../helpers/server.ts';
-import { activeMqEndpoints, createActiveMqBroker, mqttConnect, stompConnect, stompDisconnect, stompSend, stompSubscribe, waitForState, within, type ActiveMqEndpoints } from './service-clients.ts';
+import { CreateConfigurationCommand, CreateUserCommand, UpdateConfigurationCommand } from '@aws-sdk/client-mq';
+import { ActiveMqService, mqttConnect, stompConnect, stompDisconnect, stompSend, stompSubscribe, within } from './service-clients.ts';
 
 const WRITER = { username: 'order-writer', password: 'Writer-Pass-Word-1', groups: ['writers'] };
 const READER = { username: 'order-reader', password: 'Reader-Pass-Word-1', groups: ['readers'] };
@@ -29,36 +28,29 @@ const CONFIGURATION = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </broker>
 `;
 
-let server: RunningServer;
-let mq: MqClient;
-let brokerId: string;
-let ports: ActiveMqEndpoints;
+let amq: ActiveMqService;
 
 before(async () => {
-  server = await startServer();
-  mq = mqClient(server);
-  const configuration = await mq.send(new CreateConfigurationCommand({ Name: 'orders-authorization', EngineType: 'ACTIVEMQ', EngineVersion: '5.18' }));
-  const revision = await mq.send(new UpdateConfigurationCommand({ ConfigurationId: configuration.Id!, Data: Buffer.from(CONFIGURATION).toString('base64') }));
-  brokerId = await createActiveMqBroker(mq, 'activemq-authorization', WRITER, {
-    configuration: { Id: configuration.Id!, Revision: revision.LatestRevision!.Revision! },
+  amq = await ActiveMqService.start('activemq-authorization', WRITER, {
     users: [READER],
+    async configuration(mq) {
+      const configuration = await mq.send(new CreateConfigurationCommand({ Name: 'orders-authorization', EngineType: 'ACTIVEMQ', EngineVersion: '5.18' }));
+      const revision = await mq.send(new UpdateConfigurationCommand({ ConfigurationId: configuration.Id!, Data: Buffer.from(CONFIGURATION).toString('base64') }));
+      return { Id: configuration.Id!, Revision: revision.LatestRevision!.Revision! };
+    },
   });
-  ports = await activeMqEndpoints(mq, brokerId);
 });
-after(async () => {
-  mq?.destroy();
-  await server?.stop();
-});
+after(() => amq?.stop());
 
 describe('ActiveMQ authorization through the Amazon MQ API', () => {
   it('STOMP: writers may send to orders.>, readers may read it; neither may use a destination no entry covers', async () => {
-    const writer = await stompConnect(ports.stomp, server.caPem, WRITER);
+    const writer = await stompConnect(amq.ports.stomp, amq.server.caPem, WRITER);
     await stompSend(writer, { destination: '/queue/orders.new', receipt: 'w1', persistent: 'true' }, 'order 1');
     const refused = new Promise<Error>((resolve) => writer.on('error', resolve));
     writer.send({ destination: '/queue/payroll', receipt: 'w2' }).end('not allowed');
     assert.match((await within(refused, 'an ERROR for a destination without permission')).message, /./);
 
-    const reader = await stompConnect(ports.stomp, server.caPem, READER);
+    const reader = await stompConnect(amq.ports.stomp, amq.server.caPem, READER);
     const inbox = stompSubscribe(reader, { destination: '/queue/orders.new', id: 'r' });
     assert.equal((await inbox.inbox.next()).body, 'order 1');
     const readerRefused = new Promise<Error>((resolve) => reader.on('error', resolve));
@@ -69,8 +61,8 @@ describe('ActiveMQ authorization through the Amazon MQ API', () => {
   });
 
   it('MQTT 5: a publish without write permission gets PUBACK 0x87 (not authorized); a permitted one is delivered', async () => {
-    const reader = await mqttConnect(`mqtts://127.0.0.1:${ports.mqtt}`, server.caPem, READER, { protocolVersion: 5, clientId: 'authz-reader' });
-    const writer = await mqttConnect(`mqtts://127.0.0.1:${ports.mqtt}`, server.caPem, WRITER, { protocolVersion: 5, clientId: 'authz-writer' });
+    const reader = await mqttConnect(`mqtts://127.0.0.1:${amq.ports.mqtt}`, amq.server.caPem, READER, { protocolVersion: 5, clientId: 'authz-reader' });
+    const writer = await mqttConnect(`mqtts://127.0.0.1:${amq.ports.mqtt}`, amq.server.caPem, WRITER, { protocolVersion: 5, clientId: 'authz-writer' });
     try {
       await reader.client.subscribeAsync('prices/eur', { qos: 1 });
       await writer.client.publishAsync('prices/eur', '1.08', { qos: 1 });
@@ -84,12 +76,10 @@ describe('ActiveMQ authorization through the Amazon MQ API', () => {
   });
 
   it('a user created on a running broker logs in only after RebootBroker (ActiveMQ user changes are applied at reboot)', async () => {
-    await mq.send(new CreateUserCommand({ BrokerId: brokerId, Username: LATE.username, Password: LATE.password, Groups: ['writers'] }));
-    await assert.rejects(stompConnect(ports.stomp, server.caPem, LATE), Error, 'the pending user cannot log in yet');
-    await mq.send(new RebootBrokerCommand({ BrokerId: brokerId }));
-    await waitForState(mq, brokerId, 'RUNNING');
-    ports = await activeMqEndpoints(mq, brokerId);
-    const late = await stompConnect(ports.stomp, server.caPem, LATE);
+    await amq.mq.send(new CreateUserCommand({ BrokerId: amq.brokerId, Username: LATE.username, Password: LATE.password, Groups: ['writers'] }));
+    await assert.rejects(stompConnect(amq.ports.stomp, amq.server.caPem, LATE), Error, 'the pending user cannot log in yet');
+    await amq.rebootBroker();
+    const late = await stompConnect(amq.ports.stomp, amq.server.caPem, LATE);
     await stompSend(late, { destination: '/queue/orders.late', receipt: 'l1' }, 'late order');
     await stompDisconnect(late);
   });

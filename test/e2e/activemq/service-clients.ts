@@ -1,15 +1,17 @@
 // Real clients against an ACTIVEMQ broker run by `sealmq serve`, for the service, cross-protocol,
-// TLS and wss suites: an ACTIVEMQ broker created through @aws-sdk/client-mq and its endpoints, and
+// TLS and wss suites: an ACTIVEMQ broker created through @aws-sdk/client-mq and its endpoints (and
+// ActiveMqService, a suite's server with its broker, started and stopped in one place), and
 // stompit (STOMP over TLS), MQTT.js (MQTT 3.1.1 and 5 over TLS and wss), rhea (AMQP 1.0 over TLS)
 // and @stomp/stompjs on a ws WebSocket (STOMP over wss), each reduced to connect, send and receive.
 // Every wait has a deadline so a lost message fails the test instead of hanging it.
 
 import { createRequire } from 'node:module';
-import { CreateBrokerCommand, DescribeBrokerCommand, type DescribeBrokerResponse, type MqClient } from '@aws-sdk/client-mq';
+import { CreateBrokerCommand, DescribeBrokerCommand, RebootBrokerCommand, type DescribeBrokerResponse, type MqClient } from '@aws-sdk/client-mq';
 import { Client as StompjsClient, type IMessage } from '@stomp/stompjs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import rhea, { type Connection as RheaConnection, type EventContext, type Message as RheaMessage } from 'rhea';
 import { WebSocket } from 'ws';
+import { mqClient, startServer, type RunningServer, type StartServerOptions } from '../../helpers/server.ts';
 
 const WAIT_MS = 20_000;
 
@@ -119,6 +121,69 @@ export async function activeMqEndpoints(mq: MqClient, brokerId: string): Promise
     return Number(new URL(url.replace(/^[^:]+:/, 'https:')).port);
   };
   return { amqp: port('amqp+ssl'), stomp: port('stomp+ssl'), mqtt: port('mqtt+ssl'), wss: port('wss'), urls };
+}
+
+export interface ActiveMqServiceOptions {
+  /** How to start `sealmq serve` (e.g. its log level). */
+  server?: StartServerOptions;
+  /** More users (with their groups) at CreateBroker. */
+  users?: (ActiveMqUser & { groups?: string[] })[];
+  /** Makes the configuration revision the broker is created with (e.g. with authorization entries). */
+  configuration?: (mq: MqClient) => Promise<{ Id: string; Revision: number }>;
+}
+
+/**
+ * A suite's `sealmq serve` with one ACTIVEMQ broker made through its Amazon MQ API (service-owned
+ * key), RUNNING, with its ports read from DescribeBroker. The MQ client and the ports change when
+ * the broker is rebooted or the server restarted, so suites read them from here each time.
+ */
+export class ActiveMqService {
+  private constructor(
+    readonly server: RunningServer,
+    public mq: MqClient,
+    readonly brokerId: string,
+    public ports: ActiveMqEndpoints,
+  ) {}
+
+  /** Starts the server and creates the broker `name` with `user` (and `options.users`). */
+  static async start(name: string, user: ActiveMqUser & { groups?: string[] }, options: ActiveMqServiceOptions = {}): Promise<ActiveMqService> {
+    const server = await startServer(options.server);
+    const mq = mqClient(server);
+    try {
+      const configuration = await options.configuration?.(mq);
+      const brokerId = await createActiveMqBroker(mq, name, user, { ...(configuration !== undefined ? { configuration } : {}), ...(options.users !== undefined ? { users: options.users } : {}) });
+      return new ActiveMqService(server, mq, brokerId, await activeMqEndpoints(mq, brokerId));
+    } catch (error) {
+      mq.destroy();
+      await server.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** RebootBroker, then waits until the broker runs again and reads its ports again. */
+  async rebootBroker(): Promise<void> {
+    await this.mq.send(new RebootBrokerCommand({ BrokerId: this.brokerId }));
+    await this.#running();
+  }
+
+  /** Restarts the whole server on its data directory, with a new MQ client (the old one's connections died with it); waits until the broker runs and reads its ports again. */
+  async restartServer(): Promise<void> {
+    await this.server.restart();
+    this.mq.destroy();
+    this.mq = mqClient(this.server);
+    await this.#running();
+  }
+
+  async #running(): Promise<void> {
+    await waitForState(this.mq, this.brokerId, 'RUNNING');
+    this.ports = await activeMqEndpoints(this.mq, this.brokerId);
+  }
+
+  /** Closes the MQ client and stops the server (it must exit cleanly). */
+  async stop(): Promise<void> {
+    this.mq.destroy();
+    await this.server.stop();
+  }
 }
 
 // ---- STOMP over TLS: stompit ----

@@ -7,35 +7,25 @@ import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import type { MqClient } from '@aws-sdk/client-mq';
 import { TLS_POLICIES } from '../../../src/transport/tls-policy.ts';
-import { mqClient, startServer, type RunningServer } from '../../helpers/server.ts';
-import { activeMqEndpoints, createActiveMqBroker, within, type ActiveMqEndpoints } from './service-clients.ts';
+import { ActiveMqService, within } from './service-clients.ts';
 
 const USER = { username: 'tls-user', password: 'Tls-Policy-Pass-2024' };
 const SUITES = TLS_POLICIES.activemq.tls12Ciphers;
 
-let server: RunningServer;
-let mq: MqClient;
-let ports: ActiveMqEndpoints;
+let amq: ActiveMqService;
 
 before(async () => {
-  server = await startServer();
-  mq = mqClient(server);
-  const brokerId = await createActiveMqBroker(mq, 'activemq-tls', USER);
-  ports = await activeMqEndpoints(mq, brokerId);
+  amq = await ActiveMqService.start('activemq-tls', USER);
 });
-after(async () => {
-  mq?.destroy();
-  await server?.stop();
-});
+after(() => amq?.stop());
 
 function listeners(): [string, number][] {
   return [
-    ['amqp+ssl', ports.amqp],
-    ['stomp+ssl', ports.stomp],
-    ['mqtt+ssl', ports.mqtt],
-    ['wss', ports.wss],
+    ['amqp+ssl', amq.ports.amqp],
+    ['stomp+ssl', amq.ports.stomp],
+    ['mqtt+ssl', amq.ports.mqtt],
+    ['wss', amq.ports.wss],
   ];
 }
 
@@ -43,7 +33,7 @@ function listeners(): [string, number][] {
 function handshake(port: number, options: ConnectionOptions): Promise<TLSSocket> {
   return within(
     new Promise((resolve, reject) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port, ca: [server.caPem], servername: 'localhost', ...options }, () => resolve(socket));
+      const socket = tlsConnect({ host: '127.0.0.1', port, ca: [amq.server.caPem], servername: 'localhost', ...options }, () => resolve(socket));
       socket.once('error', reject);
     }),
     `a TLS handshake on ${port}`,
@@ -94,7 +84,7 @@ describe('activemq TLS policy on an ACTIVEMQ broker', () => {
 
   it('a STOMP login succeeds over each of the 18 suites', async () => {
     for (const suite of SUITES) {
-      const socket = await handshake(ports.stomp, { ciphers: suite, maxVersion: 'TLSv1.2' });
+      const socket = await handshake(amq.ports.stomp, { ciphers: suite, maxVersion: 'TLSv1.2' });
       try {
         assert.match(await stompLogin(socket), /^CONNECTED\n/, suite);
       } finally {

@@ -5,10 +5,8 @@
 // own connection while another keeps working.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MqClient } from '@aws-sdk/client-mq';
 import { WebSocket } from 'ws';
-import { mqClient, startServer, type RunningServer } from '../../helpers/server.ts';
-import { activeMqEndpoints, createActiveMqBroker, Inbox, within, type ActiveMqEndpoints } from './service-clients.ts';
+import { ActiveMqService, Inbox, within } from './service-clients.ts';
 
 const USER = { username: 'wss-user', password: 'WebSocket-Pass-77' };
 const CONNECT = `CONNECT\naccept-version:1.2\nhost:localhost\nlogin:${USER.username}\npasscode:${USER.password}\n\n\0`;
@@ -24,20 +22,12 @@ function mqttConnectPacket(clientId: string, password = USER.password): Buffer {
   return Buffer.concat([Buffer.from([0x10, rest.length]), rest]);
 }
 
-let server: RunningServer;
-let mq: MqClient;
-let ports: ActiveMqEndpoints;
+let amq: ActiveMqService;
 
 before(async () => {
-  server = await startServer();
-  mq = mqClient(server);
-  const brokerId = await createActiveMqBroker(mq, 'activemq-wss', USER);
-  ports = await activeMqEndpoints(mq, brokerId);
+  amq = await ActiveMqService.start('activemq-wss', USER);
 });
-after(async () => {
-  mq?.destroy();
-  await server?.stop();
-});
+after(() => amq?.stop());
 
 interface RawClient {
   readonly ws: WebSocket;
@@ -48,7 +38,7 @@ interface RawClient {
 function open(protocols: string[] | undefined, path = '/'): Promise<RawClient> {
   return within(
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(`wss://127.0.0.1:${ports.wss}${path}`, protocols, { ca: server.caPem, perMessageDeflate: false });
+      const ws = new WebSocket(`wss://127.0.0.1:${amq.ports.wss}${path}`, protocols, { ca: amq.server.caPem, perMessageDeflate: false });
       const inbox = new Inbox<{ data: Buffer; isBinary: boolean }>();
       ws.on('message', (data: Buffer, isBinary: boolean) => inbox.push({ data, isBinary }));
       const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code: number, reason: Buffer) => r({ code, reason: reason.toString() })));
