@@ -1,21 +1,17 @@
 // Starts, in-process, what STOMP, MQTT and AMQP 1.0 clients talk to on an ACTIVEMQ broker: a broker
 // core (in-memory store unless one is given) opened with the ActiveMQ properties codec, the ActiveMQ
 // engine, a test user, and a TLS listener (policy 'activemq') on 127.0.0.1:0 with the shared test
-// certificates, running the session the caller gives on each accepted socket.
+// certificates (test-broker.ts), running the session the caller gives on each accepted socket.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { Broker, type BrokerOptions } from '../../src/core/broker.ts';
+import type { Broker, BrokerOptions } from '../../src/core/broker.ts';
 import { activeMqPropertiesCodec } from '../../src/core/activemq/properties-codec.ts';
 import { createActiveMqEngine, type ActiveMqEngine, type ActiveMqEngineOptions } from '../../src/core/activemq/engine.ts';
 import { groupTags } from '../../src/core/activemq/authorization.ts';
-import { MemoryMessageStore, createMemoryStoreState } from '../../src/core/memory-message-store.ts';
 import type { MessageStore } from '../../src/core/message-store.ts';
 import { startBrokerListener, type BrokerListener, type BrokerListenerOptions, type ListenerSession } from '../../src/transport/broker-listener.ts';
-import { ensureCertificates } from '../../src/transport/certificates.ts';
+import { openTestBroker, setTestUser, testCertificates } from './test-broker.ts';
 
 export interface ActiveMqTestBroker {
   readonly broker: Broker;
@@ -42,40 +38,14 @@ export interface ActiveMqTestBrokerOptions {
   readonly listener?: Partial<Pick<BrokerListenerOptions, 'tls' | 'plainText' | 'connectionsMax' | 'tlsHandshakeTimeoutMs' | 'closeTimeoutMs'>>;
 }
 
-let certificates: Promise<{ certPem: string; keyPem: string; caPem: string }> | undefined;
-
-/** One CA and server certificate per test process (RSA key generation is slow). */
-function testCertificates(): Promise<{ certPem: string; keyPem: string; caPem: string }> {
-  certificates ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sealmq-activemq-tls-'));
-    try {
-      const cert = await ensureCertificates({ dir, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-      return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: cert.caPem! };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
-  return certificates;
-}
-
 export async function startActiveMqTestBroker(options: ActiveMqTestBrokerOptions): Promise<ActiveMqTestBroker> {
   const tls = await testCertificates();
-  const broker = await Broker.open({
-    passwordHashing: { logN: 4 },
-    ...options.broker,
-    store: options.store ?? new MemoryMessageStore(createMemoryStoreState()),
-    codec: activeMqPropertiesCodec,
-  });
+  const broker = await openTestBroker(activeMqPropertiesCodec, options);
   const engine = createActiveMqEngine(broker, options.engine);
   await engine.ready();
   const addUser = async (name: string, groups: readonly string[] = []): Promise<string> => {
     const password = randomBytes(12).toString('base64url');
-    // A reopened store already has the user: give it this run's password.
-    if (broker.users.getUser(name) === undefined) await broker.users.addUser(name, password, groupTags(groups));
-    else {
-      await broker.users.changePassword(name, password);
-      await broker.users.setTags(name, groupTags(groups));
-    }
+    await setTestUser(broker, name, password, groupTags(groups));
     return password;
   };
   const username = 'test-user';

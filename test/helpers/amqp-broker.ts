@@ -1,17 +1,13 @@
 // Starts, in-process, what an amqps client talks to: a broker core on the in-memory store, the AMQP
-// 0-9-1 session, and a TLS listener on 127.0.0.1:0 with a freshly generated test CA; creates a test
-// user with full permissions on `/`. Returns the URL and CA the real clients need.
+// 0-9-1 session, and a TLS listener on 127.0.0.1:0 with the shared test CA (test-broker.ts); creates
+// a test user with full permissions on `/`. Returns the URL and CA the real clients need.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Broker, type BrokerOptions } from '../../src/core/broker.ts';
-import { MemoryMessageStore, createMemoryStoreState } from '../../src/core/memory-message-store.ts';
+import type { Broker, BrokerOptions } from '../../src/core/broker.ts';
 import type { MessageStore } from '../../src/core/message-store.ts';
 import { amqp091PropertiesCodec, createAmqp091Session, type Amqp091SessionOptions } from '../../src/session/amqp091/index.ts';
 import { startBrokerListener, type BrokerListener, type BrokerListenerOptions } from '../../src/transport/broker-listener.ts';
-import { ensureCertificates } from '../../src/transport/certificates.ts';
+import { openTestBroker, setTestUser, testCertificates } from './test-broker.ts';
 
 export interface AmqpTestBroker {
   readonly broker: Broker;
@@ -35,35 +31,12 @@ export interface AmqpTestBrokerOptions {
   readonly listener?: Partial<Pick<BrokerListenerOptions, 'tls' | 'plainText' | 'connectionsMax' | 'tlsHandshakeTimeoutMs'>>;
 }
 
-let certificates: Promise<{ certPem: string; keyPem: string; caPem: string }> | undefined;
-
-/** One CA and server certificate per test process (RSA key generation is slow). */
-function testCertificates(): Promise<{ certPem: string; keyPem: string; caPem: string }> {
-  certificates ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sealmq-amqp-tls-'));
-    try {
-      const cert = await ensureCertificates({ dir, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-      return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: cert.caPem! };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
-  return certificates;
-}
-
 export async function startAmqpTestBroker(options: AmqpTestBrokerOptions = {}): Promise<AmqpTestBroker> {
   const tls = await testCertificates();
-  const broker = await Broker.open({
-    passwordHashing: { logN: 4 },
-    ...options.broker,
-    store: options.store ?? new MemoryMessageStore(createMemoryStoreState()),
-    codec: amqp091PropertiesCodec,
-  });
+  const broker = await openTestBroker(amqp091PropertiesCodec, options);
   const username = 'test-user';
   const password = randomBytes(12).toString('base64url');
-  // A reopened store already has the user: give it this run's password.
-  if (broker.users.getUser(username) === undefined) await broker.users.addUser(username, password, ['administrator']);
-  else await broker.users.changePassword(username, password);
+  await setTestUser(broker, username, password, ['administrator']);
   await broker.users.setPermissions(username, '/', { configure: '.*', write: '.*', read: '.*' });
   const listener = await startBrokerListener({
     name: 'amqps',
