@@ -84,6 +84,24 @@ export function splice(r: FuzzRandom, b: Buffer, other: () => Buffer): Buffer {
   return Buffer.concat([b.subarray(0, r.int(b.length)), other().subarray(r.int(8))]);
 }
 
+// ---- input shapes most codecs use ----
+
+/** 1-4 valid frames: an input that must decode cleanly (within the limits). */
+export function validFrames(r: FuzzRandom, pick: () => Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let k = 1 + r.int(4); k > 0; k--) parts.push(pick());
+  return parts;
+}
+
+/** 0-2 valid frames, one mutated, and half the time one more valid frame. */
+export function aroundMutated(r: FuzzRandom, pick: () => Buffer, mutate: (b: Buffer) => Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let k = r.int(3); k > 0; k--) parts.push(pick());
+  parts.push(mutate(pick()));
+  if (r.int(2) === 0) parts.push(pick());
+  return parts;
+}
+
 // ---- feeding a decoder ----
 
 /** The streaming shape every codec's decoder has. */

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { appendJunk, describeCodecFuzz, feedDecoder, flipBits, insertOrDeleteOctet, splice, truncate } from '../../../test/helpers/fuzz.ts';
+import { appendJunk, aroundMutated, describeCodecFuzz, feedDecoder, flipBits, insertOrDeleteOctet, splice, truncate, validFrames } from '../../../test/helpers/fuzz.ts';
 import { Amqp091DecodeError, DECODE_REPLY_CODE } from './errors.ts';
 import { type Amqp091Frame, Amqp091FrameDecoder } from './frame-decoder.ts';
 import {
@@ -120,13 +120,11 @@ describeCodecFuzz<Amqp091Frame, Amqp091DecodeError, Setting, Amqp091FrameDecoder
         case 1: // random payload behind a plausible header
           parts.push(Buffer.from([r.pick([1, 2, 3, 8]), 0, r.int(3)]), r.bytes(4 + r.int(200)));
           break;
-        case 2: // valid frames only: must decode cleanly
-          for (let k = 1 + r.int(4); k > 0; k--) parts.push(pick());
+        case 2:
+          parts.push(...validFrames(r, pick));
           break;
-        default: // valid frames with one mutated among them
-          for (let k = r.int(3); k > 0; k--) parts.push(pick());
-          parts.push(mutate(pick()));
-          if (r.int(2) === 0) parts.push(pick());
+        default:
+          parts.push(...aroundMutated(r, pick, mutate));
       }
       return Buffer.concat(parts);
     }

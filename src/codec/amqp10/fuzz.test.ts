@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { appendJunk, describeCodecFuzz, feedDecoder, flipBits, insertOrDeleteOctet, splice, truncate } from '../../../test/helpers/fuzz.ts';
+import { appendJunk, aroundMutated, describeCodecFuzz, feedDecoder, flipBits, insertOrDeleteOctet, splice, truncate, validFrames } from '../../../test/helpers/fuzz.ts';
 import { Amqp10DecodeError, CODEC_ERROR_CONDITION } from './errors.ts';
 import {
   type Amqp10Frame,
@@ -141,13 +141,11 @@ describeCodecFuzz<Amqp10Frame, Amqp10DecodeError, Setting, Amqp10FrameDecoder>(
           parts.push(h, body);
           break;
         }
-        case 2: // valid frames only: must decode cleanly
-          for (let k = 1 + r.int(4); k > 0; k--) parts.push(pick());
+        case 2:
+          parts.push(...validFrames(r, pick));
           break;
-        default: // valid frames with one mutated among them
-          for (let k = r.int(3); k > 0; k--) parts.push(pick());
-          parts.push(mutate(pick()));
-          if (r.int(2) === 0) parts.push(pick());
+        default:
+          parts.push(...aroundMutated(r, pick, mutate));
       }
       return Buffer.concat(parts);
     }

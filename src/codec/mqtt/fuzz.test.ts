@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import type { Packet } from 'mqtt-packet';
-import { appendJunk, describeCodecFuzz, feedDecoder, flipBits, insertOrDeleteOctet, splice, truncate } from '../../../test/helpers/fuzz.ts';
+import { appendJunk, aroundMutated, describeCodecFuzz, feedDecoder, flipBits, insertOrDeleteOctet, splice, truncate, validFrames } from '../../../test/helpers/fuzz.ts';
 import { MQTT_DECODE_ERROR_CODES, MqttDecodeError } from './errors.ts';
 import { MQTT_DEFAULT_LIMITS, type MqttDecodeLimits, MqttPacketDecoder } from './packet-decoder.ts';
 import { encodeForTest, randomPacket } from './test-arbitraries.ts';
@@ -90,13 +90,11 @@ describeCodecFuzz<Packet, MqttDecodeError, Setting, MqttPacketDecoder>(
           parts.push(r.bytes(r.int(400)));
           break;
         case 1:
-        case 2: // valid packets only: must decode cleanly (within the limits)
-          for (let k = 1 + r.int(4); k > 0; k--) parts.push(pick());
+        case 2: // valid packets only
+          parts.push(...validFrames(r, pick));
           break;
         default:
-          for (let k = r.int(3); k > 0; k--) parts.push(pick());
-          parts.push(mutate(pick(), pick));
-          if (r.int(2) === 0) parts.push(pick());
+          parts.push(...aroundMutated(r, pick, (b) => mutate(b, pick)));
       }
       return Buffer.concat(parts);
     }
