@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { CreateBrokerCommand, DescribeBrokerCommand, RebootBrokerCommand, type DescribeBrokerResponse, type MqClient } from '@aws-sdk/client-mq';
 import { Client as StompjsClient, type IMessage } from '@stomp/stompjs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import rhea, { type Connection as RheaConnection, type EventContext, type Message as RheaMessage } from 'rhea';
 import { WebSocket } from 'ws';
 import { mqClient, startServer, type RunningServer, type StartServerOptions } from '../../helpers/server.ts';
@@ -274,23 +274,27 @@ export interface MqttReceived {
   readonly qos: number;
 }
 
-/** An MQTT.js client, connected; `url` is mqtts://… or wss://…. */
-export async function mqttConnect(url: string, caPem: string, user: ActiveMqUser, options: IClientOptions = {}): Promise<{ client: MqttClient; inbox: Inbox<MqttReceived> }> {
+/**
+ * An MQTT.js client, connected; `url` is mqtts://… or wss://…. The message handler is in place
+ * before CONNACK, so what a resumed session delivers right behind it is not missed.
+ */
+export async function mqttConnect(
+  url: string,
+  caPem: string,
+  user: ActiveMqUser,
+  options: IClientOptions = {},
+): Promise<{ client: MqttClient; inbox: Inbox<MqttReceived>; connack: IConnackPacket }> {
   const inbox = new Inbox<MqttReceived>();
-  const client = await within(
-    mqtt.connectAsync(url, {
-      ca: [caPem],
-      servername: 'localhost',
-      username: user.username,
-      password: user.password,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      protocolVersion: 4,
-      ...options,
-    }),
-    `MQTT CONNACK from ${url}`,
-  );
-  client.on('error', () => undefined);
+  const client = mqtt.connect(url, {
+    ca: [caPem],
+    servername: 'localhost',
+    username: user.username,
+    password: user.password,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    protocolVersion: 4,
+    ...options,
+  });
   client.on('message', (topic, payload, packet) =>
     inbox.push({
       topic,
@@ -301,7 +305,19 @@ export async function mqttConnect(url: string, caPem: string, user: ActiveMqUser
       qos: packet.qos,
     }),
   );
-  return { client, inbox };
+  const connected = new Promise<IConnackPacket>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+    client.once('close', () => reject(new Error(`MQTT connection to ${url} closed before CONNACK`)));
+  });
+  try {
+    const connack = await within(connected, `MQTT CONNACK from ${url}`);
+    client.on('error', () => undefined);
+    return { client, inbox, connack };
+  } catch (error) {
+    client.end(true);
+    throw error;
+  }
 }
 
 // ---- AMQP 1.0 over TLS: rhea ----
