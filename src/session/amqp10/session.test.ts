@@ -111,7 +111,6 @@ class MemoryPeer {
   }
 
   async until(predicate: () => boolean): Promise<boolean> {
-    if (process.env.H5DBG) console.log(this.frames.map((f) => (f.type === "amqp" || f.type === "sasl" ? f.performative.kind : f.type)).join(","));
     while (!predicate()) {
       if (this.ended) return predicate();
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
