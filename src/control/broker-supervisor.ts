@@ -125,6 +125,8 @@ interface RunningBroker {
   readonly keyTimer: NodeJS.Timeout;
   /** Ends every client connection telling it why (each protocol's forced close); resolves with how many. */
   readonly closeConnections: (reason: string) => Promise<number>;
+  /** Every listener stops taking connections; running sessions go on. */
+  readonly stopAccepting: () => void;
   /** Closes the listeners (their sessions first). */
   readonly closeListeners: () => Promise<void>;
 }
@@ -379,7 +381,7 @@ export class BrokerSupervisor implements BrokerRuntime {
     slot.lastError = undefined;
     let store: SegmentMessageStore | undefined;
     let broker: Broker | undefined;
-    let listeners: Pick<RunningBroker, 'listeners' | 'closeConnections' | 'closeListeners'> | undefined;
+    let listeners: Pick<RunningBroker, 'listeners' | 'closeConnections' | 'stopAccepting' | 'closeListeners'> | undefined;
     try {
       // An ActiveMQ configuration that cannot be understood fails the start before anything opens.
       const activeMqConfiguration = spec.engineType === 'ACTIVEMQ' ? parseActiveMqConfigurationData(spec.configuration.data) : undefined;
@@ -437,6 +439,7 @@ export class BrokerSupervisor implements BrokerRuntime {
             await Promise.all(clients.map((c) => c.forceClose(reason).catch(() => undefined)));
             return clients.length;
           },
+          stopAccepting: () => running.stopAccepting(),
           closeListeners: () => running.close(),
         };
       } else {
@@ -464,6 +467,7 @@ export class BrokerSupervisor implements BrokerRuntime {
             await Promise.all(all.map((session) => session.close(`CONNECTION_FORCED - ${reason}`).catch(() => undefined)));
             return all.length;
           },
+          stopAccepting: () => listener.stopAccepting(),
           closeListeners: () => listener.close(),
         };
       }
@@ -569,6 +573,8 @@ export class BrokerSupervisor implements BrokerRuntime {
     const keyArn = slot.spec?.encryption.keyArn ?? 'unknown';
     const reason = `the broker's KMS key ${keyArn} cannot be used (${error.reason}); the broker is quarantined`;
     try {
+      // No new client may slip in while the open connections are told why they end.
+      running.stopAccepting();
       connectionsClosed = await running.closeConnections(reason);
       await this.#stop(slot);
     } finally {

@@ -59,6 +59,34 @@ describe('broker listener', () => {
     assert.ok(received.join('').endsWith('bye'));
   });
 
+  it('stopAccepting refuses new connections while running sessions go on', async () => {
+    const listener = await startBrokerListener({
+      name: 'test',
+      host: '127.0.0.1',
+      port: 0,
+      tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+      onConnection: (socket) => {
+        socket.on('data', (d: Buffer) => socket.write(d));
+        return {
+          close: async () => {
+            socket.end();
+            await new Promise((r) => socket.once('close', r));
+          },
+        };
+      },
+    });
+    const a = await tlsClient(listener.port);
+    a.on('end', () => a.end());
+    while (listener.connectionCount < 1) await new Promise((r) => setImmediate(r));
+    listener.stopAccepting();
+    await assert.rejects(tlsClient(listener.port), /ECONNREFUSED/);
+    const echoed = new Promise<string>((resolve) => a.once('data', (d: Buffer) => resolve(d.toString())));
+    a.write('still here');
+    assert.equal(await echoed, 'still here');
+    assert.equal(listener.connectionCount, 1);
+    await listener.close();
+  });
+
   it('cuts sessions that do not close within the close timeout', async () => {
     const listener = await startBrokerListener({
       name: 'test',

@@ -54,6 +54,11 @@ export interface BrokerListener {
    * certificates.ts); established connections keep theirs. Throws if the pair is unusable.
    */
   updateCertificate(certPem: string, keyPem: string): void;
+  /**
+   * Stops taking connections (and cuts sockets still in the TLS handshake); running sessions go
+   * on. A quarantine calls this before it closes the sessions, so no client slips in meanwhile.
+   */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
@@ -148,6 +153,14 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
   log?.info({ listener: options.name, host: address.address, port: address.port, tls: options.tls !== undefined }, 'listening');
 
   let closing: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    if (stopped === undefined) {
+      stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      destroyPending();
+    }
+    return stopped;
+  };
   return {
     host: address.address,
     port: address.port,
@@ -156,10 +169,10 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
       return sessions.size;
     },
     updateCertificate: (certPem, keyPem) => updateCertificate(certPem, keyPem),
+    stopAccepting: () => void stopAccepting(),
     close() {
       closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        destroyPending();
+        const stopped = stopAccepting();
         const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
         const all = [...sessions.entries()].map(([socket, session]) => {
           let timer: NodeJS.Timeout | undefined;

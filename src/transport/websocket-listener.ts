@@ -84,6 +84,8 @@ export interface WebSocketListener {
   readonly connectionCount: number;
   /** Serves a new certificate to new connections. */
   updateCertificate(certPem: string, keyPem: string): void;
+  /** Stops taking connections and upgrades (503); running sessions go on (see BrokerListener). */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
@@ -279,6 +281,19 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
   log?.info({ listener: options.name, host: address.address, port: address.port, tls: true }, 'listening');
 
   let closed: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    if (stopped === undefined) {
+      closing = true;
+      stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const { timer, raw } of pending.values()) {
+        clearTimeout(timer);
+        raw.destroy();
+      }
+      pending.clear();
+    }
+    return stopped;
+  };
   return {
     host: address.address,
     port: address.port,
@@ -288,15 +303,10 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
     updateCertificate(certPem, keyPem) {
       server.setSecureContext({ ...tlsServerOptions(policy), cert: certPem, key: keyPem });
     },
+    stopAccepting: () => void stopAccepting(),
     close() {
       closed ??= (async () => {
-        closing = true;
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const { timer, raw } of pending.values()) {
-          clearTimeout(timer);
-          raw.destroy();
-        }
-        pending.clear();
+        const stopped = stopAccepting();
         const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
         await Promise.all(
           [...sessions.entries()].map(([ws, { session }]) => {

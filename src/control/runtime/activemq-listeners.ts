@@ -44,6 +44,8 @@ export interface PortListener {
   readonly port: number;
   readonly connectionCount: number;
   updateCertificate(certPem: string, keyPem: string): void;
+  /** Stops taking connections; running sessions go on. */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ export interface ActiveMqListeners {
   readonly sessionCount: number;
   /** Asks every session to close (each protocol's "server shutting down"); resolves with how many there were. */
   closeSessions(): Promise<number>;
+  /** Every listener stops taking connections; running sessions go on. */
+  stopAccepting(): void;
   /** Closes every listener (their sessions first). */
   close(): Promise<void>;
 }
@@ -140,6 +144,9 @@ export async function startActiveMqListeners(options: ActiveMqListenersOptions):
       const all = [...open];
       await Promise.all(all.map((session) => session.close().catch(() => undefined)));
       return all.length;
+    },
+    stopAccepting() {
+      for (const { listener } of started) listener.stopAccepting();
     },
     close() {
       closing ??= Promise.all(started.map(({ listener }) => listener.close())).then(() => undefined);
