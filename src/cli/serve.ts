@@ -185,6 +185,7 @@ export async function startSealMQ(options: StartOptions): Promise<RunningSealMQ>
     const brokerLogger = logger.child({ component: 'broker' });
     const supervisor = new BrokerSupervisor({
       dir: join(dataDir, BROKERS_DIR),
+      rollbackAnchors: { dir: join(dataDir, 'control', 'store-anchors'), rootKey },
       host: config.host,
       accountId: config.accountId,
       region: config.region,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -39,7 +39,10 @@ after(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-function newSupervisor(dir: string, options: { dataKeyCacheAgeMaxMs?: number; keyCheckIntervalMs?: number; engineDefaultPorts?: BrokerSupervisorOptions['engineDefaultPorts'] } = {}): BrokerSupervisor {
+function newSupervisor(
+  dir: string,
+  options: { dataKeyCacheAgeMaxMs?: number; keyCheckIntervalMs?: number; engineDefaultPorts?: BrokerSupervisorOptions['engineDefaultPorts']; rollbackAnchors?: BrokerSupervisorOptions['rollbackAnchors'] } = {},
+): BrokerSupervisor {
   return new BrokerSupervisor({
     dir,
     host: '127.0.0.1',
@@ -52,6 +55,7 @@ function newSupervisor(dir: string, options: { dataKeyCacheAgeMaxMs?: number; ke
     passwordHashing: HASHING,
     flowControl: false,
     ...(options.engineDefaultPorts !== undefined ? { engineDefaultPorts: options.engineDefaultPorts } : {}),
+    ...(options.rollbackAnchors !== undefined ? { rollbackAnchors: options.rollbackAnchors } : {}),
     logger: silentLogger(),
   });
 }
@@ -364,6 +368,49 @@ describe('BrokerSupervisor', () => {
       await fixture.kms.enableKey(admin, { KeyId: key.KeyId });
       await reports.next('RUNNING');
       assert.equal(await canConnect(amqpsPort(second, id), 'fay'), true);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses to start a broker whose store was cut back behind its rollback anchor, and removes the anchor with the broker', async () => {
+    const dir = join(base, 'rollback');
+    const anchorDir = join(base, 'rollback-anchors');
+    const withAnchors = () => newSupervisor(dir, { rollbackAnchors: { dir: anchorDir, rootKey: fixture.rootKey } });
+    const id = newBrokerId();
+    const brokerSpec = spec(id, await serviceOwned(id), [await user('gus')]);
+    const first = withAnchors();
+    try {
+      const reports = new Reports();
+      await first.create(brokerSpec, reports.report);
+      await reports.next('RUNNING');
+      const connection = await amqplib.connect(`amqps://gus:${PASSWORD}@127.0.0.1:${amqpsPort(first, id)}`, { ca: [tls.caPem], servername: 'localhost' });
+      const channel = await connection.createConfirmChannel();
+      await channel.assertQueue('kept', { durable: true });
+      for (let i = 0; i < 5; i++) channel.sendToQueue('kept', Buffer.from(`m${i}`), { persistent: true });
+      await channel.waitForConfirms();
+      await connection.close();
+    } finally {
+      await first.close();
+    }
+    const anchorFile = join(anchorDir, `${id}.sealed`);
+    assert.ok(existsSync(anchorFile), 'the anchor is kept outside the broker directory');
+    // The newest segment loses its tail, as a crash would leave it: recovery alone would take it
+    // for a torn write and carry on with an older state.
+    const storeDir = join(dir, id, 'store', 'segments');
+    const newest = join(storeDir, (await readdir(storeDir)).sort().at(-1)!);
+    await truncate(newest, Math.floor((await stat(newest)).size / 2));
+
+    const second = withAnchors();
+    try {
+      const reports = new Reports();
+      const error = await second.start(brokerSpec, reports.report);
+      assert.ok(error !== undefined, 'the broker does not start on a rolled-back store');
+      assert.match(String(error.message), /missing|truncat|rollback|anchor/i);
+      const deletion = new Reports();
+      await second.delete(id, deletion.report);
+      await deletion.next('DELETED');
+      assert.ok(!existsSync(anchorFile), 'DeleteBroker removes the anchor');
     } finally {
       await second.close();
     }

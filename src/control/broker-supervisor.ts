@@ -37,6 +37,8 @@ import { amqp091PropertiesCodec, createAmqp091Session, type Amqp091Session } fro
 import { createAmqp10Session } from '../session/amqp10/index.ts';
 import { createMqttSession } from '../session/mqtt/index.ts';
 import { createStompSession } from '../session/stomp/index.ts';
+import type { RootKey } from '../crypto/root-key.ts';
+import { FileRollbackAnchor } from '../store/rollback-anchor.ts';
 import { SegmentMessageStore, type SegmentStoreEvent } from '../store/segment-message-store.ts';
 import { startBrokerListener } from '../transport/broker-listener.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
@@ -107,6 +109,12 @@ export interface BrokerSupervisorOptions {
   readonly onListenersChanged?: () => void;
   /** Where broker-user events go (authentication failures, connections, refusals); each names its broker. */
   readonly audit?: AuditSink;
+  /**
+   * Where each broker store keeps its rollback anchor (store/rollback-anchor.ts): a folder outside
+   * DATA/brokers, one file per broker sealed under the KMS root key, so that cutting a store back
+   * to an older valid state is refused at open. Without it such a rollback is not detected.
+   */
+  readonly rollbackAnchors?: { readonly dir: string; readonly rootKey: RootKey };
   readonly logger: Logger;
 }
 
@@ -391,6 +399,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       if (file !== undefined) slot.ports = { ...file.ports };
       await this.#writeBrokerFile(dir, spec.brokerId, spec.encryption, slot.ports);
 
+      const anchors = this.#options.rollbackAnchors;
       store = await SegmentMessageStore.open({
         dataDir: join(dir, BROKER_STORE_DIR),
         brokerId: spec.brokerId,
@@ -399,6 +408,7 @@ export class BrokerSupervisor implements BrokerRuntime {
         // The cache cannot be turned off; 1 ms means every use goes back to the KMS.
         dataKeyCache: { dataKeyCacheAgeMaxMs: Math.max(1, this.#options.dataKeyCacheAgeMaxMs) },
         onEvent: (event) => this.#onStoreEvent(slot, log, event),
+        ...(anchors !== undefined ? { rollbackAnchor: new FileRollbackAnchor(this.#anchorPath(spec.brokerId)!, anchors.rootKey, spec.brokerId) } : {}),
       });
       const flowControl = this.#options.flowControl === false ? undefined : (this.#options.flowControl ?? defaultFlowControl)(dir);
       broker = await Broker.open({
@@ -607,6 +617,8 @@ export class BrokerSupervisor implements BrokerRuntime {
       }
       await SegmentMessageStore.destroy(join(dir, BROKER_STORE_DIR));
       await rm(dir, { recursive: true, force: true });
+      const anchorPath = this.#anchorPath(slot.brokerId);
+      if (anchorPath !== undefined) await rm(anchorPath, { force: true });
       this.#slots.delete(slot.brokerId);
       log.info('broker deleted');
       this.#auditService(slot, 'BrokerDeleted', {
@@ -638,8 +650,18 @@ export class BrokerSupervisor implements BrokerRuntime {
     }
   }
 
+  /** The broker store's rollback anchor file, when anchors are kept. */
+  #anchorPath(brokerId: string): string | undefined {
+    const anchors = this.#options.rollbackAnchors;
+    return anchors === undefined ? undefined : join(anchors.dir, `${brokerId}.sealed`);
+  }
+
   #onStoreEvent(slot: Slot, log: Logger, event: SegmentStoreEvent): void {
     switch (event.type) {
+      case 'anchor-write-failed':
+        // The older anchor stays in force: rollback detection lags, nothing is lost.
+        log.warn({ err: errorText(event.error) }, 'broker store: the rollback anchor could not be written');
+        return;
       case 'key-unavailable':
         log.error({ reason: event.error.reason }, 'the broker KMS key is unavailable');
         if (slot.running !== undefined && !slot.keyProblem) {
