@@ -1,4 +1,4 @@
-// Rollback detection (the TODO of issue 3): with a rollback anchor kept outside the data directory,
+// Rollback detection (issue #3): with a rollback anchor kept outside the data directory,
 // an older copy of the directory, the newest segment removed or cut at a chunk boundary, and an
 // emptied directory are refused as corruption; without one (the control case) the same cut goes
 // unseen. Also: the anchor's write rate is bounded, a store that had no anchor is trusted as found,
