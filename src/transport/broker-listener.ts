@@ -7,6 +7,7 @@
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../util/logger.ts';
+import { HandshakeDeadlines } from './handshake-deadlines.ts';
 import { TLS_POLICIES, tlsServerOptions, type TlsPolicy, type TlsPolicyName } from './tls-policy.ts';
 
 /** A session running on an accepted socket, as the listener needs to see it. */
@@ -92,36 +93,15 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
     // Node's own handshakeTimeout starts only once a ClientHello arrives; a socket that connects
     // and sends nothing would stay forever. Time every accepted socket until its handshake ends,
     // keyed by the peer's address and port (the TLS socket wraps the TCP socket of that peer).
-    const handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 10_000;
-    const pending = new Map<string, { readonly timer: NodeJS.Timeout; readonly raw: Socket }>();
-    destroyPending = () => {
-      for (const { timer, raw } of pending.values()) {
-        clearTimeout(timer);
-        raw.destroy();
-      }
-      pending.clear();
-    };
-    const peerKey = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+    const deadlines = new HandshakeDeadlines(options.tlsHandshakeTimeoutMs ?? 10_000, () => log?.debug({ listener: options.name }, 'TLS handshake timeout'));
+    destroyPending = () => deadlines.destroyAll();
     tlsServer.on('connection', (raw: Socket) => {
       raw.on('error', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'socket error before TLS'));
-      const key = peerKey(raw);
-      const timer = setTimeout(() => {
-        pending.delete(key);
-        log?.debug({ listener: options.name }, 'TLS handshake timeout');
-        raw.destroy();
-      }, handshakeTimeoutMs);
-      timer.unref();
-      pending.set(key, { timer, raw });
-      raw.once('close', () => {
-        clearTimeout(timer);
-        if (pending.get(key)?.timer === timer) pending.delete(key);
-      });
+      deadlines.track(raw);
     });
     updateCertificate = (certPem, keyPem) => tlsServer.setSecureContext({ ...tlsServerOptions(policy), cert: certPem, key: keyPem });
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
-      const key = peerKey(socket);
-      clearTimeout(pending.get(key)?.timer);
-      pending.delete(key);
+      deadlines.done(socket);
       accept(socket);
     });
     // Refused handshakes (old versions, suites outside the policy, plain text, timeouts): the

@@ -26,6 +26,7 @@ import { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../util/logger.ts';
 import type { BrokerListenerTls, ListenerSession } from './broker-listener.ts';
+import { HandshakeDeadlines } from './handshake-deadlines.ts';
 import { TLS_POLICIES, tlsServerOptions } from './tls-policy.ts';
 
 /** The protocols a WebSocket can carry. */
@@ -187,29 +188,11 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
       response.end('This port serves STOMP and MQTT over WebSocket only.\n');
     },
   );
-  // Each TCP socket must finish TLS and the upgrade in time; keyed by the peer's address and port,
-  // which the TLS socket that wraps it shares.
-  const pending = new Map<string, { readonly timer: NodeJS.Timeout; readonly raw: Socket }>();
-  const peerKey = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
-  const handshakeDone = (socket: Socket) => {
-    const key = peerKey(socket);
-    clearTimeout(pending.get(key)?.timer);
-    pending.delete(key);
-  };
+  // Each TCP socket must finish TLS and the upgrade in time.
+  const deadlines = new HandshakeDeadlines(handshakeTimeoutMs, () => log?.debug({ listener: options.name }, 'WebSocket handshake timeout'));
   server.on('connection', (raw: Socket) => {
     raw.on('error', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'socket error'));
-    const key = peerKey(raw);
-    const timer = setTimeout(() => {
-      pending.delete(key);
-      log?.debug({ listener: options.name }, 'WebSocket handshake timeout');
-      raw.destroy();
-    }, handshakeTimeoutMs);
-    timer.unref();
-    pending.set(key, { timer, raw });
-    raw.once('close', () => {
-      clearTimeout(timer);
-      if (pending.get(key)?.timer === timer) pending.delete(key);
-    });
+    deadlines.track(raw);
   });
   server.on('secureConnection', (socket: Socket) => socket.on('error', () => undefined));
   server.on('tlsClientError', (err: NodeJS.ErrnoException) => log?.debug({ listener: options.name, code: err.code }, 'TLS handshake refused'));
@@ -242,11 +225,11 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
       const status = closing ? '503 Service Unavailable' : '400 Bad Request';
       log?.debug({ listener: options.name, status }, 'WebSocket upgrade refused');
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      handshakeDone(socket);
+      deadlines.done(socket);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      handshakeDone(socket);
+      deadlines.done(socket);
       ws.on('error', (err: Error) => log?.debug({ listener: options.name, err: err.message }, 'WebSocket error'));
       if (sessions.size >= connectionsMax) {
         log?.warn({ listener: options.name, connectionsMax }, 'WebSocket refused: connection limit reached');
@@ -286,11 +269,7 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
     if (stopped === undefined) {
       closing = true;
       stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const { timer, raw } of pending.values()) {
-        clearTimeout(timer);
-        raw.destroy();
-      }
-      pending.clear();
+      deadlines.destroyAll();
     }
     return stopped;
   };
