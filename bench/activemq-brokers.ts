@@ -20,6 +20,7 @@ import { Agent } from 'node:https';
 import amqplib from 'amqplib';
 import { ensureCertificates } from '../src/transport/certificates.ts';
 import { TLS_POLICIES } from '../src/transport/tls-policy.ts';
+import { ensureDebianPackage, ensureRabbitmqInstalled, packageVersion, spawnRabbitmqNode } from './lib/brokers.ts';
 import { freeLoopbackPort, groupCpuMs, removeOnExit, spawnGroup, stopChild, type Spawned } from './lib/processes.ts';
 
 const SEALMQ_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sealmq.js');
@@ -27,7 +28,6 @@ const ACTIVEMQ_HOME = '/usr/share/activemq';
 const ACTIVEMQ_JAR = join(ACTIVEMQ_HOME, 'bin', 'activemq.jar');
 const ACTIVEMQ_OPTIONS_FILE = join(ACTIVEMQ_HOME, 'activemq-options');
 const MQTT_CODEC_JAR = '/usr/share/java/mqtt-client.jar';
-const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const READY_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 20_000;
 const USERNAME = 'bench';
@@ -167,29 +167,6 @@ async function tlsAccepts(endpoint: Endpoint, tls: BenchTls): Promise<boolean> {
   }
 }
 
-function packageVersion(name: string): string {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Installs a Debian package when `probe` is missing (needs root); throws a clear error otherwise. */
-function ensureDebianPackage(name: string, probe: string): void {
-  if (existsSync(probe)) return;
-  if (process.getuid?.() !== 0) throw new Error(`${probe} is missing and this is not root: run 'apt-get update && apt-get install -y ${name}' as root, then again`);
-  process.stderr.write(`bench: installing ${name} with apt-get (no service is started by the benchmark)\n`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600_000 });
-    execFileSync('apt-get', ['install', '-y', name], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 900_000 });
-  } catch (error) {
-    throw new Error(`installing ${name} failed: ${(error as Error).message}`);
-  }
-  if (!existsSync(probe)) throw new Error(`apt-get install ${name} did not provide ${probe}`);
-}
-
 export function ensureActivemqInstalled(): void {
   ensureDebianPackage('activemq', ACTIVEMQ_JAR);
   // Debian's activemq ships activemq-mqtt.jar but not the FuseSource MQTT codec it needs
@@ -197,10 +174,6 @@ export function ensureActivemqInstalled(): void {
   ensureDebianPackage('libmqtt-client-java', MQTT_CODEC_JAR);
   // openssl makes the PKCS#12 keystore; Debian's activemq pulls in a JRE but not always openssl.
   ensureDebianPackage('openssl', '/usr/bin/openssl');
-}
-
-export function ensureRabbitmqInstalled(): void {
-  ensureDebianPackage('rabbitmq-server', RABBITMQ_SERVER);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -566,26 +539,7 @@ export async function startRabbitmq(tls: BenchTls): Promise<BenchBroker> {
   );
   await writeFile(join(base, 'enabled_plugins'), '[rabbitmq_amqp1_0].\n');
   await writeFile(join(base, 'rabbitmq-env.conf'), '');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: base, // the Erlang cookie goes here, not into root's home
-    ERL_EPMD_PORT: String(epmdPort),
-    ERL_EPMD_ADDRESS: '127.0.0.1',
-    RABBITMQ_CONF_ENV_FILE: join(base, 'rabbitmq-env.conf'),
-    RABBITMQ_NODENAME: nodeName,
-    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-    RABBITMQ_NODE_PORT: String(amqpsPort), // unused (listeners.tcp = none), but keeps 5672 out of it
-    RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
-    RABBITMQ_CONFIG_FILE: configFile,
-    RABBITMQ_ADVANCED_CONFIG_FILE: join(base, 'advanced.config'),
-    RABBITMQ_ENABLED_PLUGINS_FILE: join(base, 'enabled_plugins'),
-    RABBITMQ_MNESIA_BASE: join(base, 'mnesia'),
-    RABBITMQ_LOG_BASE: join(base, 'log'),
-    RABBITMQ_PID_FILE: join(base, 'rabbitmq.pid'),
-  };
-  const epmd = spawnGroup('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], { env });
-  const node = spawnGroup(RABBITMQ_SERVER, [], { env, cwd: base });
+  const { epmd, node } = spawnRabbitmqNode(base, nodeName, { amqpsPort, distPort, epmdPort });
   const amqpUrl = `amqps://${USERNAME}:${encodeURIComponent(password)}@127.0.0.1:${amqpsPort}/`;
   const amqp091Options = { ...clientTlsOptions(tls) };
   const broker: BenchBroker = {

@@ -18,7 +18,6 @@ import { cpus, loadavg } from 'node:os';
 import {
   checkTlsPolicy,
   ensureActivemqInstalled,
-  ensureRabbitmqInstalled,
   makeBenchTls,
   startActivemq,
   startRabbitmq,
@@ -28,6 +27,7 @@ import {
   type BrokerName,
   type TlsPolicyCheck,
 } from './activemq-brokers.ts';
+import { ensureRabbitmqInstalled } from './lib/brokers.ts';
 import { runAmqp10, runMqtt, runStomp, type Amqp10Result, type MqttResult, type StompResult, type WorkloadSettings } from './activemq-workloads.ts';
 
 function envNumber(name: string, fallback: number, min: number, max: number): number {

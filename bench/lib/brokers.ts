@@ -106,29 +106,68 @@ export async function startSealmq(): Promise<BenchBroker> {
   }
 }
 
-/** Installs Debian's rabbitmq-server when it is missing (needs root); throws a clear error otherwise. */
-export function ensureRabbitmqInstalled(): void {
-  if (existsSync(RABBITMQ_SERVER)) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`${RABBITMQ_SERVER} is missing and this is not root: run 'apt-get update && apt-get install -y rabbitmq-server' as root, then again`);
-  }
-  process.stderr.write('bench: installing rabbitmq-server with apt-get (no service is started by the benchmark)\n');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+/** The installed version of a Debian package, or 'unknown'. */
+export function packageVersion(name: string): string {
   try {
-    execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600_000 });
-    execFileSync('apt-get', ['install', '-y', 'rabbitmq-server'], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 900_000 });
-  } catch (error) {
-    throw new Error(`installing rabbitmq-server failed: ${(error as Error).message}`);
-  }
-  if (!existsSync(RABBITMQ_SERVER)) throw new Error(`apt-get install rabbitmq-server did not provide ${RABBITMQ_SERVER}`);
-}
-
-function rabbitmqVersion(): string {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'rabbitmq-server'], { encoding: 'utf8' }).trim();
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
+}
+
+/** Installs a Debian package when `probe` is missing (needs root); throws a clear error otherwise. */
+export function ensureDebianPackage(name: string, probe: string): void {
+  if (existsSync(probe)) return;
+  if (process.getuid?.() !== 0) throw new Error(`${probe} is missing and this is not root: run 'apt-get update && apt-get install -y ${name}' as root, then again`);
+  process.stderr.write(`bench: installing ${name} with apt-get (no service is started by the benchmark)\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600_000 });
+    execFileSync('apt-get', ['install', '-y', name], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 900_000 });
+  } catch (error) {
+    throw new Error(`installing ${name} failed: ${(error as Error).message}`);
+  }
+  if (!existsSync(probe)) throw new Error(`apt-get install ${name} did not provide ${probe}`);
+}
+
+/** Installs Debian's rabbitmq-server when it is missing (needs root). */
+export function ensureRabbitmqInstalled(): void {
+  ensureDebianPackage('rabbitmq-server', RABBITMQ_SERVER);
+}
+
+export interface RabbitmqNodePorts {
+  readonly amqpsPort: number;
+  readonly distPort: number;
+  readonly epmdPort: number;
+}
+
+/**
+ * Spawns a private RabbitMQ node in `base` (its rabbitmq.conf and enabled_plugins written by the
+ * caller) with its own epmd on a free loopback port, so it neither needs nor registers with a
+ * shared one; node name, cookie, data and logs all stay in `base`.
+ */
+export function spawnRabbitmqNode(base: string, nodeName: string, ports: RabbitmqNodePorts): { readonly epmd: Spawned; readonly node: Spawned } {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: base, // the Erlang cookie goes here, not into root's home
+    ERL_EPMD_PORT: String(ports.epmdPort),
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    RABBITMQ_CONF_ENV_FILE: join(base, 'rabbitmq-env.conf'),
+    RABBITMQ_NODENAME: nodeName,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(ports.amqpsPort), // unused (listeners.tcp = none), but keeps 5672 out of it
+    RABBITMQ_DIST_PORT: String(ports.distPort),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    RABBITMQ_CONFIG_FILE: join(base, 'rabbitmq.conf'),
+    RABBITMQ_ADVANCED_CONFIG_FILE: join(base, 'advanced.config'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: join(base, 'enabled_plugins'),
+    RABBITMQ_MNESIA_BASE: join(base, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(base, 'log'),
+    RABBITMQ_PID_FILE: join(base, 'rabbitmq.pid'),
+  };
+  const epmd = spawnGroup('epmd', ['-port', String(ports.epmdPort), '-address', '127.0.0.1'], { env });
+  const node = spawnGroup(RABBITMQ_SERVER, [], { env, cwd: base });
+  return { epmd, node };
 }
 
 /**
@@ -168,31 +207,11 @@ export async function startRabbitmq(): Promise<BenchBroker> {
   );
   await writeFile(join(base, 'enabled_plugins'), '[].\n');
   await writeFile(join(base, 'rabbitmq-env.conf'), '');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: base, // the Erlang cookie goes here, not into root's home
-    ERL_EPMD_PORT: String(epmdPort),
-    ERL_EPMD_ADDRESS: '127.0.0.1',
-    RABBITMQ_CONF_ENV_FILE: join(base, 'rabbitmq-env.conf'),
-    RABBITMQ_NODENAME: nodeName,
-    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-    RABBITMQ_NODE_PORT: String(amqpsPort), // unused (listeners.tcp = none), but keeps 5672 out of it
-    RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
-    RABBITMQ_CONFIG_FILE: configFile,
-    RABBITMQ_ADVANCED_CONFIG_FILE: join(base, 'advanced.config'),
-    RABBITMQ_ENABLED_PLUGINS_FILE: join(base, 'enabled_plugins'),
-    RABBITMQ_MNESIA_BASE: join(base, 'mnesia'),
-    RABBITMQ_LOG_BASE: join(base, 'log'),
-    RABBITMQ_PID_FILE: join(base, 'rabbitmq.pid'),
-  };
-  // Our own epmd on a free loopback port, so the node neither needs nor registers with a shared one.
-  const epmd = spawnGroup('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], { env });
-  const node = spawnGroup(RABBITMQ_SERVER, [], { env, cwd: base });
+  const { epmd, node } = spawnRabbitmqNode(base, nodeName, { amqpsPort, distPort, epmdPort });
   const url = `amqps://${username}:${encodeURIComponent(password)}@127.0.0.1:${amqpsPort}/`;
   const broker: BenchBroker = {
     name: 'rabbitmq',
-    version: rabbitmqVersion(),
+    version: packageVersion('rabbitmq-server'),
     url,
     caPem: tls.caPem!,
     cpuMs: () => groupCpuMs(node.child.pid!),
