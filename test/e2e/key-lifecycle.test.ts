@@ -24,7 +24,6 @@ import {
   CreateBrokerCommand,
   DeleteBrokerCommand,
   DescribeBrokerCommand,
-  NotFoundException,
   RebootBrokerCommand,
   type CreateBrokerCommandInput,
   type DescribeBrokerResponse,
@@ -40,6 +39,7 @@ import { decodeSegmentHeader, SEGMENTS_DIR, SEGMENT_SUFFIX } from '../../src/sto
 import { SegmentMessageStore } from '../../src/store/segment-message-store.ts';
 import { kmsClient, mqClient, runCli, signedRequest, startServer, type RunningServer } from '../helpers/server.ts';
 import { type AmqpLogin, connectAmqps, consumeAcked, publishConfirmed as publishConfirmedAs } from '../helpers/amqp-client.ts';
+import { waitForBrokerDeletion, waitForBrokerState } from '../helpers/mq-brokers.ts';
 
 const CACHE_AGE_MS = 2_000;
 const CHECK_INTERVAL_MS = 2_000;
@@ -84,29 +84,10 @@ async function describeBroker(brokerId: string): Promise<DescribeBrokerResponse>
   return mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
 }
 
-async function waitForState(brokerId: string, state: string, waitMs = WAIT_MS): Promise<DescribeBrokerResponse> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const broker = await describeBroker(brokerId);
-    if (broker.BrokerState === state) return broker;
-    if (Date.now() > deadline) assert.fail(`broker ${brokerId} stayed ${broker.BrokerState}, not ${state} within ${waitMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitForDeletion(brokerId: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    try {
-      await describeBroker(brokerId);
-    } catch (error) {
-      assert.ok(error instanceof NotFoundException, `expected NotFoundException, got ${(error as Error).name}`);
-      return;
-    }
-    if (Date.now() > deadline) assert.fail(`broker ${brokerId} was not deleted`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// A quarantined broker may pass through states on its way; only the deadline ends the wait.
+const waitForState = (brokerId: string, state: string, waitMs = WAIT_MS): Promise<DescribeBrokerResponse> =>
+  waitForBrokerState(mq, brokerId, state, { waitMs, creationFailedIsFinal: false });
+const waitForDeletion = (brokerId: string): Promise<void> => waitForBrokerDeletion(mq, brokerId, WAIT_MS);
 
 async function createRunning(name: string, extra: Partial<CreateBrokerCommandInput> = {}): Promise<{ id: string; endpoint: string }> {
   const created = await mq.send(new CreateBrokerCommand(rabbitBroker(name, extra)));

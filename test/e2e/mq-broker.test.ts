@@ -16,7 +16,6 @@ import {
   DescribeBrokerCommand,
   ListBrokersCommand,
   BadRequestException,
-  NotFoundException,
   RebootBrokerCommand,
   type CreateBrokerCommandInput,
   type DescribeBrokerResponse,
@@ -25,6 +24,7 @@ import {
 import { AMQPClient } from '@cloudamqp/amqp-client';
 import { kmsClient, mqClient, readBrokerCredentials, startServer, type RunningServer } from '../helpers/server.ts';
 import { type AmqpLogin, amqpsUrl, connectAmqps, consumeAcked, publishConfirmed as publishConfirmedAs } from '../helpers/amqp-client.ts';
+import { waitForBrokerDeletion, waitForBrokerState } from '../helpers/mq-brokers.ts';
 
 const WAIT_MS = 30_000;
 const PASSWORD = 'Sealed-Broker-Pass-42';
@@ -49,31 +49,8 @@ async function describeBroker(brokerId: string): Promise<DescribeBrokerResponse>
   return mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
 }
 
-/** Polls DescribeBroker until the broker is in `state`; fails on CREATION_FAILED or after WAIT_MS. */
-async function waitForState(brokerId: string, state: string): Promise<DescribeBrokerResponse> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const broker = await describeBroker(brokerId);
-    if (broker.BrokerState === state) return broker;
-    if (broker.BrokerState === 'CREATION_FAILED' && state !== 'CREATION_FAILED') assert.fail(`broker ${brokerId} is CREATION_FAILED`);
-    if (Date.now() > deadline) assert.fail(`broker ${brokerId} stayed ${broker.BrokerState}, not ${state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitForDeletion(brokerId: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    try {
-      await describeBroker(brokerId);
-    } catch (error) {
-      assert.ok(error instanceof NotFoundException, `expected NotFoundException, got ${(error as Error).name}`);
-      return;
-    }
-    if (Date.now() > deadline) assert.fail(`broker ${brokerId} was not deleted`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitForState = (brokerId: string, state: string): Promise<DescribeBrokerResponse> => waitForBrokerState(mq, brokerId, state, { waitMs: WAIT_MS });
+const waitForDeletion = (brokerId: string): Promise<void> => waitForBrokerDeletion(mq, brokerId, WAIT_MS);
 
 /** DATA/endpoints.json as it is now: every running broker and its listeners. */
 function listedBrokers(): Map<string, string[]> {

@@ -12,6 +12,7 @@ import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 
 import rhea, { type Connection as RheaConnection, type EventContext, type Message as RheaMessage } from 'rhea';
 import { WebSocket } from 'ws';
 import { mqClient, startServer, type RunningServer, type StartServerOptions } from '../../helpers/server.ts';
+import { waitForBrokerState } from '../../helpers/mq-brokers.ts';
 
 const WAIT_MS = 20_000;
 
@@ -100,15 +101,8 @@ export async function createActiveMqBroker(
 }
 
 /** Polls DescribeBroker until the broker is in `state`; fails on CREATION_FAILED. */
-export async function waitForState(mq: MqClient, brokerId: string, state: string): Promise<DescribeBrokerResponse> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const described = await mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
-    if (described.BrokerState === state) return described;
-    if (described.BrokerState === 'CREATION_FAILED' && state !== 'CREATION_FAILED') throw new Error(`the broker failed: ${JSON.stringify(described.ActionsRequired)}`);
-    if (Date.now() > deadline) throw new Error(`broker ${brokerId} is ${described.BrokerState}, not ${state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function waitForState(mq: MqClient, brokerId: string, state: string): Promise<DescribeBrokerResponse> {
+  return waitForBrokerState(mq, brokerId, state, { waitMs: 60_000 });
 }
 
 /** The broker's ports, read from DescribeBroker. */
