@@ -465,6 +465,15 @@ export class Queue {
     return best;
   }
 
+  /**
+   * The ready messages in dispatch order (highest priority level first, then position), for
+   * browsing (ActiveMQ's QueueBrowser): nothing is taken, counted, recorded or expired. Unacked
+   * messages are not ready and not listed. The queue must not change while the caller iterates.
+   */
+  *readyMessages(): IterableIterator<QueuedMessage> {
+    for (let l = this.#levels.length - 1; l >= 0; l--) yield* this.#levels[l]!;
+  }
+
   /** basic.get: the next message, or undefined; `noAck` removes it at once. */
   get(noAck: boolean): { queued: QueuedMessage; redelivered: boolean } | undefined {
     this.touch();

@@ -77,6 +77,24 @@ export interface AmqDelivery {
   readonly deliveryCount: number;
 }
 
+/**
+ * A message seen by browsing a queue (AmqConnection.browse): what a delivery says of it, without a
+ * token, since nothing was taken from the queue and nothing needs settling.
+ */
+export interface AmqBrowsedMessage {
+  readonly destination: Destination;
+  readonly message: AmqMessage;
+  /** It was delivered (and handed back) before. */
+  readonly redelivered: boolean;
+  /** The delivery count it would have if it were delivered now (1 = never delivered). */
+  readonly deliveryCount: number;
+}
+
+export interface BrowseOptions {
+  /** JMS selector text; invalid text throws AmqError 'invalid-selector'. */
+  readonly selector?: string | undefined;
+}
+
 export type AckMode =
   /** Settled as it is handed to the session (STOMP auto, MQTT QoS 0, AMQP 1.0 pre-settled). */
   | 'auto'
@@ -164,6 +182,17 @@ export interface AmqConnection {
    */
   send(destination: Destination, message: AmqOutgoing, options?: SendOptions): Promise<void>;
   subscribe(options: SubscribeOptions, deliver: (delivery: AmqDelivery) => void): Promise<Subscription>;
+  /**
+   * Browses a queue (JMS QueueBrowser, ActiveMQ's `browser:true` / distribution-mode copy): a
+   * snapshot of its ready messages in delivery order, selector applied, expired ones left out.
+   * Nothing is removed, counted as delivered or charged to any prefetch; messages delivered to a
+   * consumer and not yet acknowledged are not shown (as ActiveMQ). At most the engine's
+   * `browseMessagesMax` ready messages from the head are looked at (ActiveMQ's maxBrowsePageSize).
+   * A queue that does not exist browses empty and is not created. Rejects with AmqError
+   * 'invalid-destination' (a topic, a wildcard, a reserved or foreign temporary queue),
+   * 'not-authorized' (no read permission) or 'invalid-selector'.
+   */
+  browse(destination: Destination, options?: BrowseOptions): Promise<readonly AmqBrowsedMessage[]>;
   /** Removes a durable subscription (and its stored messages); refused while it has a consumer. */
   unsubscribeDurable(name: string): Promise<void>;
   /**

@@ -24,6 +24,7 @@ import { AuditEventSource, AuditEventType, type AuditSink } from '../audit-sink.
 import { DEFAULT_VHOST, type Broker, type ClientInfo } from '../broker.ts';
 import type { BrokerConnection, ConsumerChannel } from '../channel.ts';
 import { BrokerError } from '../errors.ts';
+import type { Queue } from '../queue.ts';
 import type { CoreMessage, MessageFilter } from '../queued-message.ts';
 import type { Delivery, HeaderTable, PublishedMessage } from '../types.ts';
 import {
@@ -35,12 +36,15 @@ import {
   type AmqEngine,
   type AmqMessage,
   type AmqOutgoing,
+  type AmqBrowsedMessage,
+  type BrowseOptions,
   type Destination,
   type DurableSubscriptionInfo,
   type SendOptions,
   type SubscribeOptions,
   type Subscription,
 } from './api.ts';
+import { browseReady, BROWSE_MESSAGES_MAX_DEFAULT } from './browse.ts';
 import { Authorizer, groupsOfTags, type AuthorizationEntry, type AuthorizationOperation } from './authorization.ts';
 import { checkDestination, checkSendDestination, DestinationPattern, isWildcardName, splitDestinationName } from './destinations.ts';
 import { DLQ_DELIVERY_FAILURE_CAUSE, decodeAmqProperties, encodeAmqProperties, ttlOf, type AmqMessageHeaders } from './properties-codec.ts';
@@ -76,6 +80,8 @@ export interface ActiveMqEngineOptions {
   readonly brokerId?: string;
   /** Failures nobody waits for (setting up recovered subscriptions, retained messages). */
   readonly onError?: (error: unknown) => void;
+  /** Ready messages one browse looks at, at most, from the queue's head (default 10,000; browse.ts). */
+  readonly browseMessagesMax?: number;
 }
 
 interface DurableDefinition {
@@ -148,6 +154,8 @@ export class ActiveMqEngine implements AmqEngine {
   /** Undefined: no limit (maximumRedeliveries -1). */
   readonly maximumRedeliveries: number | undefined;
   readonly authorizer: Authorizer;
+  /** Ready messages one browse looks at, at most. */
+  readonly browseMessagesMax: number;
   readonly #options: ActiveMqEngineOptions;
   readonly #meta = new WeakMap<Uint8Array, MessageMeta>();
   readonly #clientIds = new Map<string, Connection>();
@@ -169,6 +177,9 @@ export class ActiveMqEngine implements AmqEngine {
     const maximumRedeliveries = options.maximumRedeliveries ?? 6;
     this.maximumRedeliveries = maximumRedeliveries < 0 ? undefined : maximumRedeliveries;
     this.authorizer = new Authorizer(options.authorization);
+    const browseMax = options.browseMessagesMax ?? BROWSE_MESSAGES_MAX_DEFAULT;
+    if (!Number.isSafeInteger(browseMax) || browseMax < 0) throw new RangeError('browseMessagesMax must be a non-negative integer');
+    this.browseMessagesMax = browseMax;
     this.#ready = this.#init();
     this.#ready.catch((error: unknown) => this.#options.onError?.(error));
   }
@@ -539,6 +550,11 @@ export class ActiveMqEngine implements AmqEngine {
     }
     if (names.size === 0) this.#durableByClient.delete(clientId);
     return out;
+  }
+
+  /** A core queue of the engine's vhost, for browsing (read only). */
+  coreQueue(name: string): Queue | undefined {
+    return this.#vhost.queues.get(name);
   }
 
   queueArgs(name: string): HeaderTable | undefined {
@@ -953,6 +969,48 @@ export class Connection implements AmqConnection {
       for (const undo of setUp) undo();
       throw toAmqError(error);
     }
+  }
+
+  // ---- browsing ----
+
+  async browse(destination: Destination, options: BrowseOptions = {}): Promise<readonly AmqBrowsedMessage[]> {
+    this.#assertOpen();
+    checkDestination(destination);
+    const engine = this.engine;
+    let coreName: string;
+    switch (destination.kind) {
+      case 'queue':
+        if (isWildcardName(destination.name)) throw new AmqError('invalid-destination', 'wildcard queues cannot be browsed');
+        // The engine's own queues (subscriptions, temporary queues, retained messages) are not
+        // ActiveMQ queues; ActiveMQ.DLQ is one, and browsing it is common.
+        if (RESERVED_PREFIXES.some((p) => destination.name.startsWith(p)) || destination.name.startsWith('amq.')) {
+          throw new AmqError('invalid-destination', 'this queue name is reserved');
+        }
+        engine.authorize(this, 'read', 'queue', destination.name);
+        coreName = destination.name;
+        break;
+      case 'temp-queue': {
+        const entry = engine.temp(destination);
+        if (entry === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+        if (entry.owner !== this) throw new AmqError('invalid-destination', 'cannot browse a temporary queue of another connection');
+        coreName = entry.coreName;
+        break;
+      }
+      default:
+        // JMS browses queues only (Session.createBrowser takes a Queue).
+        throw new AmqError('invalid-destination', 'only queues can be browsed, not topics');
+    }
+    const selector = options.selector === undefined || options.selector.trim() === '' ? undefined : parseSelector(options.selector);
+    // Browsing creates nothing (a consumer would create the queue): a missing queue has no messages.
+    const queue = engine.coreQueue(coreName);
+    if (queue === undefined || queue.deleted) return [];
+    return browseReady(queue.readyMessages(), {
+      destination,
+      selector,
+      examineMax: engine.browseMessagesMax,
+      nowMs: engine.broker.clock.now(),
+      messageOf: (core) => engine.messageOf(core.properties, core.body),
+    });
   }
 
   subscriptionClosed(subscription: ActiveSubscription): void {
