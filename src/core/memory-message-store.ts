@@ -52,8 +52,11 @@ export class MemoryMessageStore implements MessageStore {
 
   async append(entries: readonly AppendEntry[]): Promise<number[]> {
     this.#checkOpen();
+    for (const { deliveryCount = 0 } of entries) {
+      if (!Number.isInteger(deliveryCount) || deliveryCount < 0 || deliveryCount > 0xffff_ffff) throw new RangeError('deliveryCount must be an integer in [0, 2^32)');
+    }
     const offsets: number[] = [];
-    for (const { queueId, message } of entries) {
+    for (const { queueId, message, deliveryCount = 0 } of entries) {
       let queue = this.state.queues.get(queueId);
       if (queue === undefined) {
         queue = { nextOffset: 0, messages: new Map() };
@@ -63,7 +66,7 @@ export class MemoryMessageStore implements MessageStore {
       queue.messages.set(offset, {
         queueId,
         offset,
-        deliveryCount: 0,
+        deliveryCount,
         exchange: message.exchange,
         routingKey: message.routingKey,
         properties: copyBytes(message.properties),

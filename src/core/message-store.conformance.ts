@@ -181,6 +181,24 @@ export function runMessageStoreConformance(name: string, options: MessageStoreCo
       });
     });
 
+    it('stores a delivery count given with the append, and refuses an impossible one', async () => {
+      await withStore(options, async (store, reopen) => {
+        const offsets = await store.append([
+          { queueId: 'q', message: message('0'), deliveryCount: 1 },
+          { queueId: 'q', message: message('1') },
+          { queueId: 'q', message: message('2'), deliveryCount: 3 },
+        ]);
+        assert.deepEqual((await store.read('q', 0, 10)).map((m) => m.deliveryCount), [1, 0, 3]);
+        await store.recordDelivery('q', [offsets[0]!, offsets[1]!]);
+        const reopened = await reopen();
+        assert.deepEqual((await reopened.read('q', 0, 10)).map((m) => m.deliveryCount), [2, 1, 3]);
+        for (const deliveryCount of [-1, 1.5, 2 ** 32, Number.NaN]) {
+          await assert.rejects(reopened.append([{ queueId: 'q', message: message('bad'), deliveryCount }]), RangeError);
+        }
+        assert.equal((await reopened.queueStats('q')).messageCount, 3, 'a refused append stores nothing');
+      });
+    });
+
     it('purges a queue and keeps offsets increasing', async () => {
       await withStore(options, async (store, reopen) => {
         const offsets = await store.append([0, 1, 2].map((i) => ({ queueId: 'q', message: message(String(i)) })));

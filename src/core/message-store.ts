@@ -45,6 +45,12 @@ export interface StoredMessage extends MessageToStore {
 export interface AppendEntry {
   readonly queueId: QueueId;
   readonly message: MessageToStore;
+  /**
+   * Deliveries already made (a message handed to a consumer while its append was still on its
+   * way): stored as its delivery count, so no separate `recordDelivery` (and sync) is needed.
+   * Default 0.
+   */
+  readonly deliveryCount?: number;
 }
 
 export interface QueueStats {
@@ -100,6 +106,10 @@ export interface MessageStore {
   /**
    * Removes messages (acknowledged, or dropped by TTL/max-length); resolves with how many were live.
    * Unknown or already removed offsets are ignored (idempotent, as redelivered acks can race).
+   * The removal takes effect at once (reads no longer return the messages); like every change it
+   * resolves once durable, but a store may hold it back for a short, bounded time to share the sync
+   * of the next write: a removal lost in a crash only brings an acknowledged message back as
+   * redelivered, which at-least-once delivery allows (RabbitMQ and ActiveMQ do not sync acks either).
    */
   remove(queueId: QueueId, offsets: readonly number[]): Promise<number>;
   /**

@@ -209,6 +209,36 @@ describe('delivery records before sending (awaitDeliveryRecord, the default)', (
     assert.equal(stored!.deliveryCount, 1);
   });
 
+  it('a message delivered before its append is handed over is stored as delivered, with no delivery record of its own', async () => {
+    const store = new GatedStore(createMemoryStoreState());
+    const records: number[][] = [];
+    const recordDelivery = store.recordDelivery.bind(store);
+    store.recordDelivery = (queueId, offsets) => (records.push([...offsets]), recordDelivery(queueId, offsets));
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock() });
+    const handler = recordingHandler();
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    const tag = channel.consume({ queue: 'dq' });
+    const early = channel.publish(message('', 'dq', 'early', { persistent: true })).confirmation;
+    await flush();
+    store.release();
+    await early;
+    await broker.settle();
+    assert.deepEqual(records, [], 'delivered before the append: the count went with the append');
+
+    // Delivered only once the append is with the store: that needs a record of its own.
+    channel.cancel(tag);
+    const late = channel.publish(message('', 'dq', 'late', { persistent: true })).confirmation;
+    await flush();
+    channel.consume({ queue: 'dq' });
+    store.release();
+    await late;
+    await broker.settle();
+    assert.equal(records.length, 1, 'one delivery record, for the late one');
+    const [queueId] = await store.queueIds();
+    assert.deepEqual((await store.read(queueId!, 0, 10)).map((m) => m.deliveryCount), [1, 1]);
+  });
+
   it('records the next window ahead, so a backlog is consumed without a sync per delivery', async () => {
     const { store, handler, channel } = await setup();
     for (const body of ['m1', 'm2', 'm3']) await channel.publish(message('', 'dq', body, { persistent: true })).confirmation;

@@ -1,15 +1,18 @@
 // The core's side of the MessageStore: appends from concurrent publishes are gathered into one
 // `append` call per batch while the previous one is in flight (group commit, so a publisher
 // confirm waits for one sync shared with every publish that arrived meanwhile); removals and
-// delivery records are batched per microtask. Appends run one batch at a time so a queue's
-// entries reach the store in publish order. What the store does with the bytes is its business.
+// delivery records are batched per microtask. A message delivered before its append is handed over
+// is stored as delivered; the store may hold removals back to share a later sync. Appends run one
+// batch at a time so a queue's entries reach the store in publish order. What the store does with
+// the bytes is its business.
 
 import type { AppendEntry, MessageStore, QueueId } from './message-store.ts';
 import type { QueuedMessage } from './queued-message.ts';
 
 interface PendingAppend {
-  readonly entry: AppendEntry;
   readonly queued: QueuedMessage;
+  /** Deliveries already made when the batch was handed to the store (stored with the message). */
+  deliveredBefore: number;
 }
 
 interface BatchDone {
@@ -32,7 +35,9 @@ export class Persister {
   #removals = new Map<QueueId, number[]>();
   #deliveries = new Map<QueueId, number[]>();
   #opsScheduled = false;
-  #opsDone: BatchDone | undefined;
+  /** Separate, so that a delivery record (which a delivery may wait for) never waits for removals the store holds back. */
+  #removalsDone: BatchDone | undefined;
+  #deliveriesDone: BatchDone | undefined;
   readonly #opsInFlight = new Set<Promise<unknown>>();
 
   constructor(
@@ -43,14 +48,7 @@ export class Persister {
 
   /** Appends one queued message; resolves true once durable, false if the store failed. */
   append(queued: QueuedMessage): Promise<boolean> {
-    const { message } = queued;
-    this.#pending.push({
-      entry: {
-        queueId: queued.queueId,
-        message: { exchange: message.exchange, routingKey: message.routingKey, properties: message.properties, body: message.body },
-      },
-      queued,
-    });
+    this.#pending.push({ queued, deliveredBefore: 0 });
     const done = (this.#pendingDone ??= newBatchDone());
     this.#scheduleAppend();
     return done.durable;
@@ -71,13 +69,26 @@ export class Persister {
     this.#pending = [];
     this.#pendingDone = undefined;
     if (batch.length === 0 || done === undefined) return;
-    this.#appendInFlight = this.store.append(batch.map((p) => p.entry)).then(
+    // Built now rather than at publish: a message a consumer got in the meantime (the common case
+    // for a waiting consumer) is stored as delivered, which saves a delivery record and its sync.
+    const entries: AppendEntry[] = batch.map((p) => {
+      const { queued } = p;
+      const { message } = queued;
+      p.deliveredBefore = queued.deliveredBeforeStored ? Math.max(1, queued.deliveryCount) : 0;
+      return {
+        queueId: queued.queueId,
+        message: { exchange: message.exchange, routingKey: message.routingKey, properties: message.properties, body: message.body },
+        deliveryCount: p.deliveredBefore,
+      };
+    });
+    this.#appendInFlight = this.store.append(entries).then(
       (offsets) => {
         batch.forEach((p, i) => {
           const queued = p.queued;
           queued.offset = offsets[i];
+          if (p.deliveredBefore > 0) queued.recordedInStore = true;
           if (queued.removed) this.#queueOp(this.#removals, queued);
-          else if (queued.deliveredBeforeStored) this.#queueOp(this.#deliveries, queued);
+          else if (queued.deliveredBeforeStored && p.deliveredBefore === 0) this.#queueOp(this.#deliveries, queued);
         });
         done.resolve(true);
       },
@@ -133,7 +144,7 @@ export class Persister {
     let offsets = map.get(queued.queueId);
     if (offsets === undefined) map.set(queued.queueId, (offsets = []));
     offsets.push(queued.offset!);
-    const done = (this.#opsDone ??= newBatchDone());
+    const done = map === this.#removals ? (this.#removalsDone ??= newBatchDone()) : (this.#deliveriesDone ??= newBatchDone());
     if (!this.#opsScheduled) {
       this.#opsScheduled = true;
       queueMicrotask(() => this.#runOps());
@@ -145,14 +156,18 @@ export class Persister {
     this.#opsScheduled = false;
     const deliveries = this.#deliveries;
     const removals = this.#removals;
-    const done = this.#opsDone;
+    const deliveriesDone = this.#deliveriesDone;
+    const removalsDone = this.#removalsDone;
     this.#deliveries = new Map();
     this.#removals = new Map();
-    this.#opsDone = undefined;
-    const calls: Array<Promise<unknown>> = [];
-    for (const [queueId, offsets] of deliveries) calls.push(this.#track(this.store.recordDelivery(queueId, offsets)));
-    for (const [queueId, offsets] of removals) calls.push(this.#track(this.store.remove(queueId, offsets)));
-    void Promise.all(calls).then(() => done?.resolve(true));
+    this.#deliveriesDone = undefined;
+    this.#removalsDone = undefined;
+    const recorded: Array<Promise<unknown>> = [];
+    for (const [queueId, offsets] of deliveries) recorded.push(this.#track(this.store.recordDelivery(queueId, offsets)));
+    const removed: Array<Promise<unknown>> = [];
+    for (const [queueId, offsets] of removals) removed.push(this.#track(this.store.remove(queueId, offsets)));
+    void Promise.all(recorded).then(() => deliveriesDone?.resolve(true));
+    void Promise.all(removed).then(() => removalsDone?.resolve(true));
   }
 
   #track(promise: Promise<unknown>): Promise<unknown> {
