@@ -1,19 +1,24 @@
 // The three workloads `npm run bench:activemq` runs, identical against every broker that serves the
 // protocol, all with 1 KiB bodies over TLS with the same client settings (activemq-brokers.ts):
 // - STOMP 1.2 (stompit): persistent SENDs with receipts from several producers (a window of
-//   receipts outstanding each) to one queue, then draining it with client-individual ACKs;
+//   receipts outstanding each) to one queue, then draining a queue filled to a fixed depth with
+//   client-individual ACKs;
 // - MQTT 3.1.1 (MQTT.js): QoS 1 publish -> QoS 1 subscription end to end, first as fast as the
 //   publishers' PUBACK windows allow (delivered msg/s), then at a fixed rate (latency percentiles);
 // - AMQP 1.0 (rhea): durable messages sent unsettled, each settled by the broker's `accepted`,
-//   from several senders to one queue, then received with a credit window and accepted.
-// Every phase is bounded in time and count. Starting the brokers is activemq-brokers.ts's.
+//   from several senders to one queue, then a queue filled to a fixed depth received with a credit
+//   window and accepted.
+// A drain is timed from the same depth on every broker: what the send phase left (more on a broker
+// that sends faster) is drained first, untimed. Every phase is bounded in time and count. Starting
+// the brokers is activemq-brokers.ts's; the loop shapes are lib/loops.ts's.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import rhea, { type Connection, type EventContext } from 'rhea';
 import { clientTlsOptions, type BenchBroker, type BenchTls, type Endpoint } from './activemq-brokers.ts';
-import { percentile } from './lib/stats.ts';
+import { BoundReached, cpuMeter, sendAtRate, SendWindow, shareOf, Waiter, type PhaseCpu } from './lib/loops.ts';
+import { latencySummary, sum } from './lib/stats.ts';
 
 export interface WorkloadSettings {
   bodyBytes: number;
@@ -22,6 +27,8 @@ export interface WorkloadSettings {
   stompReceiptWindow: number;
   stompConsumers: number;
   stompPrefetch: number;
+  /** The STOMP consume phase drains a queue filled to this depth (the same on every broker). */
+  stompConsumeMessages: number;
   mqttPublishers: number;
   mqttPubackWindow: number;
   mqttLatencyRatePerSec: number;
@@ -31,21 +38,18 @@ export interface WorkloadSettings {
   amqp10Window: number;
   amqp10Receivers: number;
   amqp10Credit: number;
+  /** The AMQP 1.0 receive phase drains a queue filled to this depth (the same on every broker). */
+  amqp10ReceiveMessages: number;
   /** Each throughput phase sends for this long, or until messagesMax. */
   sendSeconds: number;
   messagesMax: number;
   /** Bound on every drain (consume, deliveries still in flight). */
   drainSecondsMax: number;
+  /** Bound on the untimed set-up around a fixed-depth drain: emptying what the send phase left, filling to the depth. */
+  fillSecondsMax: number;
 }
 
-/** CPU spent during a phase. */
-export interface PhaseCpu {
-  /** Broker CPU time per message (µs). */
-  brokerCpuUsPerMsg: number;
-  /** Broker CPU time / wall time (1.0 = one core busy). */
-  brokerCores: number;
-  clientCpuUsPerMsg: number;
-}
+export type { PhaseCpu };
 
 export interface ThroughputResult extends PhaseCpu {
   /** Messages the broker confirmed (receipt, PUBACK, accepted) or that were delivered and acked. */
@@ -91,57 +95,6 @@ const MQTT_THROUGHPUT_TOPIC = 'sealmq-bench/mqtt/throughput';
 const MQTT_LATENCY_TOPIC = 'sealmq-bench/mqtt/latency';
 const AMQP10_QUEUE = 'sealmq-bench-amqp10';
 
-function cpuMeter(broker: BenchBroker) {
-  const brokerStart = broker.cpuMs();
-  const clientStart = process.cpuUsage();
-  const wallStart = performance.now();
-  return (messages: number): PhaseCpu => {
-    const brokerMs = broker.cpuMs() - brokerStart;
-    const client = process.cpuUsage(clientStart);
-    const wallMs = performance.now() - wallStart;
-    const n = Math.max(messages, 1);
-    return { brokerCpuUsPerMsg: (brokerMs * 1000) / n, brokerCores: brokerMs / wallMs, clientCpuUsPerMsg: (client.user + client.system) / n };
-  };
-}
-
-/** Resolves when `predicate` holds, re-checked whenever `wake()` is called; rejects after `timeoutMs`. */
-class Waiter {
-  private pending: { predicate: () => boolean; resolve: () => void; reject: (error: Error) => void }[] = [];
-  wake(): void {
-    const still: typeof this.pending = [];
-    for (const p of this.pending) (p.predicate() ? p.resolve() : still.push(p));
-    this.pending = still;
-  }
-  /** Rejects every pending wait (the connection it waits on failed). */
-  fail(error: Error): void {
-    for (const p of this.pending.splice(0)) p.reject(error);
-  }
-  until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = this.pending.filter((p) => p !== entry);
-        reject(new BoundReached(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const entry = {
-        predicate,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error: Error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      this.pending.push(entry);
-    });
-  }
-}
-
-/** A phase hit its time bound (reported as incomplete, not as a failure). */
-class BoundReached extends Error {}
-
 function throughput(messages: number, startedMs: number, complete: boolean, cpu: PhaseCpu): ThroughputResult {
   const seconds = (performance.now() - startedMs) / 1000;
   return { messages, seconds, msgPerSec: messages / seconds, complete, ...cpu };
@@ -160,6 +113,26 @@ async function connectEach<T>(n: number, connect: (index: number) => Promise<T>)
 function requireEndpoint(broker: BenchBroker, endpoint: Endpoint | undefined, protocol: string): Endpoint {
   if (endpoint === undefined) throw new Error(`${broker.name} lists no ${protocol} endpoint`);
   return endpoint;
+}
+
+/** How a queue workload sends `total` messages (bounded by `seconds`) and drains `expected` (bounded by `boundSeconds`). */
+interface QueuePhases {
+  send(seconds: number, total: number): Promise<ThroughputResult>;
+  drain(expected: number, boundSeconds: number): Promise<ThroughputResult>;
+}
+
+/**
+ * The timed drain of a queue at `depth` messages, the same depth on every broker: first drains the
+ * `left` messages the send phase left (a faster sender leaves more: a deeper queue costs more per
+ * message, so draining it is not the same workload), then fills the queue to `depth` with the
+ * workload's own confirmed sends; neither is timed. Throws if either falls short.
+ */
+async function drainAtDepth(broker: BenchBroker, what: string, phases: QueuePhases, left: number, depth: number, s: WorkloadSettings): Promise<ThroughputResult> {
+  const rest = await phases.drain(left, s.fillSecondsMax);
+  if (!rest.complete) throw new Error(`${broker.name}: ${what}: ${rest.messages} of the ${left} messages the send phase left were drained within ${s.fillSecondsMax} s`);
+  const filled = await phases.send(s.fillSecondsMax, depth);
+  if (filled.messages !== depth) throw new Error(`${broker.name}: ${what}: ${filled.messages} of ${depth} messages were confirmed filling the queue within ${s.fillSecondsMax} s`);
+  return phases.drain(depth, s.drainSecondsMax);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,31 +201,18 @@ function stompClose(connection: StompConnection): Promise<void> {
   });
 }
 
-/** One producer: keeps up to `window` receipts outstanding until `stop()` or `max` sends. */
+/** One producer: keeps up to `window` receipts outstanding until `stop()` or `max` sends; returns the receipts. */
 async function stompProduce(connection: StompConnection, body: Buffer, window: number, max: number, stop: () => boolean, boundMs: number): Promise<number> {
-  let outstanding = 0;
   let confirmed = 0;
-  let sent = 0;
   const waiter = new Waiter();
   void connection.failed.catch((error: Error) => waiter.fail(error));
-  while (!stop() && sent < max) {
-    if (outstanding >= window) await waiter.until(() => outstanding < window, boundMs, 'STOMP receipts');
-    outstanding++;
-    sent++;
-    connection.client
-      .send(
-        { destination: STOMP_QUEUE, persistent: 'true', 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
-        {
-          onReceipt: () => {
-            outstanding--;
-            confirmed++;
-            waiter.wake();
-          },
-        },
-      )
-      .end(body);
-  }
-  await waiter.until(() => outstanding === 0, boundMs, 'the last STOMP receipts');
+  const sends = new SendWindow(waiter, window, boundMs);
+  const headers = { destination: STOMP_QUEUE, persistent: 'true', 'content-type': 'application/octet-stream', 'content-length': String(body.length) };
+  const onReceipt = () => {
+    confirmed++;
+    sends.settle();
+  };
+  await sends.run(max, stop, () => connection.client.send(headers, { onReceipt }).end(body), 'STOMP receipts');
   return confirmed;
 }
 
@@ -263,9 +223,10 @@ async function stompSendPhase(broker: BenchBroker, endpoint: Endpoint, tls: Benc
     const meter = cpuMeter(broker);
     const started = performance.now();
     const deadline = started + seconds * 1000;
-    const perProducer = Math.ceil(total / s.stompProducers);
-    const counts = await Promise.all(connections.map((c) => stompProduce(c, body, s.stompReceiptWindow, perProducer, () => performance.now() >= deadline, s.drainSecondsMax * 1000)));
-    const confirmed = counts.reduce((a, n) => a + n, 0);
+    const counts = await Promise.all(
+      connections.map((c, i) => stompProduce(c, body, s.stompReceiptWindow, shareOf(total, s.stompProducers, i), () => performance.now() >= deadline, s.drainSecondsMax * 1000)),
+    );
+    const confirmed = sum(counts);
     return throughput(confirmed, started, true, meter(confirmed));
   } finally {
     await Promise.all(connections.map(stompClose));
@@ -276,7 +237,7 @@ async function stompSendPhase(broker: BenchBroker, endpoint: Endpoint, tls: Benc
  * Drains `expected` messages with client-individual ACKs (one ACK frame per message); the clock
  * stops at the receipt of a final ACK, so the broker has read every ACK before it.
  */
-async function stompConsumePhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, expected: number): Promise<ThroughputResult> {
+async function stompConsumePhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, expected: number, boundSeconds: number): Promise<ThroughputResult> {
   const connections = await connectEach(s.stompConsumers, () => stompConnect(broker, endpoint, tls));
   try {
     let consumed = 0;
@@ -316,7 +277,7 @@ async function stompConsumePhase(broker: BenchBroker, endpoint: Endpoint, tls: B
     }
     let complete = true;
     try {
-      await waiter.until(() => consumed >= expected && receiptsSeen >= 1 && receiptsSeen >= receiptsDue, s.drainSecondsMax * 1000, `${expected} STOMP deliveries`);
+      await waiter.until(() => consumed >= expected && receiptsSeen >= 1 && receiptsSeen >= receiptsDue, boundSeconds * 1000, `${expected} STOMP deliveries`);
     } catch (error) {
       if (!(error instanceof BoundReached)) throw error;
       complete = false;
@@ -336,14 +297,21 @@ export async function runStomp(broker: BenchBroker, tls: BenchTls, s: WorkloadSe
   const probe = await stompConnect(broker, endpoint, tls);
   const tlsText = tlsOfSocket(probe.client.getTransportSocket());
   await stompClose(probe);
+  const phases: QueuePhases = {
+    send: (seconds, total) => stompSendPhase(broker, endpoint, tls, s, seconds, total),
+    drain: (expected, boundSeconds) => stompConsumePhase(broker, endpoint, tls, s, expected, boundSeconds),
+  };
   log(`${broker.name}: STOMP warm-up (${s.warmupMessages} messages; ${tlsText})`);
-  const warm = await stompSendPhase(broker, endpoint, tls, s, s.sendSeconds, s.warmupMessages);
-  const warmDrain = await stompConsumePhase(broker, endpoint, tls, s, warm.messages);
+  const warm = await phases.send(s.sendSeconds, s.warmupMessages);
+  const warmDrain = await phases.drain(warm.messages, s.drainSecondsMax);
   if (!warmDrain.complete) throw new Error(`${broker.name}: STOMP warm-up messages were not all delivered (${warmDrain.messages}/${warm.messages})`);
   log(`${broker.name}: STOMP send (${s.stompProducers} producers x ${s.stompReceiptWindow} receipts outstanding, ${s.sendSeconds} s or ${s.messagesMax} messages)`);
-  const send = await stompSendPhase(broker, endpoint, tls, s, s.sendSeconds, s.messagesMax);
-  log(`${broker.name}: STOMP consume (${s.stompConsumers} consumer(s), client-individual ACKs, prefetch ${s.stompPrefetch}, ${send.messages} messages)`);
-  const consume = await stompConsumePhase(broker, endpoint, tls, s, send.messages);
+  const send = await phases.send(s.sendSeconds, s.messagesMax);
+  log(
+    `${broker.name}: STOMP consume (untimed: drain the ${send.messages} messages sent, fill to ${s.stompConsumeMessages}; timed: drain ` +
+      `${s.stompConsumeMessages} with ${s.stompConsumers} consumer(s), client-individual ACKs, prefetch ${s.stompPrefetch})`,
+  );
+  const consume = await drainAtDepth(broker, 'STOMP', phases, send.messages, s.stompConsumeMessages, s);
   return { tls: tlsText, send, consume };
 }
 
@@ -409,27 +377,20 @@ async function mqttThroughputPhase(
     const meter = cpuMeter(broker);
     const started = performance.now();
     const deadline = started + seconds * 1000;
-    const perPublisher = Math.ceil(total / s.mqttPublishers);
     const counts = await Promise.all(
-      publishers.map(async (client) => {
-        let outstanding = 0;
+      publishers.map(async (client, i) => {
         let acked = 0;
-        let sent = 0;
-        while (performance.now() < deadline && sent < perPublisher) {
-          if (outstanding >= s.mqttPubackWindow) await waiter.until(() => outstanding < s.mqttPubackWindow, s.drainSecondsMax * 1000, 'MQTT PUBACKs');
-          outstanding++;
-          sent++;
+        const sends = new SendWindow(waiter, s.mqttPubackWindow, s.drainSecondsMax * 1000);
+        const publish = () =>
           client.publish(MQTT_THROUGHPUT_TOPIC, body, { qos: 1 }, (error) => {
-            outstanding--;
             if (error === undefined || error === null) acked++;
-            waiter.wake();
+            sends.settle();
           });
-        }
-        await waiter.until(() => outstanding === 0, s.drainSecondsMax * 1000, 'the last MQTT PUBACKs');
+        await sends.run(shareOf(total, s.mqttPublishers, i), () => performance.now() >= deadline, publish, 'MQTT PUBACKs');
         return acked;
       }),
     );
-    const acked = counts.reduce((a, n) => a + n, 0);
+    const acked = sum(counts);
     const publish = throughput(acked, started, true, meter(acked));
     let complete = true;
     try {
@@ -465,27 +426,15 @@ async function mqttLatencyPhase(broker: BenchBroker, endpoint: Endpoint, tls: Be
       waiter.wake();
     });
     const body = Buffer.alloc(s.bodyBytes, 0x64);
-    let sent = 0;
     const meter = cpuMeter(broker);
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      // Each tick sends what the schedule says is due, so timer jitter does not change the rate.
-      const tick = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * s.mqttLatencyRatePerSec) + 1);
-        while (sent < due) {
-          const payload = Buffer.from(body);
-          payload.writeDoubleLE(performance.now(), 0);
-          payload.writeUInt32LE(sent, 8);
-          sent++;
-          publisher.publish(MQTT_LATENCY_TOPIC, payload, { qos: 1 }, (error) => {
-            if (error === undefined || error === null) acked++;
-            waiter.wake();
-          });
-        }
-        if (sent >= total) resolve();
-        else setTimeout(tick, 1);
-      };
-      tick();
+    await sendAtRate(s.mqttLatencyRatePerSec, total, (seq) => {
+      const payload = Buffer.from(body);
+      payload.writeDoubleLE(performance.now(), 0);
+      payload.writeUInt32LE(seq, 8);
+      publisher.publish(MQTT_LATENCY_TOPIC, payload, { qos: 1 }, (error) => {
+        if (error === undefined || error === null) acked++;
+        waiter.wake();
+      });
     });
     try {
       await waiter.until(() => received >= total && acked >= total, s.drainSecondsMax * 1000, 'the last MQTT latency deliveries');
@@ -493,15 +442,11 @@ async function mqttLatencyPhase(broker: BenchBroker, endpoint: Endpoint, tls: Be
       if (!(error instanceof BoundReached)) throw error;
     }
     const cpu = meter(total);
-    latencies.sort((a, b) => a - b);
     return {
       ratePerSec: s.mqttLatencyRatePerSec,
       sent: total - warmup,
       received: latencies.length,
-      p50Ms: percentile(latencies, 50),
-      p95Ms: percentile(latencies, 95),
-      p99Ms: percentile(latencies, 99),
-      maxMs: latencies.length > 0 ? latencies[latencies.length - 1]! : Number.NaN,
+      ...latencySummary(latencies),
       brokerCores: cpu.brokerCores,
     };
   } finally {
@@ -590,40 +535,27 @@ async function amqp10SendPhase(broker: BenchBroker, endpoint: Endpoint, tls: Ben
     const meter = cpuMeter(broker);
     const started = performance.now();
     const deadline = started + seconds * 1000;
-    const perSender = Math.ceil(total / s.amqp10Senders);
     const counts = await Promise.all(
-      senders.map(async (sender) => {
-        let outstanding = 0;
+      senders.map(async (sender, i) => {
         let accepted = 0;
-        let sent = 0;
-        const settled = () => {
-          outstanding--;
-          waiter.wake();
-        };
+        // Waits for link credit as well as for dispositions.
+        const sends = new SendWindow(waiter, s.amqp10Window, s.drainSecondsMax * 1000, () => !sender.sendable());
         sender.on('accepted', () => {
           accepted++;
-          settled();
+          sends.settle();
         });
         for (const outcome of ['rejected', 'released', 'modified'] as const) {
           sender.on(outcome, () => {
             rejected++;
-            settled();
+            sends.settle();
           });
         }
         sender.on('sendable', () => waiter.wake());
-        while (performance.now() < deadline && sent < perSender) {
-          if (outstanding >= s.amqp10Window || !sender.sendable()) {
-            await waiter.until(() => outstanding < s.amqp10Window && sender.sendable(), s.drainSecondsMax * 1000, 'AMQP 1.0 dispositions or credit');
-          }
-          outstanding++;
-          sent++;
-          sender.send({ durable: true, body });
-        }
-        await waiter.until(() => outstanding === 0, s.drainSecondsMax * 1000, 'the last AMQP 1.0 dispositions');
+        await sends.run(shareOf(total, s.amqp10Senders, i), () => performance.now() >= deadline, () => sender.send({ durable: true, body }), 'AMQP 1.0 dispositions');
         return accepted;
       }),
     );
-    const accepted = counts.reduce((a, n) => a + n, 0);
+    const accepted = sum(counts);
     return { ...throughput(accepted, started, true, meter(accepted)), rejected };
   } finally {
     await Promise.all(connections.map(amqp10Close));
@@ -631,7 +563,7 @@ async function amqp10SendPhase(broker: BenchBroker, endpoint: Endpoint, tls: Ben
 }
 
 /** Receives `expected` messages with a credit window, accepting each; the clock stops when the broker has echoed the receivers' detach. */
-async function amqp10ReceivePhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, expected: number): Promise<ThroughputResult> {
+async function amqp10ReceivePhase(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls, s: WorkloadSettings, expected: number, boundSeconds: number): Promise<ThroughputResult> {
   const connections = await connectEach(s.amqp10Receivers, () => amqp10Connect(broker, endpoint, tls));
   try {
     const address = broker.amqp10Address(AMQP10_QUEUE);
@@ -650,7 +582,7 @@ async function amqp10ReceivePhase(broker: BenchBroker, endpoint: Endpoint, tls: 
     });
     let complete = true;
     try {
-      await waiter.until(() => received >= expected, s.drainSecondsMax * 1000, `${expected} AMQP 1.0 deliveries`);
+      await waiter.until(() => received >= expected, boundSeconds * 1000, `${expected} AMQP 1.0 deliveries`);
     } catch (error) {
       if (!(error instanceof BoundReached)) throw error;
       complete = false;
@@ -683,13 +615,20 @@ export async function runAmqp10(broker: BenchBroker, tls: BenchTls, s: WorkloadS
   const socket = (probe as unknown as { socket?: { getProtocol?: () => string | null; getCipher?: () => { name: string } } }).socket;
   const tlsText = tlsOfSocket(socket);
   await amqp10Close(probe);
+  const phases: QueuePhases = {
+    send: (seconds, total) => amqp10SendPhase(broker, endpoint, tls, s, seconds, total),
+    drain: (expected, boundSeconds) => amqp10ReceivePhase(broker, endpoint, tls, s, expected, boundSeconds),
+  };
   log(`${broker.name}: AMQP 1.0 warm-up (${s.warmupMessages} messages; ${tlsText})`);
-  const warm = await amqp10SendPhase(broker, endpoint, tls, s, s.sendSeconds, s.warmupMessages);
-  const warmDrain = await amqp10ReceivePhase(broker, endpoint, tls, s, warm.messages);
+  const warm = await phases.send(s.sendSeconds, s.warmupMessages);
+  const warmDrain = await phases.drain(warm.messages, s.drainSecondsMax);
   if (!warmDrain.complete) throw new Error(`${broker.name}: AMQP 1.0 warm-up messages were not all delivered (${warmDrain.messages}/${warm.messages})`);
   log(`${broker.name}: AMQP 1.0 send (${s.amqp10Senders} senders x ${s.amqp10Window} unsettled, durable, ${s.sendSeconds} s or ${s.messagesMax} messages)`);
   const send = await amqp10SendPhase(broker, endpoint, tls, s, s.sendSeconds, s.messagesMax);
-  log(`${broker.name}: AMQP 1.0 receive (${s.amqp10Receivers} receiver(s), credit ${s.amqp10Credit}, accepted, ${send.messages} messages)`);
-  const receive = await amqp10ReceivePhase(broker, endpoint, tls, s, send.messages);
+  log(
+    `${broker.name}: AMQP 1.0 receive (untimed: drain the ${send.messages} messages sent, fill to ${s.amqp10ReceiveMessages}; timed: receive ` +
+      `${s.amqp10ReceiveMessages} with ${s.amqp10Receivers} receiver(s), credit ${s.amqp10Credit}, accepted)`,
+  );
+  const receive = await drainAtDepth(broker, 'AMQP 1.0', phases, send.messages, s.amqp10ReceiveMessages, s);
   return { tls: tlsText, send, receive };
 }

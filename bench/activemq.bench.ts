@@ -1,18 +1,20 @@
 // ActiveMQ-engine benchmark (`npm run bench:activemq`, never part of `npm test`; issue 7): the same
 // workloads against SealMQ's ACTIVEMQ engine and a reference, one broker at a time in one run, all
 // over TLS with one certificate, SealMQ's `activemq` TLS policy and the same client settings:
-// STOMP (persistent sends with receipts, client-individual acked consumption) and MQTT (QoS 1 end to
-// end: throughput, and latency at a fixed rate) against Apache ActiveMQ from Debian's `activemq`;
-// AMQP 1.0 (durable sends settled on `accepted`, accepted receives) against RabbitMQ's
+// STOMP (persistent sends with receipts; client-individual acked consumption from a queue filled to
+// a fixed depth) and MQTT (QoS 1 end to end: throughput, and latency at a fixed rate) against Apache
+// ActiveMQ from Debian's `activemq`; AMQP 1.0 (durable sends settled on `accepted`, accepted receives
+// from a queue filled to a fixed depth) against RabbitMQ's
 // rabbitmq_amqp1_0 plugin (Debian's ActiveMQ has no AMQP 1.0). Prints a table, then ONE JSON line
 // with every figure, the ratios (direction in each key name) and the issue's targets (>= 2x
 // throughput, p99 no higher). Workloads in activemq-workloads.ts, brokers in activemq-brokers.ts.
 // Env (all optional): BENCH_ROUNDS (default 3; broker order alternates per round, each figure is the
 // median over rounds, all rounds under perRound), BENCH_BROKERS (default "sealmq,activemq,rabbitmq"),
 // BENCH_SEND_SECONDS, BENCH_MESSAGES_MAX, BENCH_WARMUP_MESSAGES, BENCH_STOMP_PRODUCERS,
-// BENCH_STOMP_WINDOW, BENCH_STOMP_PREFETCH, BENCH_MQTT_PUBLISHERS, BENCH_MQTT_WINDOW,
-// BENCH_MQTT_RATE, BENCH_MQTT_LATENCY_SECONDS, BENCH_AMQP10_SENDERS, BENCH_AMQP10_WINDOW,
-// BENCH_AMQP10_CREDIT, BENCH_TLS_VERSION (TLSv1.2 default, or TLSv1.3), BENCH_PROTOCOLS (default
+// BENCH_STOMP_WINDOW, BENCH_STOMP_PREFETCH, BENCH_STOMP_CONSUME_MESSAGES (drain depth),
+// BENCH_MQTT_PUBLISHERS, BENCH_MQTT_WINDOW, BENCH_MQTT_RATE, BENCH_MQTT_LATENCY_SECONDS,
+// BENCH_AMQP10_SENDERS, BENCH_AMQP10_WINDOW, BENCH_AMQP10_CREDIT, BENCH_AMQP10_RECEIVE_MESSAGES
+// (drain depth), BENCH_TLS_VERSION (TLSv1.2 default, or TLSv1.3), BENCH_PROTOCOLS (default
 // "stomp,mqtt,amqp10"), BENCH_SEALMQ_CPU_PROF_DIR, BENCH_SEALMQ_LOG_LEVEL (default warn).
 import { cpus, loadavg } from 'node:os';
 import {
@@ -28,15 +30,8 @@ import {
   type TlsPolicyCheck,
 } from './activemq-brokers.ts';
 import { ensureRabbitmqInstalled } from './lib/brokers.ts';
+import { envNumber, medianFigures, round, table } from './lib/report.ts';
 import { runAmqp10, runMqtt, runStomp, type Amqp10Result, type MqttResult, type StompResult, type WorkloadSettings } from './activemq-workloads.ts';
-
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number in [${min}, ${max}], got ${raw}`);
-  return value;
-}
 
 const settings: WorkloadSettings = {
   bodyBytes: 1024,
@@ -45,6 +40,7 @@ const settings: WorkloadSettings = {
   stompReceiptWindow: envNumber('BENCH_STOMP_WINDOW', 64, 1, 10_000),
   stompConsumers: 1,
   stompPrefetch: envNumber('BENCH_STOMP_PREFETCH', 500, 1, 65_535),
+  stompConsumeMessages: envNumber('BENCH_STOMP_CONSUME_MESSAGES', 20_000, 100, 1_000_000),
   mqttPublishers: envNumber('BENCH_MQTT_PUBLISHERS', 4, 1, 64),
   mqttPubackWindow: envNumber('BENCH_MQTT_WINDOW', 64, 1, 10_000),
   mqttLatencyRatePerSec: envNumber('BENCH_MQTT_RATE', 1_000, 1, 50_000),
@@ -54,9 +50,11 @@ const settings: WorkloadSettings = {
   amqp10Window: envNumber('BENCH_AMQP10_WINDOW', 64, 1, 10_000),
   amqp10Receivers: 1,
   amqp10Credit: envNumber('BENCH_AMQP10_CREDIT', 500, 1, 65_535),
+  amqp10ReceiveMessages: envNumber('BENCH_AMQP10_RECEIVE_MESSAGES', 20_000, 100, 1_000_000),
   sendSeconds: envNumber('BENCH_SEND_SECONDS', 10, 1, 120),
   messagesMax: envNumber('BENCH_MESSAGES_MAX', 500_000, 1_000, 5_000_000),
   drainSecondsMax: 120,
+  fillSecondsMax: 600,
 };
 
 const TARGET_THROUGHPUT_RATIO = 2;
@@ -69,7 +67,6 @@ const protocols = (process.env.BENCH_PROTOCOLS ?? 'stomp,mqtt,amqp10').split(','
 for (const p of protocols) if (p !== 'stomp' && p !== 'mqtt' && p !== 'amqp10') throw new Error(`BENCH_PROTOCOLS: unknown protocol ${p}`);
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const round = (x: number | null | undefined, digits = 2) => (x != null && Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
 
 /** One broker's figures from one round; a protocol it does not serve, or that failed, is null. */
 interface Figures {
@@ -82,7 +79,10 @@ interface Figures {
   stompConsumeBrokerCores: number | null;
   stompConsumeBrokerCpuUsPerMsg: number | null;
   stompConsumeClientCpuUsPerMsg: number | null;
-  stompMessages: number | null;
+  /** Messages the send phase had receipted. */
+  stompSendMessages: number | null;
+  /** Messages the timed consume phase drained (of settings.stompConsumeMessages). */
+  stompConsumeMessages: number | null;
   stompComplete: boolean | null;
   mqttTls: string | null;
   mqttPublishMsgPerSec: number | null;
@@ -109,7 +109,9 @@ interface Figures {
   amqp10ReceiveBrokerCores: number | null;
   amqp10ReceiveBrokerCpuUsPerMsg: number | null;
   amqp10ReceiveClientCpuUsPerMsg: number | null;
-  amqp10Messages: number | null;
+  amqp10SendMessages: number | null;
+  /** Messages the timed receive phase received (of settings.amqp10ReceiveMessages). */
+  amqp10ReceiveMessages: number | null;
   amqp10Complete: boolean | null;
   /** Workloads that failed: protocol -> error message. */
   errors: Record<string, string>;
@@ -126,7 +128,8 @@ function emptyFigures(): Figures {
     stompConsumeBrokerCores: null,
     stompConsumeBrokerCpuUsPerMsg: null,
     stompConsumeClientCpuUsPerMsg: null,
-    stompMessages: null,
+    stompSendMessages: null,
+    stompConsumeMessages: null,
     stompComplete: null,
     mqttTls: null,
     mqttPublishMsgPerSec: null,
@@ -153,7 +156,8 @@ function emptyFigures(): Figures {
     amqp10ReceiveBrokerCores: null,
     amqp10ReceiveBrokerCpuUsPerMsg: null,
     amqp10ReceiveClientCpuUsPerMsg: null,
-    amqp10Messages: null,
+    amqp10SendMessages: null,
+    amqp10ReceiveMessages: null,
     amqp10Complete: null,
     errors: {},
   };
@@ -169,8 +173,9 @@ function addStomp(f: Figures, r: StompResult): void {
   f.stompConsumeBrokerCores = round(r.consume.brokerCores);
   f.stompConsumeBrokerCpuUsPerMsg = round(r.consume.brokerCpuUsPerMsg, 1);
   f.stompConsumeClientCpuUsPerMsg = round(r.consume.clientCpuUsPerMsg, 1);
-  f.stompMessages = r.send.messages;
-  f.stompComplete = r.consume.complete && r.consume.messages === r.send.messages;
+  f.stompSendMessages = r.send.messages;
+  f.stompConsumeMessages = r.consume.messages;
+  f.stompComplete = r.consume.complete && r.consume.messages === settings.stompConsumeMessages;
 }
 
 function addMqtt(f: Figures, r: MqttResult): void {
@@ -202,11 +207,19 @@ function addAmqp10(f: Figures, r: Amqp10Result): void {
   f.amqp10ReceiveBrokerCores = round(r.receive.brokerCores);
   f.amqp10ReceiveBrokerCpuUsPerMsg = round(r.receive.brokerCpuUsPerMsg, 1);
   f.amqp10ReceiveClientCpuUsPerMsg = round(r.receive.clientCpuUsPerMsg, 1);
-  f.amqp10Messages = r.send.messages;
-  f.amqp10Complete = r.receive.complete && r.receive.messages === r.send.messages && r.send.rejected === 0;
+  f.amqp10SendMessages = r.send.messages;
+  f.amqp10ReceiveMessages = r.receive.messages;
+  f.amqp10Complete = r.receive.complete && r.receive.messages === settings.amqp10ReceiveMessages && r.send.rejected === 0;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+
+/** Each figure's median over the rounds (lib/report.ts), with every round's errors. */
+function medianOfRounds(all: Figures[]): Figures {
+  const errors: Record<string, string> = {};
+  all.forEach((f, i) => Object.entries(f.errors).forEach(([k, v]) => (errors[`${k}#${i + 1}`] = v)));
+  return { ...medianFigures(all), errors };
+}
 
 /** Starts `name`, runs the workloads it is compared on, stops it. A failing workload is recorded, and the next still runs. */
 async function measure(name: BrokerName, tls: BenchTls, checkTls: boolean): Promise<{ version: string | null; figures: Figures; tlsChecks?: Record<string, TlsPolicyCheck> }> {
@@ -250,31 +263,6 @@ async function measure(name: BrokerName, tls: BenchTls, checkTls: boolean): Prom
   return { version: broker.version, figures, ...(tlsChecks !== undefined ? { tlsChecks } : {}) };
 }
 
-/** Each numeric figure's median over the rounds (booleans: true only if true in every round; errors: every round's). */
-function medianFigures(all: Figures[]): Figures {
-  const out = emptyFigures() as unknown as Record<string, unknown>;
-  for (const key of Object.keys(out) as (keyof Figures)[]) {
-    const values = all.map((f) => f[key]);
-    if (key === 'errors') {
-      const merged: Record<string, string> = {};
-      all.forEach((f, i) => Object.entries(f.errors).forEach(([k, v]) => (merged[`${k}#${i + 1}`] = v)));
-      out.errors = merged;
-    } else if (values.some((v) => typeof v === 'boolean')) out[key] = values.every((v) => v === true);
-    else if (values.some((v) => typeof v === 'string')) out[key] = values.find((v) => typeof v === 'string') ?? null;
-    else {
-      const numbers = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
-      const mid = numbers.length >> 1;
-      out[key] = numbers.length === 0 ? null : numbers.length % 2 === 1 ? numbers[mid]! : round((numbers[mid - 1]! + numbers[mid]!) / 2, key.endsWith('MsgPerSec') ? 0 : 2);
-    }
-  }
-  return out as unknown as Figures;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
-}
-
 async function main(): Promise<void> {
   if (brokerNames.includes('activemq')) ensureActivemqInstalled();
   if (brokerNames.includes('rabbitmq')) ensureRabbitmqInstalled();
@@ -292,9 +280,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const s = results.sealmq !== undefined ? medianFigures(results.sealmq.rounds) : undefined;
-  const a = results.activemq !== undefined ? medianFigures(results.activemq.rounds) : undefined;
-  const r = results.rabbitmq !== undefined ? medianFigures(results.rabbitmq.rounds) : undefined;
+  const s = results.sealmq !== undefined ? medianOfRounds(results.sealmq.rounds) : undefined;
+  const a = results.activemq !== undefined ? medianOfRounds(results.activemq.rounds) : undefined;
+  const r = results.rabbitmq !== undefined ? medianOfRounds(results.rabbitmq.rounds) : undefined;
   const ratio = (x: number | null | undefined, y: number | null | undefined) => (x != null && y != null && y !== 0 ? round(x / y) : null);
   const ratios = {
     stompSendThroughputSealmqOverActivemq: ratio(s?.stompSendMsgPerSec, a?.stompSendMsgPerSec),
@@ -326,7 +314,17 @@ async function main(): Promise<void> {
     a?.mqttLatencyReceived === a?.mqttLatencySent &&
     s?.amqp10Complete === true &&
     r?.amqp10Complete === true;
-  const allMet = complete && Object.values(targets).every((t) => t === true);
+  // Each comparison only holds if both sides' clients negotiated the same TLS version and suite (in every round).
+  const tlsSeen = (name: BrokerName, key: 'stompTls' | 'mqttTls' | 'amqp10Tls') =>
+    (results[name]?.rounds ?? []).map((f) => f[key]).filter((t): t is string => typeof t === 'string');
+  const sameTlsAs = (reference: BrokerName, key: 'stompTls' | 'mqttTls' | 'amqp10Tls') => {
+    const ours = tlsSeen('sealmq', key);
+    const theirs = tlsSeen(reference, key);
+    return ours.length === 0 || theirs.length === 0 ? null : new Set([...ours, ...theirs]).size === 1;
+  };
+  const sameTls = { stomp: sameTlsAs('activemq', 'stompTls'), mqtt: sameTlsAs('activemq', 'mqttTls'), amqp10: sameTlsAs('rabbitmq', 'amqp10Tls') };
+  const tlsDiffers = Object.entries(sameTls).filter(([, same]) => same === false).map(([protocol]) => protocol);
+  const allMet = complete && tlsDiffers.length === 0 && Object.values(targets).every((t) => t === true);
 
   const rows: [string, keyof Figures | ((f: Figures) => string)][] = [
     ['STOMP TLS', 'stompTls'],
@@ -336,7 +334,7 @@ async function main(): Promise<void> {
     ['STOMP consume msg/s (acked)', 'stompConsumeMsgPerSec'],
     ['  broker cores busy', 'stompConsumeBrokerCores'],
     ['  broker / client CPU µs/msg', (f) => `${f.stompConsumeBrokerCpuUsPerMsg} / ${f.stompConsumeClientCpuUsPerMsg}`],
-    ['  messages / all drained', (f) => `${f.stompMessages} / ${f.stompComplete}`],
+    ['  sent / drained / complete', (f) => `${f.stompSendMessages} / ${f.stompConsumeMessages} / ${f.stompComplete}`],
     ['MQTT TLS', 'mqttTls'],
     ['MQTT QoS 1 delivered msg/s', 'mqttDeliveredMsgPerSec'],
     ['  PUBACKed msg/s', 'mqttPublishMsgPerSec'],
@@ -354,7 +352,7 @@ async function main(): Promise<void> {
     ['AMQP 1.0 receive msg/s (accepted)', 'amqp10ReceiveMsgPerSec'],
     ['  broker cores busy', 'amqp10ReceiveBrokerCores'],
     ['  broker / client CPU µs/msg', (f) => `${f.amqp10ReceiveBrokerCpuUsPerMsg} / ${f.amqp10ReceiveClientCpuUsPerMsg}`],
-    ['  messages / all drained', (f) => `${f.amqp10Messages} / ${f.amqp10Complete}`],
+    ['  sent / received / complete', (f) => `${f.amqp10SendMessages} / ${f.amqp10ReceiveMessages} / ${f.amqp10Complete}`],
   ];
   const cell = (f: Figures | undefined, key: keyof Figures | ((f: Figures) => string)) => (f === undefined ? '-' : typeof key === 'function' ? key(f) : String(f[key] ?? '-'));
   const header = [
@@ -370,9 +368,9 @@ async function main(): Promise<void> {
   console.log(
     [
       `ActiveMQ-engine benchmark: ${settings.bodyBytes} B persistent/durable/QoS 1 messages over TLS (one certificate, SealMQ's activemq suites); ` +
-        `STOMP ${settings.stompProducers} producers x ${settings.stompReceiptWindow} receipts, 1 consumer client-individual prefetch ${settings.stompPrefetch}; ` +
+        `STOMP ${settings.stompProducers} producers x ${settings.stompReceiptWindow} receipts, 1 consumer client-individual prefetch ${settings.stompPrefetch} draining ${settings.stompConsumeMessages}; ` +
         `MQTT ${settings.mqttPublishers} publishers x ${settings.mqttPubackWindow} PUBACKs -> 1 subscriber, latency at ${settings.mqttLatencyRatePerSec} msg/s for ${settings.mqttLatencySeconds} s; ` +
-        `AMQP 1.0 ${settings.amqp10Senders} senders x ${settings.amqp10Window} unsettled, 1 receiver credit ${settings.amqp10Credit}; sends for ${settings.sendSeconds} s. ` +
+        `AMQP 1.0 ${settings.amqp10Senders} senders x ${settings.amqp10Window} unsettled, 1 receiver credit ${settings.amqp10Credit} receiving ${settings.amqp10ReceiveMessages}; sends for ${settings.sendSeconds} s. ` +
         `${cpus().length} cores shared by clients and broker. Median of ${rounds} round(s), broker order alternating. Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
       '',
       table([header, ...rows.map(([label, key]) => [label, cell(s, key), cell(a, key), cell(r, key)])]),
@@ -390,6 +388,7 @@ async function main(): Promise<void> {
         ),
       ),
       ...errorLines,
+      ...tlsDiffers.map((protocol) => `WARNING: ${protocol}: SealMQ and the reference negotiated different TLS versions or suites (see the *Tls rows): not comparable.`),
       complete ? '' : 'WARNING: incomplete: a workload failed or hit its time bound; see errors and the *Complete fields in the JSON.',
     ].join('\n'),
   );
@@ -411,6 +410,8 @@ async function main(): Promise<void> {
       perRound: { sealmq: results.sealmq?.rounds ?? [], activemq: results.activemq?.rounds ?? [], rabbitmq: results.rabbitmq?.rounds ?? [] },
       ratios,
       targets,
+      // Per protocol: both sides negotiated the same TLS version and suite in every round (null: not measured).
+      sameTls,
       complete,
       allTargetsMet: allMet,
     }),

@@ -10,15 +10,8 @@
 // machine's drifting load over both; each figure is the median over rounds (all rounds in the JSON).
 import { cpus, loadavg } from 'node:os';
 import { startRabbitmq, startSealmq, ensureRabbitmqInstalled, type BenchBroker } from './lib/brokers.ts';
+import { envNumber, medianFigures, round, table } from './lib/report.ts';
 import { runWorkload, type WorkloadResult, type WorkloadSettings } from './lib/workload.ts';
-
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number in [${min}, ${max}], got ${raw}`);
-  return value;
-}
 
 const settings: WorkloadSettings = {
   bodyBytes: 1024,
@@ -61,8 +54,6 @@ async function measure(name: BrokerName): Promise<{ version: string; result: Wor
   }
 }
 
-const round = (x: number, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
-
 function figures(r: WorkloadResult) {
   return {
     tls: r.tls,
@@ -93,27 +84,6 @@ function figures(r: WorkloadResult) {
 }
 
 type Figures = ReturnType<typeof figures>;
-
-/** Each numeric figure's median over the rounds (booleans: true only if true in every round). */
-function medianFigures(all: Figures[]): Figures {
-  const out: Record<string, unknown> = { ...all[0]! };
-  for (const key of Object.keys(out) as (keyof Figures)[]) {
-    const values = all.map((f) => f[key]);
-    if (typeof values[0] === 'boolean') out[key] = values.every((v) => v === true);
-    else if (typeof values[0] === 'number' || values[0] === null) {
-      const numbers = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
-      const mid = numbers.length >> 1;
-      const digits = key.endsWith('MsgPerSec') ? 0 : 2;
-      out[key] = numbers.length === 0 ? null : numbers.length % 2 === 1 ? numbers[mid]! : round((numbers[mid - 1]! + numbers[mid]!) / 2, digits);
-    }
-  }
-  return out as Figures;
-}
-
-function table(rows: [string, ...string[]][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
-}
 
 async function main(): Promise<void> {
   if (brokerNames.includes('rabbitmq')) ensureRabbitmqInstalled();

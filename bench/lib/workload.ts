@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { socketOptions, type BenchBroker } from './brokers.ts';
-import { percentile } from './stats.ts';
+import { cpuMeter, sendAtRate, SendWindow, Waiter, type PhaseCpu } from './loops.ts';
+import { latencySummary, sum } from './stats.ts';
 
 export interface WorkloadSettings {
   bodyBytes: number;
@@ -24,13 +25,7 @@ export interface WorkloadSettings {
   latencyDrainSecondsMax: number;
 }
 
-export interface PhaseCpu {
-  /** Broker CPU time per message (µs). */
-  brokerCpuUsPerMsg: number;
-  /** Broker CPU time / wall time (1.0 = one core busy). */
-  brokerCores: number;
-  clientCpuUsPerMsg: number;
-}
+export type { PhaseCpu };
 
 export interface PublishResult extends PhaseCpu {
   confirmed: number;
@@ -84,46 +79,6 @@ function tlsDescription(connection: ChannelModel): string {
   return `${stream?.getProtocol?.() ?? '?'} ${stream?.getCipher?.().name ?? '?'}`;
 }
 
-function cpuMeter(broker: BenchBroker) {
-  const brokerStart = broker.cpuMs();
-  const clientStart = process.cpuUsage();
-  const wallStart = performance.now();
-  return (messages: number): PhaseCpu => {
-    const brokerMs = broker.cpuMs() - brokerStart;
-    const client = process.cpuUsage(clientStart);
-    const wallMs = performance.now() - wallStart;
-    const n = Math.max(messages, 1);
-    return {
-      brokerCpuUsPerMsg: (brokerMs * 1000) / n,
-      brokerCores: brokerMs / wallMs,
-      clientCpuUsPerMsg: (client.user + client.system) / n,
-    };
-  };
-}
-
-/** Resolves when `predicate` holds, re-checked whenever `wake()` is called; rejects after `timeoutMs`. */
-class Waiter {
-  private pending: { predicate: () => boolean; resolve: () => void }[] = [];
-  wake(): void {
-    const still: typeof this.pending = [];
-    for (const p of this.pending) (p.predicate() ? p.resolve() : still.push(p));
-    this.pending = still;
-  }
-  until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      this.pending.push({
-        predicate,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  }
-}
-
 /** One publisher: keeps up to `window` unconfirmed messages in flight until `stop()` or `max`. */
 async function publishLoop(
   channel: ConfirmChannel,
@@ -134,33 +89,28 @@ async function publishLoop(
   stop: () => boolean,
   confirmLatenciesMs: number[] | undefined,
 ): Promise<{ confirmed: number; nacked: number }> {
-  let outstanding = 0;
   let confirmed = 0;
   let nacked = 0;
-  let sent = 0;
   const waiter = new Waiter();
   let drain = false;
+  const sends = new SendWindow(waiter, window, 60_000, () => drain);
   channel.on('drain', () => {
     drain = false;
     waiter.wake();
   });
-  while (!stop() && sent < max) {
-    if (outstanding >= window || drain) await waiter.until(() => outstanding < window && !drain, 60_000, 'confirms');
-    outstanding++;
-    sent++;
+  const publish = () => {
     const sentAt = performance.now();
     const ok = channel.publish('', queue, body, { persistent: true }, (error) => {
-      outstanding--;
       if (error) nacked++;
       else {
         confirmed++;
         if (confirmLatenciesMs !== undefined && (confirmed & 15) === 0) confirmLatenciesMs.push(performance.now() - sentAt);
       }
-      waiter.wake();
+      sends.settle();
     });
     if (!ok) drain = true;
-  }
-  await waiter.until(() => outstanding === 0, 60_000, 'the last confirms');
+  };
+  await sends.run(max, stop, publish, 'confirms');
   return { confirmed, nacked };
 }
 
@@ -178,16 +128,16 @@ async function publishPhase(broker: BenchBroker, s: WorkloadSettings, seconds: n
       channels.map((channel) => publishLoop(channel, THROUGHPUT_QUEUE, body, s.confirmWindow, perPublisher, () => performance.now() >= deadline, measure ? latencies : undefined)),
     );
     const elapsedS = (performance.now() - started) / 1000;
-    const confirmed = results.reduce((a, r) => a + r.confirmed, 0);
-    const nacked = results.reduce((a, r) => a + r.nacked, 0);
-    latencies.sort((a, b) => a - b);
+    const confirmed = sum(results.map((r) => r.confirmed));
+    const nacked = sum(results.map((r) => r.nacked));
+    const confirmLatency = latencySummary(latencies);
     return {
       confirmed,
       nacked,
       seconds: elapsedS,
       msgPerSec: confirmed / elapsedS,
-      confirmLatencyP50Ms: percentile(latencies, 50),
-      confirmLatencyP99Ms: percentile(latencies, 99),
+      confirmLatencyP50Ms: confirmLatency.p50Ms,
+      confirmLatencyP99Ms: confirmLatency.p99Ms,
       ...meter(confirmed),
     };
   } finally {
@@ -262,30 +212,18 @@ async function latencyPhase(broker: BenchBroker, s: WorkloadSettings): Promise<L
       { noAck: false },
     );
     const body = Buffer.alloc(s.bodyBytes, 0x62);
-    let sent = 0;
     let confirmed = 0;
     const meter = cpuMeter(broker);
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      // Each tick sends what the schedule says is due, so timer jitter does not change the rate.
-      const tick = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * s.latencyRatePerSec) + 1);
-        while (sent < due) {
-          const content = Buffer.from(body);
-          const sentAt = performance.now();
-          content.writeDoubleLE(sentAt, 0);
-          content.writeUInt32LE(sent, 8);
-          const seq = sent++;
-          publisher.publish('', LATENCY_QUEUE, content, { persistent: true }, (error) => {
-            if (!error) confirmed++;
-            if (seq >= warmup) confirmLatencies.push(performance.now() - sentAt);
-            waiter.wake();
-          });
-        }
-        if (sent >= total) resolve();
-        else setTimeout(tick, 1);
-      };
-      tick();
+    await sendAtRate(s.latencyRatePerSec, total, (seq) => {
+      const content = Buffer.from(body);
+      const sentAt = performance.now();
+      content.writeDoubleLE(sentAt, 0);
+      content.writeUInt32LE(seq, 8);
+      publisher.publish('', LATENCY_QUEUE, content, { persistent: true }, (error) => {
+        if (!error) confirmed++;
+        if (seq >= warmup) confirmLatencies.push(performance.now() - sentAt);
+        waiter.wake();
+      });
     });
     try {
       await waiter.until(() => received >= total && confirmed >= total, s.latencyDrainSecondsMax * 1000, 'the last latency deliveries');
@@ -293,17 +231,12 @@ async function latencyPhase(broker: BenchBroker, s: WorkloadSettings): Promise<L
       process.stderr.write(`bench: ${broker.name}: ${(error as Error).message} (${received}/${total} delivered)\n`);
     }
     const cpu = meter(total);
-    latencies.sort((a, b) => a - b);
-    confirmLatencies.sort((a, b) => a - b);
     return {
       ratePerSec: s.latencyRatePerSec,
       sent: total - warmup,
       received: latencies.length,
-      p50Ms: percentile(latencies, 50),
-      p95Ms: percentile(latencies, 95),
-      p99Ms: percentile(latencies, 99),
-      maxMs: latencies.length > 0 ? latencies[latencies.length - 1]! : Number.NaN,
-      confirmP99Ms: percentile(confirmLatencies, 99),
+      ...latencySummary(latencies),
+      confirmP99Ms: latencySummary(confirmLatencies).p99Ms,
       brokerCores: cpu.brokerCores,
     };
   } finally {

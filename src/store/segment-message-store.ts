@@ -28,7 +28,9 @@
 // started; while it runs the next batch is encoded, written and synced (at most
 // SYNCS_IN_FLIGHT_MAX syncs at once). An fdatasync covers every byte written before it started, so
 // acknowledgements go out in write order as soon as a sync covering them returns; a sync failure
-// fails the store stop and rejects everything not yet acknowledged.
+// fails the store stop and rejects everything not yet acknowledged. Removals (acknowledged
+// messages) are held back up to `removeHoldMs` to ride in the next batch rather than cost a sync of
+// their own; one lost in a crash only brings a message back as redelivered.
 //
 // Rollback: removing the newest segment, cutting it at a chunk boundary, or putting back an older
 // copy of the whole directory yields an older state that is valid in every byte, which the files

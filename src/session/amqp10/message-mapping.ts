@@ -15,7 +15,7 @@
 // Non-string message ids (ulong, uuid, binary) become strings with ActiveMQ's AMQP_* prefixes and
 // are turned back on the way out. Framing, credit and settlement are the session's.
 
-import type { AmqDelivery, AmqMessage, AmqOutgoing, AmqPropertyValue, Destination, DestinationKind } from '../../core/activemq/api.ts';
+import type { AmqBrowsedMessage, AmqMessage, AmqOutgoing, AmqPropertyValue, Destination, DestinationKind } from '../../core/activemq/api.ts';
 import { formatAmqpAddress, parseAmqpAddress } from '../../core/activemq/destinations.ts';
 import {
   type Amqp10Message,
@@ -329,7 +329,7 @@ function encodeHeader(header: HeaderInit): Buffer {
 }
 
 /** The transfer payload for a delivery: header (per delivery) and the message's bare message. */
-export function outgoingPayload(delivery: AmqDelivery, nowMs: number): Buffer {
+export function outgoingPayload(delivery: AmqBrowsedMessage, nowMs: number): Buffer {
   const message = delivery.message;
   const header: HeaderInit = {};
   if (message.persistent) header.durable = true;

@@ -11,6 +11,7 @@
 import type { Duplex } from 'node:stream';
 import {
   AmqError,
+  type AmqBrowsedMessage,
   type AmqConnection,
   type AmqDelivery,
   type AmqEngine,
@@ -174,13 +175,16 @@ interface SenderLink extends LinkBase {
   /** The credit we last gave the engine, less the deliveries it made since. */
   engineCredit: number;
   tagSeq: number;
+  /** A queue browser (distribution-mode copy): the engine's snapshot and how far it is sent. */
+  browse: { readonly messages: readonly AmqBrowsedMessage[]; next: number } | undefined;
 }
 
 type Link = ReceiverLink | SenderLink;
 
 interface UnsettledDelivery {
   readonly link: SenderLink;
-  readonly token: number;
+  /** The engine's token; undefined for a browsed message, which nothing needs to settle. */
+  readonly token: number | undefined;
 }
 
 interface AmqpSession {
@@ -808,10 +812,10 @@ export class Amqp10Session {
     } else {
       throw sessionError.link(CONDITION.INVALID_FIELD, 'source address must be a string');
     }
-    if (source.distributionMode === 'copy' && (destination.kind === 'queue' || destination.kind === 'temp-queue')) {
-      // A queue browser (Qpid JMS) must not consume what it looks at; the engine has no browsing.
-      throw sessionError.link(CONDITION.NOT_IMPLEMENTED, 'browsing a queue (distribution-mode copy) is not supported');
-    }
+    // A queue browser (Qpid JMS QueueBrowser): copies of the queue's messages, none consumed. On a
+    // topic, copy is what a subscription does anyway: ActiveMQ's AMQP transport makes a browser only
+    // of a queue (`distribution-mode == COPY && dest.isQueue()`) and subscribes otherwise; so do we.
+    const browsing = source.distributionMode === 'copy' && (destination.kind === 'queue' || destination.kind === 'temp-queue');
     let selector: string | undefined;
     let noLocal = false;
     const acceptedFilters: Array<[AmqpValue, AmqpValue]> = [];
@@ -853,8 +857,10 @@ export class Amqp10Session {
       unsettled: 0,
       engineCredit: 0,
       tagSeq: 0,
+      browse: undefined,
     };
     s.links.set(a.handle, link);
+    if (browsing) return this.#attachBrowser(s, a, link, source, destination, selector, acceptedFilters);
     try {
       link.subscription = await amq.subscribe(
         {
@@ -902,6 +908,74 @@ export class Amqp10Session {
     // Deliveries that arrived while attaching wait in `held` for credit.
   }
 
+  /**
+   * A queue browser: the engine's snapshot of the queue (selector applied) is taken at attach and
+   * sent as credit allows, settled or not as the link's snd-settle-mode says; outcomes of browsed
+   * messages change nothing in the queue. Once the snapshot is sent, a drain is answered by using
+   * up the credit (ActiveMQ's AMQP transport ends a browse the same way), and without drain nothing
+   * more is sent.
+   */
+  async #attachBrowser(
+    s: AmqpSession,
+    a: Attach,
+    link: SenderLink,
+    source: Source,
+    destination: Destination,
+    selector: string | undefined,
+    acceptedFilters: Array<[AmqpValue, AmqpValue]>,
+  ): Promise<void> {
+    const amq = this.#connection();
+    let messages: readonly AmqBrowsedMessage[];
+    try {
+      messages = await amq.browse(destination, { selector });
+    } catch (err) {
+      s.links.delete(a.handle);
+      throw err;
+    }
+    if (s.state !== 'mapped' || this.#phase !== 'opened' || s.links.get(a.handle) !== link) return;
+    link.browse = { messages, next: 0 };
+    link.state = 'attached';
+    const sourceReply: SourceInit = {
+      ...sourceInit(source),
+      address: formatAmqpAddress(destination),
+      distributionMode: 'copy',
+      outcomes: SUPPORTED_OUTCOMES,
+      defaultOutcome: { kind: 'modified', deliveryFailed: true },
+    };
+    if (acceptedFilters.length > 0) sourceReply.filter = { type: 'map', value: acceptedFilters };
+    else delete sourceReply.filter;
+    this.#writePerformative(s.localChannel, {
+      kind: 'attach',
+      name: a.name,
+      handle: link.localHandle,
+      role: ROLE.SENDER,
+      sndSettleMode: a.sndSettleMode,
+      rcvSettleMode: a.rcvSettleMode,
+      source: sourceReply,
+      ...(a.target?.kind === 'target' ? { target: targetInit(a.target) } : {}),
+      initialDeliveryCount: 0,
+    });
+  }
+
+  /** Browsed messages not yet sent. */
+  #browseLeft(link: SenderLink): number {
+    return link.browse === undefined ? 0 : link.browse.messages.length - link.browse.next;
+  }
+
+  /**
+   * Sends browsed messages while the link has credit, the unsettled limit has room and the stream
+   * takes more; then answers a pending drain once nothing is left to send.
+   */
+  #sendBrowse(s: AmqpSession, link: SenderLink): void {
+    const browse = link.browse;
+    if (browse === undefined || link.state !== 'attached' || s.state !== 'mapped' || this.#phase !== 'opened') return;
+    if (browse.next < browse.messages.length) this.#cork();
+    while (link.credit > 0 && browse.next < browse.messages.length && !this.#writePaused && (link.presettled || link.unsettled < this.#unsettledMax)) {
+      this.#sendDelivery(s, link, browse.messages[browse.next++]!, undefined);
+    }
+    if (link.drain) this.#scheduleDrain(s, link);
+  }
+
   async #onDetach(s: AmqpSession, d: Detach): Promise<void> {
     const link = s.links.get(d.handle);
     if (link === undefined) throw sessionError.session(CONDITION.UNATTACHED_HANDLE, `detach of handle ${d.handle}, which is not attached`);
@@ -939,6 +1013,7 @@ export class Amqp10Session {
       return;
     }
     link.held.length = 0;
+    link.browse = undefined;
     const subscription = link.subscription;
     link.subscription = undefined;
     if (subscription !== undefined) await subscription.close();
@@ -971,6 +1046,7 @@ export class Amqp10Session {
     link.credit = Math.max(0, (f.linkCredit ?? 0) + ((rcvDeliveryCount - link.deliveryCount) | 0));
     link.drain = f.drain;
     this.#sendHeld(s, link);
+    this.#sendBrowse(s, link);
     this.#syncCredit(link);
     if (link.drain) this.#scheduleDrain(s, link);
     else if (f.echo) this.#writeLinkFlow(s, link);
@@ -986,7 +1062,8 @@ export class Amqp10Session {
     setImmediate(() => {
       link.drainScheduled = false;
       if (!link.drain || link.state !== 'attached' || s.state !== 'mapped' || this.#phase !== 'opened') return;
-      if (link.held.length > 0 && link.credit > 0) return; // still sending: the session window is shut
+      // Still sending (the session window or the stream is shut, or the unsettled limit is reached).
+      if ((link.held.length > 0 || this.#browseLeft(link) > 0) && link.credit > 0) return;
       link.deliveryCount = (link.deliveryCount + link.credit) >>> 0;
       link.credit = 0;
       this.#syncCredit(link);
@@ -1008,7 +1085,7 @@ export class Amqp10Session {
       flow.deliveryCount = link.deliveryCount;
       flow.linkCredit = link.credit;
       if (link.role === 'sender') {
-        flow.available = link.held.length;
+        flow.available = link.held.length + this.#browseLeft(link);
         flow.drain = link.drain;
       }
     }
@@ -1211,7 +1288,7 @@ export class Amqp10Session {
     if (link.subscription === undefined && link.state !== 'attaching') return;
     if (link.state === 'attached' && link.held.length === 0 && link.credit > 0 && s.state === 'mapped' && this.#phase === 'opened') {
       this.#cork();
-      this.#sendDelivery(s, link, delivery);
+      this.#sendDelivery(s, link, delivery, delivery.token);
     } else {
       link.held.push(delivery);
     }
@@ -1221,10 +1298,14 @@ export class Amqp10Session {
   #sendHeld(s: AmqpSession, link: SenderLink): void {
     if (link.held.length === 0) return;
     this.#cork();
-    while (link.credit > 0 && link.held.length > 0) this.#sendDelivery(s, link, link.held.shift()!);
+    while (link.credit > 0 && link.held.length > 0) {
+      const delivery = link.held.shift()!;
+      this.#sendDelivery(s, link, delivery, delivery.token);
+    }
   }
 
-  #sendDelivery(s: AmqpSession, link: SenderLink, delivery: AmqDelivery): void {
+  /** Sends one message; `token` is the engine's (undefined for a browsed message: nothing to settle). */
+  #sendDelivery(s: AmqpSession, link: SenderLink, delivery: AmqBrowsedMessage, token: number | undefined): void {
     const deliveryId = s.nextDeliveryId;
     s.nextDeliveryId = (s.nextDeliveryId + 1) >>> 0;
     link.credit--;
@@ -1236,14 +1317,15 @@ export class Amqp10Session {
     const frames = encodeTransferFrames(s.localChannel, transfer, outgoingPayload(delivery, Date.now()), this.#peerFrameSizeMax);
     for (const f of frames) this.#sendTransferFrame(s, f);
     if (link.presettled) {
+      if (token === undefined) return;
       try {
-        this.#amq?.ack(delivery.token);
+        this.#amq?.ack(token);
       } catch (err) {
         if (!(err instanceof AmqError)) throw err;
       }
       return;
     }
-    s.unsettled.set(deliveryId, { link, token: delivery.token });
+    s.unsettled.set(deliveryId, { link, token });
     link.unsettled++;
   }
 
@@ -1317,7 +1399,8 @@ export class Amqp10Session {
       u.link.unsettled--;
       touched.add(u.link);
       if (!d.settled) settledByUs.push(id);
-      if (u.link.state !== 'attached') continue;
+      // A browsed message was not taken from the queue: its outcome changes nothing.
+      if (u.link.state !== 'attached' || u.token === undefined) continue;
       const options = transaction === undefined ? undefined : { transaction };
       try {
         if (state === undefined || state.kind === 'accepted') amq.ack(u.token, options);
@@ -1341,7 +1424,10 @@ export class Amqp10Session {
         });
       }
     }
-    for (const link of touched) this.#syncCredit(link);
+    for (const link of touched) {
+      if (link.browse !== undefined) this.#sendBrowse(s, link);
+      else this.#syncCredit(link);
+    }
   }
 
   // Errors
@@ -1441,7 +1527,11 @@ export class Amqp10Session {
     this.#writePaused = false;
     if (!this.#busy && !this.#stream.destroyed) this.#stream.resume();
     for (const s of this.#sessions.values()) {
-      for (const link of s.links.values()) if (link.role === 'sender') this.#syncCredit(link);
+      for (const link of s.links.values()) {
+        if (link.role !== 'sender') continue;
+        if (link.browse !== undefined) this.#sendBrowse(s, link);
+        else this.#syncCredit(link);
+      }
     }
   }
 
@@ -1476,7 +1566,10 @@ export class Amqp10Session {
       for (const l of s.links.values()) {
         l.state = 'detaching';
         if (l.role === 'receiver') l.coordinator?.release();
-        else l.held.length = 0;
+        else {
+          l.held.length = 0;
+          l.browse = undefined;
+        }
       }
     }
     try {

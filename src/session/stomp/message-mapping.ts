@@ -7,7 +7,7 @@
 // that STOMP cannot carry is left out rather than failing the delivery.
 
 import { isStompHeaderEncodable, type StompFrame, type StompVersion } from '../../codec/stomp/index.ts';
-import type { AmqDelivery, AmqOutgoing, AmqPropertyValue, Destination } from '../../core/activemq/api.ts';
+import type { AmqBrowsedMessage, AmqOutgoing, AmqPropertyValue, Destination } from '../../core/activemq/api.ts';
 import { StompSessionError } from './errors.ts';
 
 /**
@@ -104,8 +104,8 @@ export interface MessageFrameContext {
   readonly formatDestination: (d: Destination) => string;
 }
 
-/** The headers of the MESSAGE frame for a delivery, in ActiveMQ's order and spelling. */
-export function deliveryHeaders(delivery: AmqDelivery, ctx: MessageFrameContext): Array<[string, string]> {
+/** The headers of the MESSAGE frame for a delivery (or a browsed message), in ActiveMQ's order and spelling. */
+export function deliveryHeaders(delivery: AmqBrowsedMessage, ctx: MessageFrameContext): Array<[string, string]> {
   const m = delivery.message;
   const headers: Array<[string, string]> = [];
   const add = (name: string, value: string): void => {

@@ -20,6 +20,7 @@ import {
 import {
   AmqError,
   type AckMode,
+  type AmqBrowsedMessage,
   type AmqConnection,
   type AmqDelivery,
   type AmqEngine,
@@ -117,7 +118,21 @@ interface SubscriptionState {
   readonly byMessageId: Map<string, number>;
   /** Deliveries that came while SUBSCRIBE was in progress: written after its RECEIPT, as ActiveMQ orders them. */
   early: AmqDelivery[] | undefined;
+  /** A queue browser (`browser:true`): its snapshot and how far it is written; undefined otherwise. */
+  readonly browse: BrowseCursor | undefined;
 }
+
+/** Where a queue browser stands: the engine's snapshot until it is all written and `browser:end` sent. */
+interface BrowseCursor {
+  readonly destination: Destination;
+  /** Undefined before the engine answered and once `browser:end` is written (the snapshot is let go). */
+  messages: readonly AmqBrowsedMessage[] | undefined;
+  next: number;
+  ended: boolean;
+}
+
+/** 1.2 `ack` ids of browsed messages: ACK/NACK of them are accepted and do nothing (nothing was taken). */
+const BROWSE_ACK_PREFIX = 'browse-';
 
 /** Starts STOMP on a stream; the stream is the session's from now on. */
 export function createStompSession(stream: Duplex, options: StompSessionOptions): StompSession {
@@ -143,6 +158,8 @@ class StompSessionImpl implements StompSession {
   /** Resolves once every SEND so far is done and its receipt written; never rejects. */
   #sendChain: Promise<void> = Promise.resolve();
   #sendsInFlight = 0;
+  /** Browsed messages written with an `ack` header so far (their ids are `browse-1` ... `browse-<n>`). */
+  #browseAcks = 0;
   /** A frame handler is running: further frames wait in the decoder (and the stream is paused). */
   #waiting = false;
   #pumping = false;
@@ -438,6 +455,8 @@ class StompSessionImpl implements StompSession {
     if (durableName !== undefined && connection.clientId === undefined) {
       throw new StompSessionError('CLIENT_ID_REQUIRED', 'Durable subscription needs client-id');
     }
+    // ActiveMQ's queue browser extension (https://activemq.apache.org/stomp): `browser:true`.
+    if (h.get('browser') === 'true') return this.#onBrowse(frame, connection, id, idHeader, ackMode, destination);
     // ActiveMQ's STOMP prefetch defaults: 1000 on a queue, 100 for a durable subscriber, 32767 on a topic.
     const prefetchDefault =
       this.#options.prefetchDefault ?? (!isTopic ? DEFAULTS.prefetchDefault : durableName !== undefined ? DURABLE_PREFETCH : TOPIC_PREFETCH);
@@ -450,6 +469,7 @@ class StompSessionImpl implements StompSession {
       unacked: new Map(),
       byMessageId: new Map(),
       early: [],
+      browse: undefined,
     };
     // Registered before the engine is asked: it may deliver before subscribe() resolves.
     this.#subscriptions.set(id, state);
@@ -482,6 +502,76 @@ class StompSessionImpl implements StompSession {
     const early = state.early ?? [];
     state.early = undefined;
     for (const delivery of early) this.#deliver(state, delivery);
+  }
+
+  /**
+   * A queue browser, as ActiveMQ's StompQueueBrowserSubscription: the RECEIPT, then the queue's
+   * current messages as MESSAGE frames (selector applied; nothing is removed or counted), then one
+   * MESSAGE with `browser:end`, `message-id:0` and no body; nothing more comes on the subscription.
+   * The frames follow the stream's pace: a full stream stops the browse until it drains.
+   */
+  async #onBrowse(frame: StompFrame, connection: AmqConnection, id: string, idHeader: string | undefined, ackMode: AckMode, destination: Destination): Promise<void> {
+    // ActiveMQ: "Queue Browser feature only valid for Stomp v1.1+ clients!"
+    if (this.#version === '1.0') throw new StompSessionError('BAD_HEADER_VALUE', 'Queue Browser feature only valid for Stomp v1.1+ clients');
+    const cursor: BrowseCursor = { destination, messages: undefined, next: 0, ended: false };
+    const state: SubscriptionState = {
+      id,
+      header: idHeader,
+      ackMode,
+      engine: undefined,
+      unacked: new Map(),
+      byMessageId: new Map(),
+      early: undefined,
+      browse: cursor,
+    };
+    // Registered before the engine is asked, so that the id is taken while it works.
+    this.#subscriptions.set(id, state);
+    let messages: readonly AmqBrowsedMessage[];
+    try {
+      messages = await connection.browse(destination, { selector: frame.headers.get('selector') });
+    } catch (err) {
+      if (this.#subscriptions.get(id) === state) this.#forgetSubscription(state);
+      throw err;
+    }
+    // Unsubscribed or closed while the engine was busy: nothing to write.
+    if (this.#subscriptions.get(id) !== state) return;
+    cursor.messages = messages;
+    this.#receipt(frame);
+    this.#pumpBrowse(state);
+  }
+
+  /** Writes browsed messages until the stream is full or the snapshot is done, then `browser:end`. */
+  #pumpBrowse(state: SubscriptionState): void {
+    const cursor = state.browse;
+    if (cursor === undefined || cursor.ended || cursor.messages === undefined) return;
+    const messages = cursor.messages;
+    while (cursor.next < messages.length) {
+      if (this.#writeBlocked || this.#phase !== 'connected' || this.#subscriptions.get(state.id) !== state) return;
+      this.#writeBrowsed(state, messages[cursor.next++]!);
+    }
+    if (this.#phase !== 'connected' || this.#subscriptions.get(state.id) !== state) return;
+    cursor.ended = true;
+    cursor.messages = undefined;
+    const headers: Array<[string, string]> = [];
+    if (state.header !== undefined) headers.push(['subscription', state.header]);
+    headers.push(['browser', 'end'], ['destination', this.#formatDestination(cursor.destination)], ['message-id', '0']);
+    this.#writeFrame('MESSAGE', headers, undefined, false);
+  }
+
+  #writeBrowsed(state: SubscriptionState, browsed: AmqBrowsedMessage): void {
+    const connection = this.#connection!;
+    const message = browsed.message;
+    // A client in client ack mode may ACK what it browsed: 1.2 needs an id for that.
+    const ackId = state.ackMode !== 'auto' && this.#version === '1.2' ? `${BROWSE_ACK_PREFIX}${++this.#browseAcks}` : undefined;
+    const headers = deliveryHeaders(browsed, {
+      version: this.#version,
+      subscription: state.header,
+      ackId,
+      messageId: message.messageId ?? `ID:${connection.id}:browse:${this.#browseAcks}`,
+      formatDestination: (d) => this.#formatDestination(d),
+    });
+    const contentLength = message.bodyType === 'bytes' || message.body.includes(0);
+    this.#write(encodeStompFrame({ command: 'MESSAGE', headers, body: message.body }, this.#version, { contentLength }));
   }
 
   async #onUnsubscribe(frame: StompFrame): Promise<void> {
@@ -550,6 +640,7 @@ class StompSessionImpl implements StompSession {
     if (this.#version === '1.2') {
       // STOMP 1.2: the id is the MESSAGE's ack header.
       const id = requireHeader(frame, 'id');
+      if (isBrowseAckId(id, this.#browseAcks)) return;
       token = /^[0-9]{1,15}$/.test(id) ? Number(id) : undefined;
       state = token === undefined ? undefined : this.#unacked.get(token);
     } else {
@@ -560,6 +651,8 @@ class StompSessionImpl implements StompSession {
       if (subscription !== undefined) {
         state = this.#subscriptions.get(subscription);
         if (state === undefined) throw new StompSessionError('UNKNOWN_SUBSCRIPTION', 'No such subscription');
+        // A browsed message was not taken from the queue: its ACK or NACK changes nothing.
+        if (state.browse !== undefined) return;
         token = state.byMessageId.get(messageId);
       } else {
         for (const s of this.#subscriptions.values()) {
@@ -722,7 +815,10 @@ class StompSessionImpl implements StompSession {
       this.#stream.once('drain', () => {
         this.#writeBlocked = false;
         if (this.#phase !== 'connected') return;
-        for (const state of this.#subscriptions.values()) state.engine?.setCredit(UNLIMITED_CREDIT);
+        for (const state of this.#subscriptions.values()) {
+          if (state.browse !== undefined) this.#pumpBrowse(state);
+          else state.engine?.setCredit(UNLIMITED_CREDIT);
+        }
       });
     }
   }
@@ -767,6 +863,13 @@ class StompSessionImpl implements StompSession {
     }
     return formatStompDestination(d);
   }
+}
+
+/** An `ack` id this session gave a browsed message (`browse-<n>`, n at most the number given). */
+function isBrowseAckId(id: string, given: number): boolean {
+  if (!id.startsWith(BROWSE_ACK_PREFIX)) return false;
+  const n = id.slice(BROWSE_ACK_PREFIX.length);
+  return /^[1-9][0-9]{0,14}$/.test(n) && Number(n) <= given;
 }
 
 function requireHeader(frame: StompFrame, name: string): string {
