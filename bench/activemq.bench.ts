@@ -363,7 +363,7 @@ async function main(): Promise<void> {
   ];
   const yesNo = (t: boolean | null) => (t === null ? 'n/a' : t ? 'MET' : 'MISSED');
   const errorLines = (['sealmq', 'activemq', 'rabbitmq'] as const).flatMap((name) =>
-    Object.entries(results[name] === undefined ? {} : medianFigures(results[name]!.rounds).errors).map(([k, v]) => `ERROR ${name} ${k}: ${v.split('\n')[0]}`),
+    Object.entries(results[name] === undefined ? {} : medianOfRounds(results[name]!.rounds).errors).map(([k, v]) => `ERROR ${name} ${k}: ${v.split('\n')[0]}`),
   );
   console.log(
     [
