@@ -20,8 +20,8 @@ import { Agent } from 'node:https';
 import amqplib from 'amqplib';
 import { ensureCertificates } from '../src/transport/certificates.ts';
 import { TLS_POLICIES } from '../src/transport/tls-policy.ts';
-import { ensureDebianPackage, ensureRabbitmqInstalled, packageVersion, spawnRabbitmqNode } from './lib/brokers.ts';
-import { freeLoopbackPort, groupCpuMs, removeOnExit, spawnGroup, stopChild, type Spawned } from './lib/processes.ts';
+import { amqpAccepts, ensureDebianPackage, ensureRabbitmqInstalled, packageVersion, spawnRabbitmqNode } from './lib/brokers.ts';
+import { freeLoopbackPort, groupCpuMs, removeOnExit, spawnGroup, stopChild, waitUntilReady } from './lib/processes.ts';
 
 const SEALMQ_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sealmq.js');
 const ACTIVEMQ_HOME = '/usr/share/activemq';
@@ -145,17 +145,6 @@ export async function makeBenchTls(): Promise<BenchTls> {
   return { dir, caFile: certificate.caFile, caPem: certificate.caPem, certFile: certificate.certFile, keyFile: certificate.keyFile };
 }
 
-async function waitFor(ready: () => Promise<boolean>, spawned: Spawned, what: string): Promise<void> {
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  void spawned.exited.then((e) => (exit = e));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (await ready()) return;
-    if (exit !== undefined) throw new Error(`${what} exited (code ${exit.code}, signal ${exit.signal}) before it was ready:\n${spawned.output().slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${READY_TIMEOUT_MS} ms:\n${spawned.output().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** True once a TLS handshake with `endpoint` completes. */
 async function tlsAccepts(endpoint: Endpoint, tls: BenchTls): Promise<boolean> {
@@ -241,7 +230,7 @@ export async function startSealmq(tls: BenchTls): Promise<BenchBroker> {
   let mq: MqClient | undefined;
   try {
     let endpoints: SealmqEndpointsFile | undefined;
-    await waitFor(
+    await waitUntilReady(
       async () => {
         try {
           endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as SealmqEndpointsFile;
@@ -252,6 +241,7 @@ export async function startSealmq(tls: BenchTls): Promise<BenchBroker> {
       },
       spawned,
       'sealmq serve',
+      READY_TIMEOUT_MS,
     );
     const { api, credentialsFile, region } = endpoints!;
     if (credentialsFile === undefined) throw new Error('endpoints.json names no credentialsFile');
@@ -484,7 +474,7 @@ export async function startActivemq(tls: BenchTls): Promise<BenchBroker> {
     stop: () => stopChild(java.child, STOP_GRACE_MS),
   };
   try {
-    await waitFor(async () => (await tlsAccepts(stomp, tls)) && (await tlsAccepts(mqtt, tls)), java, `ActiveMQ (logs under ${join(base, 'data')})`);
+    await waitUntilReady(async () => (await tlsAccepts(stomp, tls)) && (await tlsAccepts(mqtt, tls)), java, `ActiveMQ (logs under ${join(base, 'data')})`, READY_TIMEOUT_MS);
   } catch (error) {
     await broker.stop();
     throw error;
@@ -569,20 +559,7 @@ export async function startRabbitmq(tls: BenchTls): Promise<BenchBroker> {
     },
   };
   try {
-    await waitFor(
-      async () => {
-        try {
-          const connection = await amqplib.connect(amqpUrl, amqp091Options);
-          connection.on('error', () => undefined);
-          await connection.close();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      node,
-      `RabbitMQ node ${nodeName} (logs under ${join(base, 'log')})`,
-    );
+    await waitUntilReady(() => amqpAccepts(amqpUrl, amqp091Options), node, `RabbitMQ node ${nodeName} (logs under ${join(base, 'log')})`, READY_TIMEOUT_MS);
   } catch (error) {
     await broker.stop();
     throw error;

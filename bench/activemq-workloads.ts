@@ -18,7 +18,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import rhea, { type Connection, type EventContext } from 'rhea';
 import { clientTlsOptions, type BenchBroker, type BenchTls, type Endpoint } from './activemq-brokers.ts';
 import { BoundReached, cpuMeter, sendAtRate, SendWindow, shareOf, Waiter, type PhaseCpu } from './lib/loops.ts';
-import { latencySummary, sum } from './lib/stats.ts';
+import { latencySummary, sum, type FixedRateLatency } from './lib/stats.ts';
 
 export interface WorkloadSettings {
   bodyBytes: number;
@@ -72,16 +72,7 @@ export interface MqttResult {
   publish: ThroughputResult;
   /** Deliveries to the QoS 1 subscriber per second, from the first publish to the last delivery. */
   delivered: ThroughputResult;
-  latency: {
-    ratePerSec: number;
-    sent: number;
-    received: number;
-    p50Ms: number;
-    p95Ms: number;
-    p99Ms: number;
-    maxMs: number;
-    brokerCores: number;
-  };
+  latency: FixedRateLatency;
 }
 
 export interface Amqp10Result {

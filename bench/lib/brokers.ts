@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import amqplib from 'amqplib';
 import { ensureCertificates } from '../../src/transport/certificates.ts';
-import { freeLoopbackPort, groupCpuMs, removeOnExit, spawnGroup, stopChild, type Spawned } from './processes.ts';
+import { freeLoopbackPort, groupCpuMs, removeOnExit, spawnGroup, stopChild, waitUntilReady, type Spawned } from './processes.ts';
 
 const SEALMQ_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'sealmq.js');
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -38,15 +38,15 @@ export function socketOptions(broker: BenchBroker): Record<string, unknown> {
   return { ca: [broker.caPem], servername: 'localhost' };
 }
 
-async function waitFor(ready: () => Promise<boolean>, spawned: Spawned, what: string): Promise<void> {
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  void spawned.exited.then((e) => (exit = e));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (await ready()) return;
-    if (exit !== undefined) throw new Error(`${what} exited (code ${exit.code}, signal ${exit.signal}) before it was ready:\n${spawned.output().slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${READY_TIMEOUT_MS} ms:\n${spawned.output().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
+/** True once an AMQP 0-9-1 connection to `url` opens (it is closed again at once). */
+export async function amqpAccepts(url: string, options: Record<string, unknown>): Promise<boolean> {
+  try {
+    const connection = await amqplib.connect(url, options);
+    connection.on('error', () => undefined);
+    await connection.close();
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -65,7 +65,7 @@ export async function startSealmq(): Promise<BenchBroker> {
   );
   let endpoints: { amqps?: string; caFile?: string; brokerCredentialsFile?: string; pid?: number } | undefined;
   try {
-    await waitFor(
+    await waitUntilReady(
       async () => {
         try {
           endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
@@ -76,6 +76,7 @@ export async function startSealmq(): Promise<BenchBroker> {
       },
       spawned,
       'sealmq serve',
+      READY_TIMEOUT_MS,
     );
     const { amqps, caFile, brokerCredentialsFile } = endpoints!;
     if (caFile === undefined || brokerCredentialsFile === undefined) throw new Error('endpoints.json names no caFile or brokerCredentialsFile');
@@ -222,19 +223,7 @@ export async function startRabbitmq(): Promise<BenchBroker> {
     },
   };
   try {
-    await waitFor(
-      async () => {
-        try {
-          const connection = await amqplib.connect(url, socketOptions(broker));
-          await connection.close();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      node,
-      `RabbitMQ node ${nodeName} (logs under ${join(base, 'log')})`,
-    );
+    await waitUntilReady(() => amqpAccepts(url, socketOptions(broker)), node, `RabbitMQ node ${nodeName} (logs under ${join(base, 'log')})`, READY_TIMEOUT_MS);
   } catch (error) {
     await broker.stop();
     throw error;

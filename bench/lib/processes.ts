@@ -81,6 +81,19 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
 }
 
 /** A port that was free on 127.0.0.1 a moment ago. */
+/** Polls `ready` every 250 ms until it is true; throws with `spawned`'s last output if it exits first or `timeoutMs` passes. */
+export async function waitUntilReady(ready: () => Promise<boolean>, spawned: Spawned, what: string, timeoutMs: number): Promise<void> {
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void spawned.exited.then((e) => (exit = e));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ready()) return;
+    if (exit !== undefined) throw new Error(`${what} exited (code ${exit.code}, signal ${exit.signal}) before it was ready:\n${spawned.output().slice(-4000)}`);
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs} ms:\n${spawned.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

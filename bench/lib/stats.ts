@@ -16,6 +16,17 @@ export interface LatencySummary {
   maxMs: number;
 }
 
+/** What a latency phase at a fixed rate reports: publish -> delivery over the measured messages. */
+export interface FixedRateLatency extends LatencySummary {
+  ratePerSec: number;
+  /** Messages sent after the warm-up. */
+  sent: number;
+  /** Of those, delivered within the phase's bound. */
+  received: number;
+  /** Broker CPU time / wall time during the phase. */
+  brokerCores: number;
+}
+
 /** Sorts `samplesMs` in place and summarises it. */
 export function latencySummary(samplesMs: number[]): LatencySummary {
   samplesMs.sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import amqplib, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { socketOptions, type BenchBroker } from './brokers.ts';
 import { cpuMeter, sendAtRate, SendWindow, Waiter, type PhaseCpu } from './loops.ts';
-import { latencySummary, sum } from './stats.ts';
+import { latencySummary, sum, type FixedRateLatency } from './stats.ts';
 
 export interface WorkloadSettings {
   bodyBytes: number;
@@ -45,16 +45,8 @@ export interface ConsumeResult extends PhaseCpu {
   drained: boolean;
 }
 
-export interface LatencyResult {
-  ratePerSec: number;
-  sent: number;
-  received: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
+export interface LatencyResult extends FixedRateLatency {
   confirmP99Ms: number;
-  brokerCores: number;
 }
 
 export interface WorkloadResult {
