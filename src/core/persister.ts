@@ -1,10 +1,9 @@
-// The core's side of the MessageStore: appends from concurrent publishes are gathered into one
-// `append` call per batch while the previous one is in flight (group commit, so a publisher
-// confirm waits for one sync shared with every publish that arrived meanwhile); removals and
-// delivery records are batched per microtask. A message delivered before its append is handed over
-// is stored as delivered; the store may hold removals back to share a later sync. Appends run one
-// batch at a time so a queue's entries reach the store in publish order. What the store does with
-// the bytes is its business.
+// The core's side of the MessageStore: the publishes of one turn of the event loop go to the store
+// as one `append` call, handed over at once even while earlier ones are still syncing (the store
+// keeps calls in order and shares each sync among whatever it has gathered: group commit, with
+// its syncs pipelined); removals and delivery records are batched per microtask. A message
+// delivered before its append is handed over is stored as delivered; the store may hold removals
+// back to share a later sync. What the store does with the bytes is its business.
 
 import type { AppendEntry, MessageStore, QueueId } from './message-store.ts';
 import type { QueuedMessage } from './queued-message.ts';
@@ -31,7 +30,10 @@ export class Persister {
   /** Settles when the batch now gathering is durable; every append in it shares this promise. */
   #pendingDone: BatchDone | undefined;
   #appendScheduled = false;
-  #appendInFlight: Promise<void> | undefined;
+  /** Appends handed to the store and not settled yet; the store keeps them in order. */
+  #appendsInFlight = 0;
+  /** The newest of them: it settles after every earlier one (the store acknowledges in order). */
+  #lastAppend: Promise<void> | undefined;
   #removals = new Map<QueueId, number[]>();
   #deliveries = new Map<QueueId, number[]>();
   #opsScheduled = false;
@@ -55,7 +57,7 @@ export class Persister {
   }
 
   #scheduleAppend(): void {
-    if (this.#appendScheduled || this.#appendInFlight !== undefined || this.#pending.length === 0) return;
+    if (this.#appendScheduled || this.#pending.length === 0) return;
     this.#appendScheduled = true;
     queueMicrotask(() => {
       this.#appendScheduled = false;
@@ -81,7 +83,8 @@ export class Persister {
         deliveryCount: p.deliveredBefore,
       };
     });
-    this.#appendInFlight = this.store.append(entries).then(
+    this.#appendsInFlight++;
+    const appended = this.store.append(entries).then(
       (offsets) => {
         batch.forEach((p, i) => {
           const queued = p.queued;
@@ -99,9 +102,9 @@ export class Persister {
         done.resolve(false);
       },
     ).finally(() => {
-      this.#appendInFlight = undefined;
-      this.#scheduleAppend();
+      if (--this.#appendsInFlight === 0) this.#lastAppend = undefined;
     });
+    this.#lastAppend = appended;
   }
 
   /** Removes an acknowledged or dropped message from the store (now or once its append resolves). */
@@ -178,7 +181,7 @@ export class Persister {
 
   /** Deletes a queue's stored messages after the appends already issued (for any queue) have landed. */
   async deleteQueue(queueId: QueueId): Promise<void> {
-    await (this.#pendingDone?.durable ?? this.#appendInFlight);
+    await (this.#pendingDone?.durable ?? this.#lastAppend);
     await this.store.deleteQueue(queueId);
   }
 
@@ -186,8 +189,8 @@ export class Persister {
   async settle(): Promise<void> {
     for (;;) {
       await Promise.resolve();
-      if (this.#appendInFlight !== undefined) {
-        await this.#appendInFlight;
+      if (this.#lastAppend !== undefined) {
+        await this.#lastAppend;
         continue;
       }
       if (this.#pending.length > 0 || this.#appendScheduled || this.#opsScheduled) {
