@@ -119,8 +119,8 @@ interface QueuePhases {
  * workload's own confirmed sends; neither is timed. Throws if either falls short.
  */
 async function drainAtDepth(broker: BenchBroker, what: string, phases: QueuePhases, left: number, depth: number, s: WorkloadSettings): Promise<ThroughputResult> {
-  const rest = await phases.drain(left, s.fillSecondsMax);
-  if (!rest.complete) throw new Error(`${broker.name}: ${what}: ${rest.messages} of the ${left} messages the send phase left were drained within ${s.fillSecondsMax} s`);
+  const rest = left > 0 ? await phases.drain(left, s.fillSecondsMax) : undefined;
+  if (rest !== undefined && !rest.complete) throw new Error(`${broker.name}: ${what}: ${rest.messages} of the ${left} messages the send phase left were drained within ${s.fillSecondsMax} s`);
   const filled = await phases.send(s.fillSecondsMax, depth);
   if (filled.messages !== depth) throw new Error(`${broker.name}: ${what}: ${filled.messages} of ${depth} messages were confirmed filling the queue within ${s.fillSecondsMax} s`);
   return phases.drain(depth, s.drainSecondsMax);
