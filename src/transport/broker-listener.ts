@@ -85,6 +85,8 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
   if (options.tls !== undefined) {
     const policy = typeof options.tls.policy === 'string' ? TLS_POLICIES[options.tls.policy] : options.tls.policy;
     const tlsServer = createTlsServer({
+      // Small frames (confirms, acks, deliveries) go out at once, as RabbitMQ's nodelay default.
+      noDelay: true,
       ...tlsServerOptions(policy),
       cert: options.tls.certPem,
       key: options.tls.keyPem,
@@ -113,7 +115,7 @@ export async function startBrokerListener(options: BrokerListenerOptions): Promi
       { listener: options.name, host: options.host, port: options.port },
       `PLAIN-TEXT LISTENER ENABLED for ${options.name}: credentials and messages on this port travel unencrypted`,
     );
-    server = createTcpServer((socket) => accept(socket));
+    server = createTcpServer({ noDelay: true }, (socket) => accept(socket));
   } else {
     throw new Error(`listener ${options.name}: TLS settings are required unless plainText is explicitly enabled`);
   }

@@ -182,7 +182,7 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
 
   // Plain HTTP requests (no upgrade) get 426: this port serves WebSockets only.
   const server: HttpsServer = createHttpsServer(
-    { ...tlsServerOptions(policy), cert: options.tls.certPem, key: options.tls.keyPem, handshakeTimeout: handshakeTimeoutMs },
+    { noDelay: true, ...tlsServerOptions(policy), cert: options.tls.certPem, key: options.tls.keyPem, handshakeTimeout: handshakeTimeoutMs },
     (_request: IncomingMessage, response: ServerResponse) => {
       response.writeHead(426, { connection: 'close', upgrade: 'websocket', 'content-type': 'text/plain' });
       response.end('This port serves STOMP and MQTT over WebSocket only.\n');
