@@ -170,6 +170,25 @@ describe('STOMP queue browsing (browser:true)', () => {
     assert.ok(consumed.every((m) => m.headers.redelivered === undefined));
   });
 
+  it('takes ACK only for ack ids it gave browsed messages (raw 1.2 peer)', async () => {
+    const q = unique('browse-ackid');
+    await fill(q, range(2));
+    const peer = await rawPeer('1.2');
+    peer.send('SUBSCRIBE', { id: 'b', destination: `/queue/${q}`, browser: 'true', ack: 'client-individual' });
+    const first = await peer.next('MESSAGE');
+    const ackId = first.headers.get('ack');
+    assert.ok(ackId !== undefined, 'a browsed message in client-individual mode carries an ack id');
+    await peer.next('MESSAGE');
+    assert.equal((await peer.next('MESSAGE')).headers.get('browser'), 'end');
+    peer.send('ACK', { id: ackId, receipt: 'a1' });
+    assert.equal((await peer.next('RECEIPT')).headers.get('receipt-id'), 'a1');
+    peer.send('ACK', { id: 'browse-999999', receipt: 'a2' });
+    const error = await peer.next('ERROR');
+    assert.equal(error.headers.get('receipt-id'), 'a2');
+    await peer.closed;
+    assert.deepEqual((await consume(q, 2)).map((m) => m.body), range(2));
+  });
+
   it('follows a slow reader: a paused stream stops the browse and it resumes to the end', async () => {
     const q = unique('browse-slow');
     const body = 'x'.repeat(4096);
