@@ -4,7 +4,8 @@
 // handle-max), links (attach/detach; addresses, dynamic nodes, selector and no-local filters, durable
 // topic subscriptions named by link name and container-id), credit (flow, drain), transfers (multi-
 // frame, message size limit, settled and unsettled, settle modes first and second), dispositions
-// (accepted, released, rejected, modified) and local transactions through a coordinator link.
+// (accepted, released, rejected, modified), local transactions through a coordinator link, and
+// queue browsers (distribution-mode copy: the engine's snapshot sent as credit allows).
 // Queues, topics, selectors, redelivery and persistence are the engine's (src/core/activemq/api.ts);
 // message sections are mapped in message-mapping.ts; every error becomes an AMQP error in errors.ts.
 

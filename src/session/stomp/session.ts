@@ -1,9 +1,9 @@
 // One STOMP 1.0/1.1/1.2 connection to the ActiveMQ engine, on any byte stream (a TLS socket, or a
 // secure WebSocket through ws's createWebSocketStream). It owns the frame order (CONNECT first,
 // version negotiation, heart-beats both ways, the connect timeout), subscriptions and the mapping of
-// ACK/NACK ids to engine delivery tokens, transactions, receipts (a SEND's only once the engine says
-// the message is safe), backpressure (a full stream stops the subscriptions), and closing in both
-// directions. Frame syntax and limits are the codec's (src/codec/stomp); queues, topics, selectors,
+// ACK/NACK ids to engine delivery tokens, queue browsers (`browser:true` ... `browser:end`),
+// transactions, receipts (a SEND's only once the engine says the message is safe), backpressure (a
+// full stream stops the subscriptions and browsers), and closing in both directions. Frame syntax and limits are the codec's (src/codec/stomp); queues, topics, selectors,
 // redelivery and the store are the engine's; turning an error into an ERROR frame is errors.ts's;
 // header <-> message mapping is message-mapping.ts's.
 
