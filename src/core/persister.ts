@@ -36,11 +36,15 @@ export class Persister {
   #lastAppend: Promise<void> | undefined;
   #removals = new Map<QueueId, number[]>();
   #deliveries = new Map<QueueId, number[]>();
+  /** The maps of the batch before, emptied, for the next one. */
+  #spareRemovals = new Map<QueueId, number[]>();
+  #spareDeliveries = new Map<QueueId, number[]>();
   #opsScheduled = false;
-  /** Separate, so that a delivery record (which a delivery may wait for) never waits for removals the store holds back. */
-  #removalsDone: BatchDone | undefined;
+  /** Settles when the delivery records now gathering are durable (nothing waits for removals). */
   #deliveriesDone: BatchDone | undefined;
-  readonly #opsInFlight = new Set<Promise<unknown>>();
+  /** Store calls for removals and delivery records not settled yet. */
+  #opsInFlight = 0;
+  #opsIdleWaiters: Array<() => void> = [];
 
   constructor(
     readonly store: MessageStore,
@@ -75,13 +79,9 @@ export class Persister {
     // for a waiting consumer) is stored as delivered, which saves a delivery record and its sync.
     const entries: AppendEntry[] = batch.map((p) => {
       const { queued } = p;
-      const { message } = queued;
       p.deliveredBefore = queued.deliveredBeforeStored ? Math.max(1, queued.deliveryCount) : 0;
-      return {
-        queueId: queued.queueId,
-        message: { exchange: message.exchange, routingKey: message.routingKey, properties: message.properties, body: message.body },
-        deliveryCount: p.deliveredBefore,
-      };
+      // The core message itself (immutable) serves as the MessageToStore: no copy per message.
+      return { queueId: queued.queueId, message: queued.message, deliveryCount: p.deliveredBefore };
     });
     this.#appendsInFlight++;
     const appended = this.store.append(entries).then(
@@ -126,7 +126,7 @@ export class Persister {
     const recorded = queued.recordedInStore;
     if (recorded === true) return undefined;
     if (recorded !== undefined) return recorded;
-    if (queued.offset !== undefined) return (queued.recordedInStore = this.#queueOp(this.#deliveries, queued));
+    if (queued.offset !== undefined) return (queued.recordedInStore = this.#queueDelivery(queued));
     queued.deliveredBeforeStored = true;
     return undefined;
   }
@@ -139,44 +139,69 @@ export class Persister {
    */
   recordAhead(queued: QueuedMessage): void {
     if (!queued.stored || queued.removed || queued.recordedInStore !== undefined || queued.offset === undefined) return;
-    queued.recordedInStore = this.#queueOp(this.#deliveries, queued);
+    queued.recordedInStore = this.#queueDelivery(queued);
   }
 
-  /** Adds an offset to the next batch of removals or delivery records; resolves when that batch has settled. */
-  #queueOp(map: Map<QueueId, number[]>, queued: QueuedMessage): Promise<unknown> {
+  /** Adds a delivery record to the next batch; resolves once that batch is durable. */
+  #queueDelivery(queued: QueuedMessage): Promise<unknown> {
+    this.#queueOp(this.#deliveries, queued);
+    return (this.#deliveriesDone ??= newBatchDone()).durable;
+  }
+
+  /**
+   * Adds an offset to the next batch of removals or delivery records. This runs for every
+   * acknowledgement and delivery: it allocates as little as it can (the maps are reused, nothing
+   * waits on removals), since young garbage here is collector pauses in every client's latency.
+   */
+  #queueOp(map: Map<QueueId, number[]>, queued: QueuedMessage): void {
     let offsets = map.get(queued.queueId);
     if (offsets === undefined) map.set(queued.queueId, (offsets = []));
     offsets.push(queued.offset!);
-    const done = map === this.#removals ? (this.#removalsDone ??= newBatchDone()) : (this.#deliveriesDone ??= newBatchDone());
     if (!this.#opsScheduled) {
       this.#opsScheduled = true;
-      queueMicrotask(() => this.#runOps());
+      queueMicrotask(this.#runOpsNow);
     }
-    return done.durable;
   }
+
+  readonly #runOpsNow = (): void => this.#runOps();
 
   #runOps(): void {
     this.#opsScheduled = false;
     const deliveries = this.#deliveries;
     const removals = this.#removals;
     const deliveriesDone = this.#deliveriesDone;
-    const removalsDone = this.#removalsDone;
-    this.#deliveries = new Map();
-    this.#removals = new Map();
+    this.#deliveries = this.#spareDeliveries;
+    this.#removals = this.#spareRemovals;
     this.#deliveriesDone = undefined;
-    this.#removalsDone = undefined;
-    const recorded: Array<Promise<unknown>> = [];
-    for (const [queueId, offsets] of deliveries) recorded.push(this.#track(this.store.recordDelivery(queueId, offsets)));
-    const removed: Array<Promise<unknown>> = [];
-    for (const [queueId, offsets] of removals) removed.push(this.#track(this.store.remove(queueId, offsets)));
-    void Promise.all(recorded).then(() => deliveriesDone?.resolve(true));
-    void Promise.all(removed).then(() => removalsDone?.resolve(true));
+    if (deliveries.size > 0) {
+      let left = deliveries.size;
+      const recorded = (): void => {
+        if (--left === 0) deliveriesDone?.resolve(true);
+      };
+      deliveries.forEach((offsets, queueId) => this.#track(this.store.recordDelivery(queueId, offsets), recorded));
+    }
+    removals.forEach((offsets, queueId) => this.#track(this.store.remove(queueId, offsets)));
+    deliveries.clear();
+    removals.clear();
+    this.#spareDeliveries = deliveries;
+    this.#spareRemovals = removals;
   }
 
-  #track(promise: Promise<unknown>): Promise<unknown> {
-    const tracked = promise.catch((error: unknown) => this.onError(error)).finally(() => this.#opsInFlight.delete(tracked));
-    this.#opsInFlight.add(tracked);
-    return tracked;
+  /** Counts a store call until it settles; a failure goes to onError (the message stays in memory). */
+  #track(promise: Promise<unknown>, then?: () => void): void {
+    this.#opsInFlight++;
+    promise.then(
+      () => this.#opSettled(then),
+      (error: unknown) => {
+        this.onError(error);
+        this.#opSettled(then);
+      },
+    );
+  }
+
+  #opSettled(then: (() => void) | undefined): void {
+    then?.();
+    if (--this.#opsInFlight === 0) for (const waiter of this.#opsIdleWaiters.splice(0)) waiter();
   }
 
   /** Deletes a queue's stored messages after the appends already issued (for any queue) have landed. */
@@ -197,8 +222,8 @@ export class Persister {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      if (this.#opsInFlight.size > 0) {
-        await Promise.all([...this.#opsInFlight]);
+      if (this.#opsInFlight > 0) {
+        await new Promise<void>((resolve) => this.#opsIdleWaiters.push(resolve));
         continue;
       }
       return;
