@@ -150,7 +150,9 @@ export class ConsumerChannel implements ConsumerOwner {
   #tx: TxState | undefined;
   #lastQueueName = '';
   /** Deliveries waiting for their delivery record, in delivery-tag order. */
+  /** Deliveries waiting for their delivery record, in tag order, from #outboxHead on. */
   readonly #outbox: OutboxEntry[] = [];
+  #outboxHead = 0;
   readonly #granted = new Set<string>();
   #grantedVersion = -1;
   /** Delivery tags in the outbox: the client has not seen them, so no `multiple` settles them. */
@@ -395,13 +397,15 @@ export class ConsumerChannel implements ConsumerOwner {
 
   /**
    * Credit-based flow for one consumer (AMQP 1.0 link credit): it may take `credit` more messages,
-   * whatever it holds unacknowledged; each delivery uses one. False if no such consumer.
+   * whatever it holds unacknowledged; each delivery uses one. `undefined` ends credit-based flow:
+   * the consumer's prefetch governs again (a protocol that only pauses a consumer, as STOMP does
+   * for a slow reader, resumes it so). False if no such consumer.
    */
-  setCredit(consumerTag: string, credit: number): boolean {
+  setCredit(consumerTag: string, credit: number | undefined): boolean {
     const consumer = this.#consumers.get(consumerTag);
     if (consumer === undefined) return false;
-    consumer.credit = Math.max(0, credit);
-    if (consumer.credit > 0 && !this.#paused && !this.closed) consumer.queue.drain();
+    consumer.credit = credit === undefined ? undefined : Math.max(0, credit);
+    if (consumer.credit !== 0 && !this.#paused && !this.closed) consumer.queue.drain();
     return true;
   }
 
@@ -469,7 +473,7 @@ export class ConsumerChannel implements ConsumerOwner {
     }
     const delivery = toDelivery(queued, deliveryTag, consumer.tag, redelivered, 0);
     const wait = this.#connection.context.awaitDeliveryRecord ? recorded : undefined;
-    if (wait === undefined && this.#outbox.length === 0) {
+    if (wait === undefined && this.#outboxHead === this.#outbox.length) {
       this.#handler.deliver(delivery);
       return;
     }
@@ -487,8 +491,19 @@ export class ConsumerChannel implements ConsumerOwner {
   }
 
   #flushOutbox(): void {
-    while (this.#outbox.length > 0 && this.#outbox[0]!.ready) {
-      const { delivery, consumer } = this.#outbox.shift()!;
+    const outbox = this.#outbox;
+    while (this.#outboxHead < outbox.length && outbox[this.#outboxHead]!.ready) {
+      const { delivery, consumer } = outbox[this.#outboxHead]!;
+      outbox[this.#outboxHead++] = undefined as unknown as OutboxEntry;
+      // Array.shift is linear in the length: a credit of thousands made this quadratic. Compact
+      // once the sent prefix dominates instead (amortised constant), and reset when empty.
+      if (this.#outboxHead === outbox.length) {
+        outbox.length = 0;
+        this.#outboxHead = 0;
+      } else if (this.#outboxHead > 1024 && this.#outboxHead * 2 > outbox.length) {
+        outbox.splice(0, this.#outboxHead);
+        this.#outboxHead = 0;
+      }
       this.#unsent.delete(delivery.deliveryTag);
       // Not sent if the channel closed, the consumer was cancelled, or the message was requeued meanwhile.
       if (this.closed || this.#consumers.get(consumer.tag) !== consumer) continue;
@@ -500,7 +515,7 @@ export class ConsumerChannel implements ConsumerOwner {
   /** Requeues deliveries still waiting in the outbox for a consumer that is going away. */
   #requeueUnsent(consumer: Consumer): void {
     const tags: number[] = [];
-    for (let i = this.#outbox.length - 1; i >= 0; i--) {
+    for (let i = this.#outbox.length - 1; i >= this.#outboxHead; i--) {
       const entry = this.#outbox[i]!;
       if (entry.consumer !== consumer) continue;
       this.#outbox.splice(i, 1);
@@ -669,6 +684,7 @@ export class ConsumerChannel implements ConsumerOwner {
     this.closed = true;
     this.#tx = undefined;
     this.#outbox.length = 0;
+    this.#outboxHead = 0;
     this.#unsent.clear();
     this.#apply([...this.#unacked.keys()], 'requeue');
     this.#connection.channels.delete(this);

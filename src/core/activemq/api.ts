@@ -120,8 +120,11 @@ export interface SubscribeOptions {
 
 export interface Subscription {
   readonly id: string;
-  /** Lets more deliveries flow (AMQP 1.0 link credit); `prefetch` is the initial window. */
-  setCredit(credit: number): void;
+  /**
+   * Lets more deliveries flow (AMQP 1.0 link credit; `prefetch` is the initial window), or with 0
+   * stops them; `undefined` hands flow back to `prefetch` (resuming a paused subscription).
+   */
+  setCredit(credit: number | undefined): void;
   /** Stops deliveries; unacknowledged ones go back for redelivery. A durable subscription stays. */
   close(): Promise<void>;
 }

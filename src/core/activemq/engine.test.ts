@@ -132,6 +132,14 @@ describe('ActiveMQ engine: acknowledgement', () => {
     c.ack(r.deliveries[5]!.token);
     await settle();
     assert.equal(r.deliveries.length, 6, 'no credit, no delivery');
+    // Paused and resumed (STOMP's slow reader): the prefetch governs again, not the credit.
+    r.subscription.setCredit(undefined);
+    await settle();
+    assert.equal(r.deliveries.length, 6, 'four unacknowledged, above the prefetch of 3');
+    c.ack(r.deliveries[1]!.token);
+    c.ack(r.deliveries[2]!.token);
+    await settle();
+    assert.equal(r.deliveries.length, 7, 'one more, up to 3 unacknowledged, though 3 more messages wait');
   });
 
   it('auto mode settles on delivery: a closed subscriber does not hand its messages back', async () => {

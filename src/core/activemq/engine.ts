@@ -1290,7 +1290,7 @@ class ActiveSubscription implements Subscription {
     }
   }
 
-  setCredit(credit: number): void {
+  setCredit(credit: number | undefined): void {
     if (this.#closed || this.#channel === undefined) return;
     this.#channel.setCredit(this.id, credit);
   }

@@ -99,8 +99,6 @@ const DEFAULTS = {
   closeTimeoutMs: 3000,
   server: 'SealMQ/0.1.0',
 } as const;
-/** Credit that never runs out in practice: resumes a subscription stopped for backpressure. */
-const UNLIMITED_CREDIT = Number.MAX_SAFE_INTEGER;
 const DURABLE_PREFETCH = 100;
 const TOPIC_PREFETCH = 32_767;
 
@@ -817,7 +815,8 @@ class StompSessionImpl implements StompSession {
         if (this.#phase !== 'connected') return;
         for (const state of this.#subscriptions.values()) {
           if (state.browse !== undefined) this.#pumpBrowse(state);
-          else state.engine?.setCredit(UNLIMITED_CREDIT);
+          // Back to the subscription's prefetch (activemq.prefetchSize): not unlimited.
+          else state.engine?.setCredit(undefined);
         }
       });
     }
