@@ -145,7 +145,10 @@ class Writer {
 
   /** A copy of what was written; the writer starts again empty. */
   finish(): Uint8Array {
-    const out = this.#buf.slice(0, this.length);
+    // From Node's Buffer pool (a slice of a shared 8 KiB slab below 4 KiB): a Uint8Array slice
+    // would allocate an ArrayBuffer of its own per message, which costs more than the copy.
+    const out = Buffer.allocUnsafe(this.length);
+    out.set(this.#buf.subarray(0, this.length));
     this.length = 0;
     if (this.#buf.length > SCRATCH_KEEP_BYTES) {
       this.#buf = new Uint8Array(256);
@@ -201,7 +204,8 @@ class Reader {
   bytes(): Uint8Array {
     const n = this.varint();
     this.#need(n);
-    const out = this.buf.slice(this.#pos, this.#pos + n);
+    // A copy as a plain Uint8Array: the input may be a Buffer, whose slice() is a view.
+    const out = new Uint8Array(this.buf.subarray(this.#pos, this.#pos + n));
     this.#pos += n;
     return out;
   }
