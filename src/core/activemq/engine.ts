@@ -99,6 +99,14 @@ interface MessageMeta {
   readonly clientId: string | undefined;
 }
 
+/**
+ * The decoded message and its sender, kept on the encoded properties the core carries (a property
+ * under a private symbol, not a WeakMap: one ephemeron per message in flight slowed every
+ * collection). Never serialized: stores copy the bytes, not the object.
+ */
+const META = Symbol('sealmq.activemq.meta');
+type MetaCarrier = Uint8Array & { [META]?: MessageMeta };
+
 interface TempEntry {
   readonly destination: Destination;
   readonly owner: Connection;
@@ -157,7 +165,6 @@ export class ActiveMqEngine implements AmqEngine {
   /** Ready messages one browse looks at, at most. */
   readonly browseMessagesMax: number;
   readonly #options: ActiveMqEngineOptions;
-  readonly #meta = new WeakMap<Uint8Array, MessageMeta>();
   readonly #clientIds = new Map<string, Connection>();
   readonly #activeDurable = new Set<string>();
   /** Durable subscription queues by client id; the vhost's queues are the truth, checked on read. */
@@ -237,10 +244,11 @@ export class ActiveMqEngine implements AmqEngine {
   }
 
   #metaOf(properties: Uint8Array, body: Uint8Array): MessageMeta {
-    let meta = this.#meta.get(properties);
+    const carrier = properties as MetaCarrier;
+    let meta = carrier[META];
     if (meta === undefined || meta.message.body !== body) {
       meta = { message: { ...decodeAmqProperties(properties), body }, connectionId: undefined, clientId: undefined };
-      this.#meta.set(properties, meta);
+      carrier[META] = meta;
     }
     return meta;
   }
@@ -248,8 +256,8 @@ export class ActiveMqEngine implements AmqEngine {
   /** Encodes a message for the core and remembers its sender (noLocal). */
   encode(message: AmqMessage, origin: Connection | undefined, exchange = '', routingKey = ''): PublishedMessage {
     // The codec reads the header fields by name and ignores the body.
-    const properties = encodeAmqProperties(message as AmqMessageHeaders);
-    this.#meta.set(properties, { message, connectionId: origin?.id, clientId: origin?.clientId });
+    const properties = encodeAmqProperties(message as AmqMessageHeaders) as MetaCarrier;
+    properties[META] = { message, connectionId: origin?.id, clientId: origin?.clientId };
     return {
       exchange,
       routingKey,
