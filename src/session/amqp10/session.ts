@@ -887,14 +887,7 @@ export class Amqp10Session {
       return;
     }
     link.state = 'attached';
-    const sourceReply: SourceInit = {
-      ...sourceInit(source),
-      address: formatAmqpAddress(destination),
-      outcomes: SUPPORTED_OUTCOMES,
-      defaultOutcome: { kind: 'modified', deliveryFailed: true },
-    };
-    if (acceptedFilters.length > 0) sourceReply.filter = { type: 'map', value: acceptedFilters };
-    else delete sourceReply.filter;
+    const sourceReply = senderSourceReply(source, destination, acceptedFilters, undefined);
     this.#writePerformative(s.localChannel, {
       kind: 'attach',
       name: a.name,
@@ -936,15 +929,7 @@ export class Amqp10Session {
     if (s.state !== 'mapped' || this.#phase !== 'opened' || s.links.get(a.handle) !== link) return;
     link.browse = { messages, next: 0 };
     link.state = 'attached';
-    const sourceReply: SourceInit = {
-      ...sourceInit(source),
-      address: formatAmqpAddress(destination),
-      distributionMode: 'copy',
-      outcomes: SUPPORTED_OUTCOMES,
-      defaultOutcome: { kind: 'modified', deliveryFailed: true },
-    };
-    if (acceptedFilters.length > 0) sourceReply.filter = { type: 'map', value: acceptedFilters };
-    else delete sourceReply.filter;
+    const sourceReply = senderSourceReply(source, destination, acceptedFilters, 'copy');
     this.#writePerformative(s.localChannel, {
       kind: 'attach',
       name: a.name,
@@ -1649,4 +1634,22 @@ function ranges(ids: number[]): Array<[number, number]> {
 /** Starts an AMQP 1.0 session on a byte stream (a TLS socket, or a WebSocket stream). */
 export function createAmqp10Session(stream: Duplex, options: Amqp10SessionOptions): Amqp10Session {
   return new Amqp10Session(stream, options);
+}
+
+/**
+ * The source of the attach answering a receiving peer: its own source as asked, with the address
+ * resolved, the outcomes we support, the filters we applied (only those), and for a queue browser
+ * distribution-mode copy.
+ */
+function senderSourceReply(source: Source, destination: Destination, acceptedFilters: Array<[AmqpValue, AmqpValue]>, distributionMode: 'copy' | undefined): SourceInit {
+  const reply: SourceInit = {
+    ...sourceInit(source),
+    address: formatAmqpAddress(destination),
+    ...(distributionMode === undefined ? {} : { distributionMode }),
+    outcomes: SUPPORTED_OUTCOMES,
+    defaultOutcome: { kind: 'modified', deliveryFailed: true },
+  };
+  if (acceptedFilters.length > 0) reply.filter = { type: 'map', value: acceptedFilters };
+  else delete reply.filter;
+  return reply;
 }
