@@ -56,9 +56,17 @@ export class TopicTrie<T> {
     }
   }
 
+  /** The last routing key matched and its words: publishers mostly repeat one topic. */
+  #lastKey: string | undefined;
+  #lastWords: readonly string[] = [];
+
   /** Calls `found` for each value whose binding key matches; a value may be reported more than once. */
   match(routingKey: string, found: (value: T) => void): void {
-    walk(this.#root, splitTopicKey(routingKey), 0, found);
+    if (routingKey !== this.#lastKey) {
+      this.#lastWords = splitTopicKey(routingKey);
+      this.#lastKey = routingKey;
+    }
+    walk(this.#root, this.#lastWords, 0, found);
   }
 }
 

@@ -753,7 +753,11 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       return;
     }
     const state = this.#state!;
-    const key = message.messageId === undefined || item.token === undefined ? undefined : `${active.filter}\u0000${message.messageId}`;
+    // Only a session that outlives this connection can see the message again after a reconnect; a
+    // session expiry of 0 stays 0 (MQTT 5 §3.14.2.2.2: DISCONNECT cannot raise it), so a clean
+    // session needs no key and no bookkeeping per delivery.
+    const key =
+      this.#sessionExpirySec === 0 || message.messageId === undefined || item.token === undefined ? undefined : `${active.filter}\u0000${message.messageId}`;
     const earlier = key === undefined ? undefined : state.outboundIds.get(key);
     // [MQTT-4.4.0-1] a message sent before the reconnect goes again with its packet id and DUP.
     const id = earlier !== undefined && !this.#outbound.has(earlier) ? earlier : this.#allocatePacketId();
