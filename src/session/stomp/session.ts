@@ -566,7 +566,7 @@ class StompSessionImpl implements StompSession {
       subscription: state.header,
       ackId,
       messageId: message.messageId ?? `ID:${connection.id}:browse:${this.#browseAcks}`,
-      formatDestination: (d) => this.#formatDestination(d),
+      formatDestination: this.#formatDestinationFn,
     });
     const contentLength = message.bodyType === 'bytes' || message.body.includes(0);
     this.#write(encodeStompFrame({ command: 'MESSAGE', headers, body: message.body }, this.#version, { contentLength }));
@@ -618,7 +618,7 @@ class StompSessionImpl implements StompSession {
       subscription: state.header,
       ackId,
       messageId,
-      formatDestination: (d) => this.#formatDestination(d),
+      formatDestination: this.#formatDestinationFn,
     });
     // ActiveMQ writes content-length for a BytesMessage and none for a TextMessage; a text body
     // holding NUL needs one all the same.
@@ -860,8 +860,17 @@ class StompSessionImpl implements StompSession {
     if (d.kind === 'temp-queue' || d.kind === 'temp-topic') {
       return this.#tempAliases.get(`${d.kind}:${d.name}`) ?? `/remote-${d.kind}/${d.name}`;
     }
-    return formatStompDestination(d);
+    // A subscription's deliveries mostly carry one destination object (the engine reuses it).
+    if (d === this.#lastDestination) return this.#lastDestinationText;
+    const text = formatStompDestination(d);
+    this.#lastDestination = d;
+    this.#lastDestinationText = text;
+    return text;
   }
+
+  #lastDestination: Destination | undefined;
+  #lastDestinationText = '';
+  readonly #formatDestinationFn = (d: Destination): string => this.#formatDestination(d);
 }
 
 /** An `ack` id this session gave a browsed message (`browse-<n>`, n at most the number given). */
