@@ -609,7 +609,8 @@ class StompSessionImpl implements StompSession {
     let ackId: string | undefined;
     if (state.ackMode !== 'auto') {
       state.unacked.set(delivery.token, messageId);
-      state.byMessageId.set(messageId, delivery.token);
+      // 1.0 and 1.1 acknowledge by message-id; 1.2 by the ack header (the token) only.
+      if (this.#version !== '1.2') state.byMessageId.set(messageId, delivery.token);
       this.#unacked.set(delivery.token, state);
       if (this.#version === '1.2') ackId = String(delivery.token);
     }
