@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FakeClock } from '../clock.ts';
 import { AmqError, type AmqBrowsedMessage, type Destination } from './api.ts';
-import { openEngine, record, settle, textMessage, type EngineFixture } from './engine-test-support.ts';
+import { engineFixtures, record, settle, textMessage } from './engine-test-support.ts';
 
-let fixture: EngineFixture | undefined;
-
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
-
-async function open(options: Parameters<typeof openEngine>[0] = {}): Promise<EngineFixture> {
-  fixture = await openEngine(options);
-  return fixture;
-}
+const open = engineFixtures();
 
 const queue = (name: string): Destination => ({ kind: 'queue', name });
 
@@ -102,7 +92,6 @@ describe('ActiveMQ engine: browsing a queue', () => {
     for (let i = 0; i < 3; i++) await c.send(queue('durable'), textMessage(`p${i}`, { persistent: true }));
     await c.send(queue('durable'), textMessage('transient'));
     await first.close();
-    fixture = undefined;
     const second = await open({ state: first.state });
     const browser = await second.connect();
     const browsed = await browser.browse(queue('durable'));

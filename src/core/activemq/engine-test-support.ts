@@ -3,6 +3,7 @@
 // subscriber that records deliveries.
 
 import { randomBytes } from 'node:crypto';
+import { afterEach } from 'node:test';
 import { Broker, type BrokerOptions } from '../broker.ts';
 import { MemoryMessageStore, createMemoryStoreState, type MemoryStoreState } from '../memory-message-store.ts';
 import type { MessageStore } from '../message-store.ts';
@@ -98,4 +99,17 @@ export async function record(connection: AmqConnection, options: SubscribeOption
 /** Lets queued microtasks and store promises run. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * For a test file: returns `open`, which opens an engine fixture, and registers an afterEach that
+ * closes the one opened last (a test that closes it itself may open another).
+ */
+export function engineFixtures(): (options?: Parameters<typeof openEngine>[0]) => Promise<EngineFixture> {
+  let fixture: EngineFixture | undefined;
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
+  return async (options = {}) => (fixture = await openEngine(options));
 }

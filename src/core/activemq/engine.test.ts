@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AmqError } from './api.ts';
-import { bodyText, openEngine, record, settle, textMessage, type EngineFixture } from './engine-test-support.ts';
+import { bodyText, engineFixtures, record, settle, textMessage } from './engine-test-support.ts';
 
-let fixture: EngineFixture | undefined;
-
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
-
-async function open(options: Parameters<typeof openEngine>[0] = {}): Promise<EngineFixture> {
-  fixture = await openEngine(options);
-  return fixture;
-}
+const open = engineFixtures();
 
 describe('ActiveMQ engine: queues and topics', () => {
   it('load-balances a queue among its consumers, each message to one of them', async () => {
