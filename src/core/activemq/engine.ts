@@ -736,95 +736,65 @@ export class Connection implements AmqConnection {
   }
 
   /**
+   * Where a destination publishes in the core, or undefined while its queue (or created temporary
+   * queue) does not exist yet. A topic's exchange is made on the way.
+   */
+  #coreAddress(destination: Destination): { readonly exchange: string; readonly routingKey: string } | undefined {
+    const engine = this.engine;
+    switch (destination.kind) {
+      case 'queue':
+        return engine.hasQueue(destination.name) ? { exchange: '', routingKey: destination.name } : undefined;
+      case 'topic':
+        engine.ensureTopic(this, destination.name);
+        return { exchange: TOPIC_EXCHANGE, routingKey: destination.name };
+      case 'temp-queue': {
+        const entry = engine.temp(destination);
+        return entry !== undefined && entry.created ? { exchange: '', routingKey: entry.coreName } : undefined;
+      }
+      case 'temp-topic':
+        return { exchange: TEMP_TOPIC_EXCHANGE, routingKey: destination.name };
+    }
+  }
+
+  /**
    * Publishes a prepared message at once when nothing needs waiting for (the queue exists, the
-   * temporary queue is created, the message is not expired): the confirmation, or undefined to take
-   * the general path (#publish).
+   * temporary queue is created, the message is not expired, the queue was not deleted meanwhile):
+   * the confirmation, or undefined to take the general path (#publish).
    */
   #publishNow(destination: Destination, message: AmqMessage): boolean | Promise<boolean> | undefined {
     const engine = this.engine;
     if (message.expiration > 0 && message.expiration <= engine.broker.clock.now()) return undefined;
-    let exchange: string;
-    let routingKey: string;
-    switch (destination.kind) {
-      case 'queue':
-        if (!engine.hasQueue(destination.name)) return undefined;
-        exchange = '';
-        routingKey = destination.name;
-        break;
-      case 'topic':
-        engine.ensureTopic(this, destination.name);
-        exchange = TOPIC_EXCHANGE;
-        routingKey = destination.name;
-        break;
-      case 'temp-queue': {
-        const entry = engine.temp(destination);
-        if (entry === undefined || !entry.created) return undefined;
-        exchange = '';
-        routingKey = entry.coreName;
-        break;
-      }
-      case 'temp-topic':
-        exchange = TEMP_TOPIC_EXCHANGE;
-        routingKey = destination.name;
-        break;
-      default:
-        return undefined;
-    }
+    const address = this.#coreAddress(destination);
+    if (address === undefined) return undefined;
     let outcome;
     try {
-      outcome = this.#sendChannel.publish(engine.encode(message, this, exchange, routingKey));
+      outcome = this.#sendChannel.publish(engine.encode(message, this, address.exchange, address.routingKey));
     } catch (error) {
       throw toAmqError(error);
     }
-    if (!outcome.routed && destination.kind === 'queue') {
-      // The queue was deleted meanwhile (management): create it again, as a send would.
-      return engine.ensureQueue(this, destination.name).then(() => {
-        this.#assertOpen();
-        try {
-          return this.#sendChannel.publish(engine.encode(message, this, exchange, routingKey)).confirmation;
-        } catch (error) {
-          throw toAmqError(error);
-        }
-      });
-    }
+    // Unrouted to a queue: it was deleted meanwhile (management); #publish creates it again.
+    if (!outcome.routed && destination.kind === 'queue') return undefined;
     return outcome.confirmation;
   }
 
-  /** Publishes a prepared message; resolves with the confirmation to wait for. */
+  /** Publishes a prepared message, creating its queue first if need be; resolves with the confirmation to wait for. */
   async #publish(destination: Destination, message: AmqMessage): Promise<boolean | Promise<boolean>> {
     const engine = this.engine;
     if (message.expiration > 0 && message.expiration <= engine.broker.clock.now()) {
       const dead = destination.kind === 'queue' ? engine.expiredOnSend(message) : undefined;
       return dead === undefined ? true : this.#sendChannel.publish(dead).confirmation;
     }
-    let exchange: string;
-    let routingKey: string;
-    switch (destination.kind) {
-      case 'queue':
-        if (!engine.hasQueue(destination.name)) await engine.ensureQueue(this, destination.name);
-        exchange = '';
-        routingKey = destination.name;
-        break;
-      case 'topic':
-        engine.ensureTopic(this, destination.name);
-        exchange = TOPIC_EXCHANGE;
-        routingKey = destination.name;
-        break;
-      case 'temp-queue': {
-        const entry = engine.temp(destination);
-        if (entry === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
-        await entry.owner.ensureTempQueue(entry);
-        exchange = '';
-        routingKey = entry.coreName;
-        break;
-      }
-      case 'temp-topic':
-        exchange = TEMP_TOPIC_EXCHANGE;
-        routingKey = destination.name;
-        break;
+    if (destination.kind === 'queue' && !engine.hasQueue(destination.name)) await engine.ensureQueue(this, destination.name);
+    if (destination.kind === 'temp-queue') {
+      const entry = engine.temp(destination);
+      if (entry === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+      await entry.owner.ensureTempQueue(entry);
     }
     this.#assertOpen();
-    const published = engine.encode(message, this, exchange, routingKey);
+    // A queue deleted again since it was ensured is caught below by the unrouted publish.
+    const address = this.#coreAddress(destination) ?? (destination.kind === 'queue' ? { exchange: '', routingKey: destination.name } : undefined);
+    if (address === undefined) throw new AmqError('invalid-destination', 'the temporary destination does not exist');
+    const published = engine.encode(message, this, address.exchange, address.routingKey);
     try {
       let outcome = this.#sendChannel.publish(published);
       if (!outcome.routed && destination.kind === 'queue') {
