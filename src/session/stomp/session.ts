@@ -120,6 +120,11 @@ interface SubscriptionState {
   readonly browse: BrowseCursor | undefined;
 }
 
+/** A subscription as SUBSCRIBE registers it: a consumer collects early deliveries, a browser does not. */
+function newSubscriptionState(id: string, header: string | undefined, ackMode: AckMode, browse: BrowseCursor | undefined): SubscriptionState {
+  return { id, header, ackMode, engine: undefined, unacked: new Map(), byMessageId: new Map(), early: browse === undefined ? [] : undefined, browse };
+}
+
 /** Where a queue browser stands: the engine's snapshot until it is all written and `browser:end` sent. */
 interface BrowseCursor {
   readonly destination: Destination;
@@ -459,16 +464,7 @@ class StompSessionImpl implements StompSession {
     const prefetchDefault =
       this.#options.prefetchDefault ?? (!isTopic ? DEFAULTS.prefetchDefault : durableName !== undefined ? DURABLE_PREFETCH : TOPIC_PREFETCH);
     const prefetch = parsePrefetch(h.get('activemq.prefetchSize'), prefetchDefault, this.#options.prefetchMax ?? DEFAULTS.prefetchMax);
-    const state: SubscriptionState = {
-      id,
-      header: idHeader,
-      ackMode,
-      engine: undefined,
-      unacked: new Map(),
-      byMessageId: new Map(),
-      early: [],
-      browse: undefined,
-    };
+    const state = newSubscriptionState(id, idHeader, ackMode, undefined);
     // Registered before the engine is asked: it may deliver before subscribe() resolves.
     this.#subscriptions.set(id, state);
     let subscription: Subscription;
@@ -512,16 +508,7 @@ class StompSessionImpl implements StompSession {
     // ActiveMQ: "Queue Browser feature only valid for Stomp v1.1+ clients!"
     if (this.#version === '1.0') throw new StompSessionError('BAD_HEADER_VALUE', 'Queue Browser feature only valid for Stomp v1.1+ clients');
     const cursor: BrowseCursor = { destination, messages: undefined, next: 0, ended: false };
-    const state: SubscriptionState = {
-      id,
-      header: idHeader,
-      ackMode,
-      engine: undefined,
-      unacked: new Map(),
-      byMessageId: new Map(),
-      early: undefined,
-      browse: cursor,
-    };
+    const state = newSubscriptionState(id, idHeader, ackMode, cursor);
     // Registered before the engine is asked, so that the id is taken while it works.
     this.#subscriptions.set(id, state);
     let messages: readonly AmqBrowsedMessage[];
