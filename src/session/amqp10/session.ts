@@ -887,18 +887,7 @@ export class Amqp10Session {
       return;
     }
     link.state = 'attached';
-    const sourceReply = senderSourceReply(source, destination, acceptedFilters, undefined);
-    this.#writePerformative(s.localChannel, {
-      kind: 'attach',
-      name: a.name,
-      handle: localHandle,
-      role: ROLE.SENDER,
-      sndSettleMode: a.sndSettleMode,
-      rcvSettleMode: a.rcvSettleMode,
-      source: sourceReply,
-      ...(a.target?.kind === 'target' ? { target: targetInit(a.target) } : {}),
-      initialDeliveryCount: 0,
-    });
+    this.#replySenderAttach(s, a, localHandle, senderSourceReply(source, destination, acceptedFilters, undefined));
     // Deliveries that arrived while attaching wait in `held` for credit.
   }
 
@@ -929,15 +918,19 @@ export class Amqp10Session {
     if (s.state !== 'mapped' || this.#phase !== 'opened' || s.links.get(a.handle) !== link) return;
     link.browse = { messages, next: 0 };
     link.state = 'attached';
-    const sourceReply = senderSourceReply(source, destination, acceptedFilters, 'copy');
+    this.#replySenderAttach(s, a, link.localHandle, senderSourceReply(source, destination, acceptedFilters, 'copy'));
+  }
+
+  /** The attach that answers a receiving peer's: we are the sender of its link. */
+  #replySenderAttach(s: AmqpSession, a: Attach, handle: number, source: SourceInit): void {
     this.#writePerformative(s.localChannel, {
       kind: 'attach',
       name: a.name,
-      handle: link.localHandle,
+      handle,
       role: ROLE.SENDER,
       sndSettleMode: a.sndSettleMode,
       rcvSettleMode: a.rcvSettleMode,
-      source: sourceReply,
+      source,
       ...(a.target?.kind === 'target' ? { target: targetInit(a.target) } : {}),
       initialDeliveryCount: 0,
     });
