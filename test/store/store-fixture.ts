@@ -43,6 +43,16 @@ export async function createStoreFixture(overrides: Partial<SegmentMessageStoreO
   };
 }
 
+/** Runs `test` on fresh storage, disposed of afterwards whatever happens. */
+export async function withStoreFixture(overrides: Partial<SegmentMessageStoreOptions>, test: (fixture: StoreFixture) => Promise<void>): Promise<void> {
+  const fixture = await createStoreFixture(overrides);
+  try {
+    await test(fixture);
+  } finally {
+    await fixture.dispose();
+  }
+}
+
 export function textMessage(text: string, size = 0): MessageToStore {
   const body = Buffer.alloc(Math.max(size, Buffer.byteLength(text)), 0x2e);
   body.write(text, 0, 'utf8');
