@@ -4,17 +4,16 @@
 // by normal consumption to show that nothing was taken or counted as delivered.
 
 import assert from 'node:assert/strict';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import rhea, { type Connection, type Receiver } from 'rhea';
 import { createStompSession } from '../../../src/session/stomp/index.ts';
 import { createAmqp10Session } from '../../../src/session/amqp10/index.ts';
-import { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
+import type { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
 import { startBrokerListener, type BrokerListener } from '../../../src/transport/broker-listener.ts';
 import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
 import { testCertificates } from '../../helpers/test-broker.ts';
 import { closeConnection, closeLink, connect, Inbox as AmqpInbox, openReceiver, openSender, send } from './amqp10-helpers.ts';
-import { Inbox, type IMessage, readBody, type StompitClient, type StompitMessage, stompitConnect, stompitDisconnect, stompitSend, stompjsConnect } from './stomp-clients.ts';
+import { Inbox, type IMessage, readBody, type StompitClient, type StompitMessage, stompitConnect, stompitDisconnect, stompitSend, stompjsConnect, rawStompPeer } from './stomp-clients.ts';
 
 let server: ActiveMqTestBroker;
 let amqpListener: BrokerListener;
@@ -74,13 +73,7 @@ async function consume(queue: string, count: number): Promise<Array<{ body: stri
 }
 
 async function rawPeer(version = '1.2'): Promise<StompTestPeer> {
-  const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: server.caPem, servername: 'localhost' });
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  const peer = new StompTestPeer(socket);
+  const peer = await rawStompPeer(server);
   const f = await peer.connect({ 'accept-version': version, host: 'localhost', login: server.username, passcode: server.password });
   assert.equal(f.command, 'CONNECTED', f.headers.get('message'));
   return peer;

@@ -3,12 +3,11 @@
 // that connection (with `receipt-id` when a receipt was asked for); what is allowed works.
 
 import assert from 'node:assert/strict';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { createStompSession } from '../../../src/session/stomp/index.ts';
-import { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
+import type { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
 import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
-import { Inbox, readBody, type StompitMessage, stompitConnect, stompitDisconnect, stompitSend } from './stomp-clients.ts';
+import { Inbox, readBody, type StompitMessage, stompitConnect, stompitDisconnect, stompitSend, rawStompPeer } from './stomp-clients.ts';
 
 let server: ActiveMqTestBroker;
 
@@ -30,13 +29,7 @@ after(async () => {
 });
 
 async function rawPeer(username: string, password: string): Promise<StompTestPeer> {
-  const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: server.caPem, servername: 'localhost' });
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  const peer = new StompTestPeer(socket);
+  const peer = await rawStompPeer(server);
   const f = await peer.connect({ 'accept-version': '1.2', host: 'localhost', login: username, passcode: password });
   assert.equal(f.command, 'CONNECTED', f.headers.get('message'));
   return peer;

@@ -4,11 +4,11 @@
 // so that the over-limit cases stay small on the wire; the defaults are in the session's README.
 
 import assert from 'node:assert/strict';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
 import { createStompSession } from '../../../src/session/stomp/index.ts';
-import { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
+import type { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
+import { rawStompPeer } from './stomp-clients.ts';
 
 const LIMITS = { bodySizeMaxBytes: 64 * 1024, frameSizeMaxBytes: 96 * 1024, headerSizeMaxBytes: 1024, headerCountMax: 50 };
 let server: ActiveMqTestBroker;
@@ -30,13 +30,7 @@ after(async () => {
 });
 
 async function rawPeer(): Promise<StompTestPeer> {
-  const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: server.caPem, servername: 'localhost' });
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  return new StompTestPeer(socket);
+  return rawStompPeer(server);
 }
 
 async function connected(version = '1.2'): Promise<StompTestPeer> {

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type IMessage, type StompHeaders, Versions } from '@stomp/stompjs';
 import { TCPWrapper } from '@stomp/tcp-wrapper';
+import { StompTestPeer } from '../../../src/session/stomp/test-peer.ts';
 
 // ---- stompit (no type declarations ship with it: the part used here) ----
 
@@ -49,6 +50,17 @@ export interface TlsTarget {
 }
 
 /** Connects stompit over TLS; rejects with the ERROR frame's message (e.g. a bad login). */
+/** A scripted STOMP peer (raw frames) over a TLS connection to the broker, not yet connected. */
+export async function rawStompPeer(target: Pick<TlsTarget, 'port' | 'caPem'>): Promise<StompTestPeer> {
+  const socket = tlsConnect({ host: '127.0.0.1', port: target.port, ca: target.caPem, servername: 'localhost' });
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  return new StompTestPeer(socket);
+}
+
 export function stompitConnect(target: TlsTarget, connectHeaders: Record<string, string> = {}): Promise<StompitClient> {
   return new Promise((resolve, reject) => {
     // stompit emits an ERROR frame (a bad login, say) as 'error' on the client after the callback has
