@@ -6,11 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
 import { createStoreFixture, type StoreFixture } from '../../store/store-fixture.ts';
 import type { SegmentMessageStore } from '../../../src/store/segment-message-store.ts';
 import { createMqttSession } from '../../../src/session/mqtt/index.ts';
+import { PacketInbox, packetText as text } from './mqtt-clients.ts';
 
 let fixture: StoreFixture;
 let store: SegmentMessageStore | undefined;
@@ -51,35 +52,17 @@ after(async () => {
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 const label = (v: 4 | 5) => (v === 5 ? 'MQTT 5' : 'MQTT 3.1.1');
-const text = (p: IPublishPacket) => Buffer.from(p.payload as Buffer).toString('utf8');
 
 function options(version: 4 | 5, extra: IClientOptions = {}): IClientOptions {
   return { ca: server!.caPem, protocolVersion: version, username: server!.username, password: server!.password, reconnectPeriod: 0, connectTimeout: 10_000, ...extra };
 }
 
-/** Messages a client receives, in order. */
-class Inbox {
-  readonly #items: IPublishPacket[] = [];
-  readonly #waiters: Array<(p: IPublishPacket) => void> = [];
-  constructor(client: MqttClient) {
-    client.on('message', (_topic, _payload, packet) => {
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) waiter(packet);
-      else this.#items.push(packet);
-    });
-  }
-  next(): Promise<IPublishPacket> {
-    const item = this.#items.shift();
-    if (item !== undefined) return Promise.resolve(item);
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-}
 
 /** Connects with an inbox listening before CONNACK (stored messages follow it at once). */
-async function connectWithInbox(version: 4 | 5, extra: IClientOptions): Promise<{ client: MqttClient; inbox: Inbox; sessionPresent: boolean }> {
+async function connectWithInbox(version: 4 | 5, extra: IClientOptions): Promise<{ client: MqttClient; inbox: PacketInbox; sessionPresent: boolean }> {
   const client = mqtt.connect(`mqtts://127.0.0.1:${server!.port}`, options(version, extra));
   client.on('error', () => undefined);
-  const inbox = new Inbox(client);
+  const inbox = new PacketInbox(client);
   const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
     client.once('connect', resolve);
     client.once('close', () => reject(new Error('connection closed before CONNACK')));

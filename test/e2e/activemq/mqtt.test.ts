@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
 import { createMqttSession } from '../../../src/session/mqtt/index.ts';
+import { PacketInbox, packetText as text } from './mqtt-clients.ts';
 
 let server: ActiveMqTestBroker;
 let adminPassword: string;
@@ -54,25 +55,7 @@ async function connect(version: 4 | 5, extra: IClientOptions = {}): Promise<Mqtt
   return client;
 }
 
-/** Messages a client receives, in order. */
-class Inbox {
-  readonly #items: IPublishPacket[] = [];
-  readonly #waiters: Array<(p: IPublishPacket) => void> = [];
-  constructor(client: MqttClient) {
-    client.on('message', (_topic, _payload, packet) => {
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) waiter(packet);
-      else this.#items.push(packet);
-    });
-  }
-  next(): Promise<IPublishPacket> {
-    const item = this.#items.shift();
-    if (item !== undefined) return Promise.resolve(item);
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-}
 
-const text = (p: IPublishPacket) => Buffer.from(p.payload as Buffer).toString('utf8');
 
 for (const version of VERSIONS) {
   describe(`${label(version)} over TLS`, () => {
@@ -81,7 +64,7 @@ for (const version of VERSIONS) {
       const sub = await connect(version);
       const pub = await connect(version);
       try {
-        const inbox = new Inbox(sub);
+        const inbox = new PacketInbox(sub);
         const granted = await sub.subscribeAsync(topic, { qos: 2 });
         assert.equal(granted[0]?.qos, 2);
         for (const qos of [0, 1, 2] as const) await pub.publishAsync(topic, `m${qos}`, { qos });
@@ -111,7 +94,7 @@ for (const version of VERSIONS) {
         await pub.publishAsync(topic, 'kept', { qos: 1, retain: true });
         const sub = await connect(version);
         try {
-          const inbox = new Inbox(sub);
+          const inbox = new PacketInbox(sub);
           await sub.subscribeAsync(topic, { qos: 1 });
           const p = await inbox.next();
           assert.equal(text(p), 'kept');
@@ -129,7 +112,7 @@ for (const version of VERSIONS) {
         }
         const late = await connect(version);
         try {
-          const inbox = new Inbox(late);
+          const inbox = new PacketInbox(late);
           await late.subscribeAsync(topic, { qos: 1 });
           await pub.publishAsync(topic, 'marker', { qos: 1 });
           const p = await inbox.next();
@@ -147,7 +130,7 @@ for (const version of VERSIONS) {
       const willTopic = `t/${unique('will')}`;
       const watcher = await connect(version);
       try {
-        const inbox = new Inbox(watcher);
+        const inbox = new PacketInbox(watcher);
         await watcher.subscribeAsync(willTopic, { qos: 1 });
         const polite = await connect(version, { will: { topic: willTopic, payload: Buffer.from('polite gone'), qos: 1, retain: false } });
         await polite.endAsync(); // DISCONNECT: the will is discarded [MQTT-3.1.2-10]
@@ -176,7 +159,7 @@ for (const version of VERSIONS) {
       }
       const back = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(version, { clientId, ...session }));
       back.on('error', () => undefined);
-      const inbox = new Inbox(back); // before CONNACK: queued messages follow it at once
+      const inbox = new PacketInbox(back); // before CONNACK: queued messages follow it at once
       const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => back.once('connect', resolve));
       try {
         assert.equal(connack.sessionPresent, true, '[MQTT-3.2.2-2]');
@@ -198,7 +181,7 @@ for (const version of VERSIONS) {
       await clean.endAsync();
       const fresh = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(version, { clientId, ...session }));
       fresh.on('error', () => undefined);
-      const freshInbox = new Inbox(fresh);
+      const freshInbox = new PacketInbox(fresh);
       const freshAck = await new Promise<{ sessionPresent: boolean }>((resolve) => fresh.once('connect', resolve));
       try {
         assert.equal(freshAck.sessionPresent, false, 'the clean session ended the stored one');
@@ -216,7 +199,7 @@ for (const version of VERSIONS) {
     it('delivers a QoS 2 message exactly once when the publisher drops between PUBREC and PUBREL', async () => {
       const topic = `t/${unique('exactly-once')}`;
       const sub = await connect(version);
-      const inbox = new Inbox(sub);
+      const inbox = new PacketInbox(sub);
       await sub.subscribeAsync(topic, { qos: 2 });
       const clientId = unique('qos2-publisher');
       const session = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 600 } } : { clean: false };
@@ -245,7 +228,7 @@ for (const version of VERSIONS) {
       const clientId = unique('qos2-subscriber');
       const session = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 600 } } : { clean: false };
       const sub = await connect(version, { clientId, ...session, reconnectPeriod: 50 });
-      const inbox = new Inbox(sub);
+      const inbox = new PacketInbox(sub);
       await sub.subscribeAsync(topic, { qos: 2 });
       const publishes: Array<{ payload: string; id: number | undefined; dup: boolean }> = [];
       /** What arrived, in order: `publish <payload> <id>` and `pubrel <id>`. */
@@ -290,7 +273,7 @@ for (const version of VERSIONS) {
       const sub = await connect(version);
       const pub = await connect(version);
       try {
-        const inbox = new Inbox(sub);
+        const inbox = new PacketInbox(sub);
         await sub.subscribeAsync(`t/${root}/+/temp`, { qos: 1 });
         await sub.subscribeAsync(`t/${root}/all/#`, { qos: 1 });
         await pub.publishAsync(`t/${root}/kitchen/temp`, 'plus', { qos: 1 });
@@ -314,7 +297,7 @@ for (const version of VERSIONS) {
       const root = unique('dollar');
       const admin = await connect(version, { username: 'mqtt-admin', password: adminPassword });
       try {
-        const inbox = new Inbox(admin);
+        const inbox = new PacketInbox(admin);
         await admin.subscribeAsync(`+/${root}`, { qos: 1 });
         await admin.publishAsync(`$sys/${root}`, 'hidden', { qos: 1 });
         await admin.publishAsync(`t/${root}`, 'visible', { qos: 1 });
@@ -336,7 +319,7 @@ for (const version of VERSIONS) {
         const allowed = `t/${unique('allowed')}`;
         await assert.rejects(client.subscribeAsync({ [`secret/${unique('s')}`]: { qos: 1 }, [allowed]: { qos: 2 } }));
         assert.deepEqual(subacks, [[version === 5 ? 0x87 : 0x80, 2]]);
-        const inbox = new Inbox(client);
+        const inbox = new PacketInbox(client);
         await client.publishAsync(allowed, 'granted one works', { qos: 1 });
         assert.equal(text(await inbox.next()), 'granted one works');
       } finally {
@@ -364,7 +347,7 @@ for (const version of VERSIONS) {
         await closed;
         if (version === 5) assert.equal(await disconnect, 0x8e);
         const topic = `t/${unique('after-takeover')}`;
-        const inbox = new Inbox(second);
+        const inbox = new PacketInbox(second);
         await second.subscribeAsync(topic, { qos: 1 });
         await second.publishAsync(topic, 'still here', { qos: 1 });
         assert.equal(text(await inbox.next()), 'still here');
@@ -379,7 +362,7 @@ for (const version of VERSIONS) {
       const name = unique('cross');
       const other = await server.engine.connect({ username: server.username, password: server.password });
       try {
-        const inbox = new Inbox(sub);
+        const inbox = new PacketInbox(sub);
         await sub.subscribeAsync(`t/${name}/+`, { qos: 1 });
         await other.send({ kind: 'topic', name: `t.${name}.jms` }, { body: Buffer.from('from JMS'), bodyType: 'text', persistent: true, properties: { colour: 'blue' } });
         const p = await inbox.next();
@@ -409,7 +392,7 @@ describe('MQTT 3.1 (MQIsdp)', () => {
     });
     client.on('error', () => undefined);
     try {
-      const inbox = new Inbox(client);
+      const inbox = new PacketInbox(client);
       await client.subscribeAsync(topic, { qos: 2 });
       await client.publishAsync(topic, 'old but gold', { qos: 2 });
       const p = await inbox.next();
@@ -427,7 +410,7 @@ describe('MQTT 5 specifics', () => {
     const sub = await connect(5);
     const pub = await connect(5);
     try {
-      const inbox = new Inbox(sub);
+      const inbox = new PacketInbox(sub);
       await sub.subscribeAsync(topic, { qos: 1 });
       await pub.publishAsync(topic, '{"a":1}', {
         qos: 1,
@@ -457,7 +440,7 @@ describe('MQTT 5 specifics', () => {
     const sub = await connect(5, { clientId, ...session });
     const pub = await connect(5);
     try {
-      const inbox = new Inbox(sub);
+      const inbox = new PacketInbox(sub);
       await sub.subscribeAsync(topic, { qos: 1 });
       await pub.publishAsync(topic, 'fresh', { qos: 1, properties: { messageExpiryInterval: 120 } });
       const p = await inbox.next();
@@ -470,7 +453,7 @@ describe('MQTT 5 specifics', () => {
       await new Promise((resolve) => setTimeout(resolve, 1200)); // let 'stale' expire while nobody reads
       const back = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(5, { clientId, ...session }));
       back.on('error', () => undefined);
-      const backInbox = new Inbox(back);
+      const backInbox = new PacketInbox(back);
       try {
         assert.equal(text(await backInbox.next()), 'kept', 'the expired message is not delivered');
       } finally {
@@ -495,7 +478,7 @@ describe('MQTT 5 specifics', () => {
       await new Promise((resolve) => setTimeout(resolve, 1500)); // past the 1 s session expiry
       const back = mqtt.connect(`mqtts://127.0.0.1:${server.port}`, options(5, { clientId, clean: false, properties: { sessionExpiryInterval: 60 } }));
       back.on('error', () => undefined);
-      const inbox = new Inbox(back);
+      const inbox = new PacketInbox(back);
       const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => back.once('connect', resolve));
       try {
         assert.equal(connack.sessionPresent, false, 'the session expired [MQTT-4.1.0-2]');
@@ -522,7 +505,7 @@ describe('MQTT 5 specifics', () => {
       await assert.rejects(client.publishAsync(`secret/${unique('p')}`, 'no', { qos: 1 }));
       assert.deepEqual(acks, [0x87]);
       const topic = `t/${unique('still-ok')}`;
-      const inbox = new Inbox(client);
+      const inbox = new PacketInbox(client);
       await client.subscribeAsync(topic, { qos: 1 });
       await client.publishAsync(topic, 'ok', { qos: 1 });
       assert.equal(text(await inbox.next()), 'ok');
@@ -551,7 +534,7 @@ describe('MQTT 5 specifics', () => {
     const sub = await connect(5);
     const pub = await connect(5, { autoUseTopicAlias: true });
     try {
-      const inbox = new Inbox(sub);
+      const inbox = new PacketInbox(sub);
       await sub.subscribeAsync(topic, { qos: 1 });
       await pub.publishAsync(topic, 'first', { qos: 1, properties: { topicAlias: 1 } });
       await pub.publishAsync('', 'second', { qos: 1, properties: { topicAlias: 1 } });
@@ -568,7 +551,7 @@ describe('MQTT 5 specifics', () => {
     const willTopic = `t/${unique('delayed-will')}`;
     const watcher = await connect(5);
     try {
-      const inbox = new Inbox(watcher);
+      const inbox = new PacketInbox(watcher);
       await watcher.subscribeAsync(willTopic, { qos: 1 });
       const clientId = unique('delayed');
       const will = { topic: willTopic, payload: Buffer.from('resumed in time'), qos: 1 as const, retain: false, properties: { willDelayInterval: 30 } };
