@@ -25,15 +25,16 @@ function tlsClient(port: number): Promise<Socket> {
   });
 }
 
+/** A TLS listener on a free loopback port with the test certificate and the rabbitmq policy. */
+function tlsListener(options: Omit<Parameters<typeof startBrokerListener>[0], 'name' | 'host' | 'port' | 'tls'>): ReturnType<typeof startBrokerListener> {
+  return startBrokerListener({ name: 'test', host: '127.0.0.1', port: 0, tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem }, ...options });
+}
+
 describe('broker listener', () => {
   it('runs a session per TLS socket and closes them gracefully on close()', async () => {
     const closedSessions: number[] = [];
     let n = 0;
-    const listener = await startBrokerListener({
-      name: 'test',
-      host: '127.0.0.1',
-      port: 0,
-      tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+    const listener = await tlsListener({
       onConnection: (socket) => {
         const id = ++n;
         socket.write('hello');
@@ -60,11 +61,7 @@ describe('broker listener', () => {
   });
 
   it('stopAccepting refuses new connections while running sessions go on', async () => {
-    const listener = await startBrokerListener({
-      name: 'test',
-      host: '127.0.0.1',
-      port: 0,
-      tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+    const listener = await tlsListener({
       onConnection: (socket) => {
         socket.on('data', (d: Buffer) => socket.write(d));
         return {
@@ -88,11 +85,7 @@ describe('broker listener', () => {
   });
 
   it('cuts sessions that do not close within the close timeout', async () => {
-    const listener = await startBrokerListener({
-      name: 'test',
-      host: '127.0.0.1',
-      port: 0,
-      tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+    const listener = await tlsListener({
       closeTimeoutMs: 100,
       onConnection: () => ({ close: () => new Promise<void>(() => undefined) }),
     });
@@ -107,11 +100,7 @@ describe('broker listener', () => {
     const otherDir = await mkdtemp(join(tmpdir(), 'sealmq-listener-2-'));
     try {
       const other = await ensureCertificates({ dir: otherDir, ipAddresses: ['127.0.0.1'] });
-      const listener = await startBrokerListener({
-        name: 'test',
-        host: '127.0.0.1',
-        port: 0,
-        tls: { policy: 'rabbitmq', certPem: cert.certPem, keyPem: cert.keyPem },
+      const listener = await tlsListener({
         onConnection: (socket) => ({ close: async () => void socket.destroy() }),
       });
       (await tlsClient(listener.port)).destroy();
