@@ -158,6 +158,10 @@ class StompSessionImpl implements StompSession {
   /** `/temp-queue/x` as this client named it -> the engine's temporary destination, and back. */
   readonly #temps = new Map<string, Destination>();
   readonly #tempAliases = new Map<string, string>();
+  /** The last destination written in a MESSAGE and its text: a subscription mostly repeats one. */
+  #lastDestination: Destination | undefined;
+  #lastDestinationText = '';
+  readonly #formatDestinationFn = (d: Destination): string => this.#formatDestination(d);
   /** Resolves once every SEND so far is done and its receipt written; never rejects. */
   #sendChain: Promise<void> = Promise.resolve();
   #sendsInFlight = 0;
@@ -856,9 +860,6 @@ class StompSessionImpl implements StompSession {
     return text;
   }
 
-  #lastDestination: Destination | undefined;
-  #lastDestinationText = '';
-  readonly #formatDestinationFn = (d: Destination): string => this.#formatDestination(d);
 }
 
 /** An `ack` id this session gave a browsed message (`browse-<n>`, n at most the number given). */
