@@ -859,7 +859,6 @@ class StompSessionImpl implements StompSession {
     this.#lastDestinationText = text;
     return text;
   }
-
 }
 
 /** An `ack` id this session gave a browsed message (`browse-<n>`, n at most the number given). */
