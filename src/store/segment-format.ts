@@ -163,7 +163,7 @@ export function decodeSegmentHeader(prefix: Buffer): SegmentHeader | undefined |
 }
 
 export function encodeChunkHeader(kind: ChunkKind, sealedLength: number): Buffer {
-  const header = Buffer.alloc(CHUNK_HEADER_BYTES);
+  const header = Buffer.allocUnsafe(CHUNK_HEADER_BYTES);
   header.writeUInt32BE(sealedLength, 0);
   header.writeUInt8(kind, 4);
   header.writeUIntBE(crc32(header.subarray(0, 5)) & 0xffffff, 5, 3);
@@ -177,7 +177,8 @@ export function chunkHeaderIntact(header: Buffer): boolean {
 
 /** The nonce of a chunk: unique per (data key, chunk index) because a data key serves one segment. */
 export function chunkNonce(chunkIndex: number): Buffer {
-  const nonce = Buffer.alloc(AEAD_NONCE_BYTES);
+  const nonce = Buffer.allocUnsafe(AEAD_NONCE_BYTES);
+  nonce.writeUInt32BE(0, 0);
   nonce.writeBigUInt64BE(BigInt(chunkIndex), 4);
   return nonce;
 }
@@ -195,7 +196,7 @@ export interface ChunkPlace {
 export function chunkAad(place: ChunkPlace): Buffer {
   const brokerId = Buffer.from(place.brokerId, 'utf8');
   const extra = place.segmentHeader?.length ?? 0;
-  const aad = Buffer.alloc(4 + 2 + 2 + brokerId.length + 8 + 8 + 8 + CHUNK_HEADER_BYTES + extra);
+  const aad = Buffer.allocUnsafe(4 + 2 + 2 + brokerId.length + 8 + 8 + 8 + CHUNK_HEADER_BYTES + extra);
   let at = AAD_MAGIC.copy(aad, 0);
   at = aad.writeUInt16BE(FORMAT_VERSION, at);
   at = aad.writeUInt16BE(brokerId.length, at);
