@@ -20,7 +20,7 @@ import { Agent } from 'node:https';
 import amqplib from 'amqplib';
 import { ensureCertificates } from '../src/transport/certificates.ts';
 import { TLS_POLICIES } from '../src/transport/tls-policy.ts';
-import { amqpAccepts, ensureDebianPackage, ensureRabbitmqInstalled, packageVersion, spawnRabbitmqNode } from './lib/brokers.ts';
+import { amqpAccepts, ensureDebianPackage, ensureRabbitmqInstalled, packageVersion, sealmqNodeArgs, spawnRabbitmqNode } from './lib/brokers.ts';
 import { freeLoopbackPort, groupCpuMs, removeOnExit, spawnGroup, stopChild, waitUntilReady } from './lib/processes.ts';
 
 const SEALMQ_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'sealmq.js');
@@ -88,6 +88,18 @@ export function clientTlsOptions(tls: BenchTls): { ca: string[]; servername: str
     maxVersion: version,
     ciphers: (version === 'TLSv1.3' ? POLICY.tls13Ciphersuites : POLICY.tls12Ciphers).join(':'),
   };
+}
+
+/**
+ * TCP_NODELAY on a client's socket, as bench:amqp sets it (see bench/lib/brokers.ts): with Nagle's
+ * algorithm on, a send waits in the client's kernel for the broker's delayed ACK of the one before,
+ * and latency would measure that. (tls.connect ignores a `noDelay` option, so it is set here on
+ * each client's socket once connected.)
+ */
+export function clientNoDelay(socket: unknown, what: string): void {
+  const setNoDelay = (socket as { setNoDelay?: (on: boolean) => unknown } | undefined)?.setNoDelay;
+  if (typeof setNoDelay !== 'function') throw new Error(`bench: no socket to set TCP_NODELAY on for ${what}`);
+  setNoDelay.call(socket, true);
 }
 
 /** What a client negotiates with `endpoint`, e.g. "TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384". */
@@ -201,8 +213,7 @@ export async function startSealmq(tls: BenchTls): Promise<BenchBroker> {
   const parent = await mkdtemp(join(tmpdir(), 'sealmq-bench-activemq-'));
   removeOnExit(parent);
   const dataDir = join(parent, 'data');
-  const profileDir = process.env.BENCH_SEALMQ_CPU_PROF_DIR;
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [];
+  const nodeArgs = sealmqNodeArgs();
   const spawned = spawnGroup(
     process.execPath,
     [

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import rhea, { type Connection, type EventContext } from 'rhea';
-import { clientTlsOptions, type BenchBroker, type BenchTls, type Endpoint } from './activemq-brokers.ts';
+import { clientNoDelay, clientTlsOptions, type BenchBroker, type BenchTls, type Endpoint } from './activemq-brokers.ts';
 import { BoundReached, cpuMeter, sendAtRate, SendWindow, shareOf, Waiter, type PhaseCpu } from './lib/loops.ts';
 import { latencySummary, sum, type FixedRateLatency } from './lib/stats.ts';
 
@@ -171,6 +171,7 @@ function stompConnect(broker: BenchBroker, endpoint: Endpoint, tls: BenchTls): P
           reject(new Error(`${broker.name}: STOMP connect failed: ${error.message}`));
           return;
         }
+        clientNoDelay((client as unknown as { getTransportSocket?: () => unknown }).getTransportSocket?.(), 'STOMP');
         const failed = new Promise<never>((_, rejectFailed) => client.on('error', (e) => rejectFailed(new Error(`${broker.name}: STOMP connection failed: ${e.message}`))));
         failed.catch(() => undefined);
         resolve({ client, failed });
@@ -327,7 +328,10 @@ async function mqttConnect(broker: BenchBroker, endpoint: Endpoint, tls: BenchTl
   });
   client.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
+    client.once('connect', () => {
+      clientNoDelay(client.stream, 'MQTT');
+      resolve();
+    });
     client.once('error', (error) => reject(new Error(`${broker.name}: MQTT connect failed: ${error.message}`)));
     client.once('close', () => reject(new Error(`${broker.name}: MQTT connection closed before CONNACK`)));
   });
@@ -476,7 +480,10 @@ async function amqp10Connect(broker: BenchBroker, endpoint: Endpoint, tls: Bench
   } as Parameters<typeof container.connect>[0]);
   connection.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
-    connection.once('connection_open', () => resolve());
+    connection.once('connection_open', () => {
+      clientNoDelay((connection as unknown as { socket?: unknown }).socket, 'AMQP 1.0');
+      resolve();
+    });
     connection.once('connection_error', (ctx: EventContext) => reject(new Error(`${broker.name}: AMQP 1.0 open refused: ${String(ctx.connection.error ?? 'connection error')}`)));
     connection.once('disconnected', (ctx: EventContext) => reject(new Error(`${broker.name}: AMQP 1.0 connection lost: ${String(ctx.error ?? ctx.connection.error ?? 'disconnected')}`)));
   });

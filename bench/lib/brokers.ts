@@ -55,14 +55,22 @@ export async function amqpAccepts(url: string, options: Record<string, unknown>)
   }
 }
 
+/**
+ * Extra node arguments for the SealMQ process: BENCH_SEALMQ_CPU_PROF_DIR writes a V8 CPU profile
+ * there (node --cpu-prof); BENCH_SEALMQ_NODE_FLAGS adds flags (space-separated, for experiments).
+ */
+export function sealmqNodeArgs(): string[] {
+  const profileDir = process.env.BENCH_SEALMQ_CPU_PROF_DIR;
+  const flags = (process.env.BENCH_SEALMQ_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  return [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : []), ...flags];
+}
+
 /** Starts `sealmq serve` on a fresh data directory (API and amqps on free loopback ports). */
 export async function startSealmq(): Promise<BenchBroker> {
   const parent = await mkdtemp(join(tmpdir(), 'sealmq-bench-amqp-'));
   removeOnExit(parent);
   const dataDir = join(parent, 'data');
-  // BENCH_SEALMQ_CPU_PROF_DIR: write a V8 CPU profile of the SealMQ process there (node --cpu-prof).
-  const profileDir = process.env.BENCH_SEALMQ_CPU_PROF_DIR;
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [];
+  const nodeArgs = sealmqNodeArgs();
   const spawned = spawnGroup(
     process.execPath,
     [...nodeArgs, SEALMQ_BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--api-port', '0', '--amqps-port', '0', '--log-level', 'warn'],
