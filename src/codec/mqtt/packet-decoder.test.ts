@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 import { MqttDecodeError, type MqttDecodeErrorCode } from './errors.ts';
 import { MqttPacketDecoder } from './packet-decoder.ts';
 import { encodeForTest } from './test-arbitraries.ts';
@@ -81,4 +82,37 @@ describe('MQTT packet decoder', () => {
   it('refuses a property a packet may not carry (Subscription Identifier in a client PUBLISH)', () =>
     refused(hex('30 06 0001 61 02 0b 01'), 'protocol-error', 5));
   it('refuses a property length that overruns the properties', () => refused(hex('30 07 0001 61 05 01 01 78'), 'malformed-packet', 5));
+
+  it('decodes every 4-byte acknowledgement as mqtt-packet does, and leaves the rest to it', () => {
+    const viaMqttPacket = (bytes: Buffer, version: 3 | 4 | 5): Record<string, unknown> => {
+      const parser = mqttPacket.parser({ protocolVersion: version });
+      let parsed: Packet | undefined;
+      parser.on('packet', (packet) => (parsed = packet));
+      parser.on('error', (error) => assert.fail(error));
+      parser.parse(bytes);
+      return { ...parsed };
+    };
+    for (const version of [3, 4, 5] as const) {
+      for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
+        for (const messageId of [1, 2, 255, 256, 4660, 65535]) {
+          const packets = [{ cmd, messageId }, ...(version === 5 ? [{ cmd, messageId, reasonCode: 0 }, { cmd, messageId, reasonCode: cmd === 'pubrel' || cmd === 'pubcomp' ? 146 : 16 }, { cmd, messageId, reasonCode: 0, properties: { reasonString: 'ok' } }] : [])];
+          for (const packet of packets) {
+            const bytes = mqttPacket.generate(packet as Packet, { protocolVersion: version });
+            const decoder = new MqttPacketDecoder({ protocolVersion: version === 3 ? 4 : version });
+            if (version === 3) decoder.push(encodeForTest({ cmd: 'connect', protocolId: 'MQIsdp', protocolVersion: 3, clientId: 'c', clean: true, keepalive: 0 } as Packet, 4));
+            decoder.push(bytes);
+            if (version === 3) decoder.next();
+            assert.deepEqual({ ...decoder.next() }, viaMqttPacket(bytes, version), `${cmd} ${messageId} v${version} ${bytes.toString('hex')}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('refuses reserved flags on a 4-byte acknowledgement as mqtt-packet does', () => {
+    refused(hex('42 02 0001'), 'malformed-packet');
+    refused(hex('60 02 0001'), 'malformed-packet');
+    refused(hex('72 02 0001'), 'malformed-packet');
+    refused(hex('62 02 0000'), 'protocol-error');
+  });
 });
