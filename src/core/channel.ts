@@ -481,13 +481,13 @@ export class ConsumerChannel implements ConsumerOwner {
     const entry: OutboxEntry = { delivery, consumer, ready: wait === undefined };
     this.#outbox.push(entry);
     this.#unsent.add(deliveryTag);
-    if (wait !== undefined) {
-      const release = (): void => {
-        entry.ready = true;
-        this.#flushOutbox();
-      };
-      wait.then(release, release);
-    }
+    // (Inline callbacks: tsx names a closure bound to a const with Object.defineProperty, per delivery.)
+    if (wait !== undefined) wait.then(() => this.#release(entry), () => this.#release(entry));
+  }
+
+  #release(entry: OutboxEntry): void {
+    entry.ready = true;
+    this.#flushOutbox();
   }
 
   #flushOutbox(): void {

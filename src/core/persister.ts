@@ -175,10 +175,12 @@ export class Persister {
     this.#deliveriesDone = undefined;
     if (deliveries.size > 0) {
       let left = deliveries.size;
-      const recorded = (): void => {
-        if (--left === 0) deliveriesDone?.resolve(true);
-      };
-      deliveries.forEach((offsets, queueId) => this.#track(this.store.recordDelivery(queueId, offsets), recorded));
+      // (Inline callback: tsx names a closure bound to a const with Object.defineProperty, per turn.)
+      deliveries.forEach((offsets, queueId) =>
+        this.#track(this.store.recordDelivery(queueId, offsets), () => {
+          if (--left === 0) deliveriesDone?.resolve(true);
+        }),
+      );
     }
     removals.forEach((offsets, queueId) => this.#track(this.store.remove(queueId, offsets)));
     deliveries.clear();
