@@ -54,6 +54,35 @@ describe('consuming and acknowledging', () => {
     assert.equal(t.handler.deliveries[4]!.consumerTag, t.handler.deliveries[0]!.consumerTag);
   });
 
+  it('a refill batch tops a full prefetch up in bursts, and a lone free slot within a bound', async () => {
+    const t = await withQueue(30);
+    t.channel.consume({ queue: 'q', consumerTag: 'c', prefetch: 8, refillBatch: 4 });
+    assert.equal(t.handler.deliveries.length, 8);
+    for (let i = 0; i < 3; i++) t.channel.ack(t.handler.deliveries[i]!.deliveryTag);
+    assert.equal(t.handler.deliveries.length, 8, 'held until a batch is free');
+    t.channel.ack(t.handler.deliveries[3]!.deliveryTag);
+    assert.equal(t.handler.deliveries.length, 12, 'the batch goes at once');
+    assert.deepEqual(t.handler.bodies().slice(8), ['m9', 'm10', 'm11', 'm12']);
+    // One slot freed and no more: it is filled after the bounded wait, not never.
+    t.channel.ack(t.handler.deliveries[4]!.deliveryTag);
+    assert.equal(t.handler.deliveries.length, 12);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(t.handler.deliveries.length, 13);
+    // Cancelled while held: nothing more arrives, and the wait does not keep the process alive.
+    for (let i = 5; i < 6; i++) t.channel.ack(t.handler.deliveries[i]!.deliveryTag);
+    t.channel.cancel('c');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(t.handler.deliveries.length, 13);
+  });
+
+  it('without a refill batch a freed slot is filled at once', async () => {
+    const t = await withQueue(12);
+    t.channel.consume({ queue: 'q', consumerTag: 'c', prefetch: 8 });
+    assert.equal(t.handler.deliveries.length, 8);
+    t.channel.ack(t.handler.deliveries[0]!.deliveryTag);
+    assert.equal(t.handler.deliveries.length, 9);
+  });
+
   it('qos global=false applies to consumers created afterwards only', async () => {
     const t = await withQueue(5);
     t.channel.consume({ queue: 'q', consumerTag: 'unlimited' });

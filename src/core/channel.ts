@@ -37,6 +37,9 @@ export interface ConnectionContext {
   permissionRefused(connection: BrokerConnection, permission: Permission, kind: 'queue' | 'exchange'): void;
 }
 
+/** How long a held prefetch refill (Consumer.refillBatch) waits at most after a slot is freed. */
+const REFILL_WAIT_MS = 2;
+
 interface OutboxEntry {
   readonly delivery: Delivery;
   readonly consumer: Consumer;
@@ -77,6 +80,8 @@ export interface ConsumeOptions {
   readonly filter?: MessageFilter;
   /** Protocol engines: start with credit-based flow (see `setCredit`). */
   readonly credit?: number;
+  /** Protocol engines: top a full prefetch up in bursts of this many (see Consumer.refillBatch). */
+  readonly refillBatch?: number;
 }
 
 /** Engine-set behaviour of a queue that is not a queue argument (see Queue.admit, Queue.internalDeliveryLimit). */
@@ -389,6 +394,7 @@ export class ConsumerChannel implements ConsumerOwner {
       unacked: 0,
       filter: options.filter,
       credit: options.credit,
+      refillBatch: options.refillBatch,
     };
     this.#consumers.set(tag, consumer);
     queue.addConsumer(consumer);
@@ -422,6 +428,7 @@ export class ConsumerChannel implements ConsumerOwner {
     const consumer = this.#consumers.get(consumerTag);
     if (consumer === undefined) return false;
     this.#consumers.delete(consumerTag);
+    clearRefillWait(consumer);
     consumer.queue.removeConsumer(consumer);
     // Deliveries the client has not seen yet go back to the queue rather than to a cancelled tag.
     this.#requeueUnsent(consumer);
@@ -451,10 +458,39 @@ export class ConsumerChannel implements ConsumerOwner {
       if (consumer.credit <= 0) return false;
       if (consumer.noAck) return true;
     } else if (consumer.noAck) return true;
-    else if (consumer.prefetch > 0 && consumer.unacked >= consumer.prefetch) return false;
+    else if (consumer.prefetch > 0 && !this.#prefetchAdmits(consumer)) return false;
     if (this.#channelPrefetch > 0 && this.#unacked.size >= this.#channelPrefetch) return false;
     const { unackedPerChannelMax } = this.#connection.context.limits;
     return !(unackedPerChannelMax > 0 && this.#unacked.size >= unackedPerChannelMax);
+  }
+
+  /**
+   * Whether a prefetch-governed consumer may take one more. With a refill batch, a consumer whose
+   * prefetch filled up waits until `refillBatch` are free again, or at most REFILL_WAIT_MS after
+   * the first was freed: a client reading a deep queue then gets its deliveries in bursts (one TLS
+   * record, one read) instead of one per acknowledgement, and one that waits for more before it
+   * acknowledges again is served all the same.
+   */
+  #prefetchAdmits(consumer: Consumer): boolean {
+    const batch = consumer.refillBatch ?? 0;
+    if (consumer.refillHeld === true) {
+      if (consumer.unacked > consumer.prefetch - batch) {
+        if (consumer.unacked < consumer.prefetch && consumer.refillTimer === undefined) {
+          consumer.refillTimer = setTimeout(() => this.#endRefillWait(consumer), REFILL_WAIT_MS);
+          consumer.refillTimer.unref();
+        }
+        return false;
+      }
+      this.#endRefillWait(consumer, false);
+    }
+    if (consumer.unacked < consumer.prefetch) return true;
+    if (batch > 1) consumer.refillHeld = true;
+    return false;
+  }
+
+  #endRefillWait(consumer: Consumer, drain = true): void {
+    clearRefillWait(consumer);
+    if (drain && !this.closed && this.#consumers.get(consumer.tag) === consumer) consumer.queue.drain();
   }
 
   #countDelivery(redelivered: boolean): void {
@@ -528,6 +564,7 @@ export class ConsumerChannel implements ConsumerOwner {
   consumerCancelled(consumer: Consumer): void {
     if (this.#consumers.get(consumer.tag) !== consumer) return;
     this.#consumers.delete(consumer.tag);
+    clearRefillWait(consumer);
     this.#requeueUnsent(consumer);
     this.#handler.consumerCancelled(consumer.tag);
   }
@@ -679,6 +716,7 @@ export class ConsumerChannel implements ConsumerOwner {
     if (this.closed) return;
     for (const consumer of [...this.#consumers.values()]) {
       this.#consumers.delete(consumer.tag);
+      clearRefillWait(consumer);
       consumer.queue.removeConsumer(consumer);
     }
     this.closed = true;
@@ -693,6 +731,12 @@ export class ConsumerChannel implements ConsumerOwner {
   #assertOpen(): void {
     if (this.closed) throw brokerError('CHANNEL_ERROR', 'channel is closed');
   }
+}
+
+function clearRefillWait(consumer: Consumer): void {
+  if (consumer.refillTimer !== undefined) clearTimeout(consumer.refillTimer);
+  consumer.refillTimer = undefined;
+  consumer.refillHeld = false;
 }
 
 function toCoreMessage(message: PublishedMessage): CoreMessage {

@@ -48,6 +48,16 @@ export interface Consumer {
    * be given more; replaces the prefetch check. Undefined = prefetch-based flow.
    */
   credit?: number | undefined;
+  /**
+   * Engines (ActiveMQ subscriptions): once the prefetch is full, the consumer is topped up only
+   * when this many are free again, or REFILL_WAIT_MS after the first is freed, so deliveries go out
+   * in bursts rather than one per acknowledgement. 0 or absent: a freed slot is filled at once.
+   */
+  readonly refillBatch?: number | undefined;
+  /** Set while a full prefetch waits for `refillBatch` free slots (channel-owned). */
+  refillHeld?: boolean;
+  /** The bounded wait of a held refill (channel-owned). */
+  refillTimer?: NodeJS.Timeout | undefined;
 }
 
 /** What a queue needs from its vhost. */

@@ -64,6 +64,8 @@ const RESERVED_PREFIXES = [DURABLE_PREFIX, SUBSCRIPTION_PREFIX, TEMP_QUEUE_PREFI
 /** Queue argument holding a durable subscription's definition (JSON). */
 const SUBSCRIPTION_ARG = 'x-activemq-subscription';
 const DEFAULT_PREFETCH = 1000;
+/** Prefetches from this size on are topped up in bursts (smaller ones slot by slot). */
+const REFILL_PREFETCH_MIN = 16;
 /** Topics remembered as created (for the admin check on first use), at most. */
 const KNOWN_TOPICS_MAX = 100_000;
 
@@ -1190,7 +1192,10 @@ class ActiveSubscription implements Subscription {
       consumerCancelled: () => this.#onCancelled(),
     });
     this.#channel = channel;
-    channel.consume({ queue: coreQueue, consumerTag: this.id, noAck: this.ackMode === 'auto', prefetch, ...(filter === undefined ? {} : { filter }) });
+    // A full prefetch is topped up a quarter at a time (see Consumer.refillBatch): a client
+    // draining a deep queue gets its messages in bursts rather than one per acknowledgement.
+    const refillBatch = prefetch >= REFILL_PREFETCH_MIN ? Math.floor(prefetch / 4) : 0;
+    channel.consume({ queue: coreQueue, consumerTag: this.id, noAck: this.ackMode === 'auto', prefetch, refillBatch, ...(filter === undefined ? {} : { filter }) });
   }
 
   #onDelivery(delivery: Delivery): void {
