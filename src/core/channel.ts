@@ -160,6 +160,8 @@ export class ConsumerChannel implements ConsumerOwner {
   #outboxHead = 0;
   readonly #granted = new Set<string>();
   #grantedVersion = -1;
+  /** The last check granted (under #grantedVersion): a publisher repeats it for every message. */
+  #lastGranted: { permission: Permission; kind: 'queue' | 'exchange'; name: string } | undefined;
   /** Delivery tags in the outbox: the client has not seen them, so no `multiple` settles them. */
   readonly #unsent = new Set<number>();
   closed = false;
@@ -185,14 +187,21 @@ export class ConsumerChannel implements ConsumerOwner {
     const users = this.#connection.context.users;
     if (this.#grantedVersion !== users.version) {
       this.#granted.clear();
+      this.#lastGranted = undefined;
       this.#grantedVersion = users.version;
     }
+    const last = this.#lastGranted;
+    if (last !== undefined && last.name === name && last.permission === permission && last.kind === kind) return;
     const cacheKey = `${permission}\u0000${kind}\u0000${name}`;
-    if (this.#granted.has(cacheKey)) return;
+    if (this.#granted.has(cacheKey)) {
+      this.#lastGranted = { permission, kind, name };
+      return;
+    }
     try {
       users.check(user, this.#vhost.name, permission, kind, name);
       if (this.#granted.size >= 64) this.#granted.clear();
       this.#granted.add(cacheKey);
+      this.#lastGranted = { permission, kind, name };
     } catch (error) {
       this.#connection.context.permissionRefused(this.#connection, permission, kind);
       throw error;

@@ -31,6 +31,19 @@ describe('broker users', () => {
     await broker.authenticate('alice', 'new-password-22');
   });
 
+  it('a permission taken away applies to the next publish on an open channel (granted checks are cached)', async () => {
+    const t = await openTestBroker();
+    await t.channel.declareQueue({ queue: 'q' });
+    await t.broker.users.addUser('dave', 'dave-password-1', []);
+    await t.broker.users.setPermissions('dave', '/', { configure: '', write: '.*', read: '' });
+    const channel = t.broker.connect({ vhost: '/', user: 'dave' }).openChannel(recordingHandler());
+    for (let i = 0; i < 3; i++) channel.publish(message('', 'q', `m${i}`));
+    await t.broker.users.setPermissions('dave', '/', { configure: '', write: '^other$', read: '' });
+    assert.throws(() => channel.publish(message('', 'q', 'refused')), (e) => code(e) === 'ACCESS_REFUSED');
+    await t.broker.users.setPermissions('dave', '/', { configure: '', write: '.*', read: '' });
+    channel.publish(message('', 'q', 'again'));
+  });
+
   it('stores a scrypt hash, never the password, and users survive a restart', async () => {
     const t = await openTestBroker();
     await t.broker.users.addUser('bob', 'bob-marker-password', []);
