@@ -18,6 +18,7 @@ import { isUtf8 } from 'node:buffer';
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { MqttDecodeError } from './errors.ts';
+import { decodePlainAck } from './plain-acks.ts';
 
 export type MqttProtocolVersion = 3 | 4 | 5;
 
@@ -259,7 +260,7 @@ export class MqttPacketDecoder {
     const bytes = this.take(total);
     const body = bytes.subarray(1 + length.bytes);
     if (type === 1) checkConnectVersion(body);
-    const ack = total === 4 ? plainAck(bytes, this.protocolVersion === 5) : undefined;
+    const ack = total === 4 ? decodePlainAck(bytes, this.protocolVersion) : undefined;
     if (ack !== undefined) {
       this.check(ack);
       return ack;
@@ -324,23 +325,6 @@ export class MqttPacketDecoder {
     }
     if (v5) checkProperties((packet as { properties?: Record<string, unknown> }).properties, packet.cmd);
   }
-}
-
-/** The fixed header byte of each acknowledgement (PUBREL's reserved flags are 0010, §2.1.3). */
-const ACK_HEADERS: Readonly<Record<number, 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'>> = { 0x40: 'puback', 0x50: 'pubrec', 0x62: 'pubrel', 0x70: 'pubcomp' };
-
-/**
- * A 4-byte PUBACK, PUBREC, PUBREL or PUBCOMP (fixed header, remaining length 2, packet id: in MQTT 5
- * reason code 0 without properties), the packet that every QoS 1 and 2 message brings back, as
- * mqtt-packet would return it, without running its parser; anything else (other flags, a reason
- * code or properties) is left to mqtt-packet.
- */
-function plainAck(bytes: Buffer, v5: boolean): Packet | undefined {
-  const cmd = ACK_HEADERS[bytes[0]!];
-  if (cmd === undefined || bytes[1] !== 2) return undefined;
-  const packet = { cmd, retain: false, qos: cmd === 'pubrel' ? 1 : 0, dup: false, length: 2, topic: null, payload: null, messageId: bytes.readUInt16BE(2) };
-  // MQTT 5 §3.4.2.1: no reason code means 0 (Success), and mqtt-packet says so.
-  return (v5 ? { ...packet, reasonCode: 0 } : packet) as unknown as Packet;
 }
 
 function checkProperties(properties: Record<string, unknown> | undefined, where: string): void {

@@ -66,7 +66,7 @@ describe('MQTT packet encoder', () => {
     }
   });
 
-  it('writes a 3.1.1 PUBACK as its four bytes', () => {
+  it('writes an acknowledgement that is its packet id alone as its four bytes (3.1.1, and MQTT 5 reason code 0)', () => {
     assert.equal(encodeMqttPacket({ cmd: 'puback', messageId: 0x1234 } as Packet, 4).toString('hex'), '40021234');
     assert.equal(encodeMqttPacket({ cmd: 'pubrel', messageId: 7 } as Packet, 4).toString('hex'), '62020007');
     assert.equal(encodeMqttPacket({ cmd: 'puback', messageId: 7, reasonCode: 0 } as Packet, 5).toString('hex'), '40020007');

@@ -3,12 +3,13 @@
 // it is turned into a plain Error for the session's catch-all, never a decode error.
 //
 // mqtt-packet's own `generate` makes an EventEmitter per packet to collect the pieces; this file
-// hands its `writeToStream` one reusable collector instead (encoding is synchronous), and writes the
-// 4-byte acknowledgements (packet id only), one per QoS 1 message, without it.
+// hands its `writeToStream` one reusable collector instead (encoding is synchronous); the 4-byte
+// acknowledgements are written by plain-acks.ts.
 
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import type { MqttProtocolVersion } from './packet-decoder.ts';
+import { encodePlainAck } from './plain-acks.ts';
 
 /** What writeToStream needs of a stream: `write` of each piece, `destroy` with a refusal. */
 class PieceCollector {
@@ -44,11 +45,9 @@ class PieceCollector {
 
 const collector = new PieceCollector();
 
-const ACK_HEADERS: Readonly<Record<string, number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
-
 /** The bytes of one packet for a connection of the given protocol level. */
 export function encodeMqttPacket(packet: Packet, protocolVersion: MqttProtocolVersion): Buffer {
-  const ack = plainAck(packet, protocolVersion);
+  const ack = encodePlainAck(packet, protocolVersion);
   if (ack !== undefined) return ack;
   try {
     collector.reset();
@@ -59,23 +58,4 @@ export function encodeMqttPacket(packet: Packet, protocolVersion: MqttProtocolVe
     collector.reset();
     throw new Error(`MQTT ${packet.cmd} could not be encoded: ${err instanceof Error ? err.message : 'unknown error'}`);
   }
-}
-
-/**
- * An acknowledgement that is its packet id alone (MQTT 3.1.1; in MQTT 5 reason code 0 without
- * properties, which §3.4.2.1 lets the sender leave out), as mqtt-packet writes it; undefined for any
- * other packet.
- */
-function plainAck(packet: Packet, protocolVersion: MqttProtocolVersion): Buffer | undefined {
-  const header = ACK_HEADERS[packet.cmd];
-  if (header === undefined) return undefined;
-  const { messageId, reasonCode, properties } = packet as { messageId?: unknown; reasonCode?: number; properties?: unknown };
-  if (typeof messageId !== 'number' || !Number.isInteger(messageId) || messageId < 0 || messageId > 0xffff) return undefined;
-  if (protocolVersion === 5 && (reasonCode !== 0 || properties !== undefined)) return undefined;
-  if ((packet as { dup?: boolean }).dup === true && packet.cmd === 'pubrel') return undefined;
-  const out = Buffer.allocUnsafe(4);
-  out[0] = header;
-  out[1] = 2;
-  out.writeUInt16BE(messageId, 2);
-  return out;
 }
