@@ -485,21 +485,21 @@ export class ConsumerChannel implements ConsumerOwner {
     if (consumer.refillHeld === true) {
       if (consumer.unacked > consumer.prefetch - batch) {
         if (consumer.unacked < consumer.prefetch && consumer.refillTimer === undefined) {
-          consumer.refillTimer = setTimeout(() => this.#endRefillWait(consumer), REFILL_WAIT_MS);
+          consumer.refillTimer = setTimeout(() => this.#refillWaitOver(consumer), REFILL_WAIT_MS);
           consumer.refillTimer.unref();
         }
         return false;
       }
-      this.#endRefillWait(consumer, false);
+      clearRefillWait(consumer);
     }
     if (consumer.unacked < consumer.prefetch) return true;
     if (batch > 1) consumer.refillHeld = true;
     return false;
   }
 
-  #endRefillWait(consumer: Consumer, drain = true): void {
+  #refillWaitOver(consumer: Consumer): void {
     clearRefillWait(consumer);
-    if (drain && !this.closed && this.#consumers.get(consumer.tag) === consumer) consumer.queue.drain();
+    if (!this.closed && this.#consumers.get(consumer.tag) === consumer) consumer.queue.drain();
   }
 
   #countDelivery(redelivered: boolean): void {
