@@ -2202,7 +2202,7 @@ function markLive(segment: SegmentState, entry: IndexEntry): void {
  * the active one now depends on it (as #applyOp always recorded) and compaction has work.
  * (A module function rather than a closure per op: tsx names each closure with defineProperty.)
  */
-function killEntry(entry: IndexEntry, active: SegmentState, round: { compactionDue: boolean }): void {
+function killEntry(entry: IndexEntry, active: SegmentState, round: Round): void {
   const holder = entry.chunk.segment;
   markDead(holder, entry);
   if (holder !== active) {
