@@ -88,6 +88,8 @@ export interface ConsumeOptions {
 export interface QueueBehaviour {
   readonly admit?: MessageFilter | undefined;
   readonly deliveryLimit?: number | undefined;
+  /** Called once when the queue is deleted (expired, auto-deleted or deleted). */
+  readonly onDeleted?: (() => void) | undefined;
 }
 
 /** An authenticated principal, or `null` for trusted in-process callers (no permission checks). */
@@ -430,6 +432,7 @@ export class ConsumerChannel implements ConsumerOwner {
     const target = this.#vhost.queue(queue, this.#connectionId());
     if ('admit' in behaviour) target.admit = behaviour.admit;
     if ('deliveryLimit' in behaviour) target.internalDeliveryLimit = behaviour.deliveryLimit;
+    if ('onDeleted' in behaviour) target.onDeleted = behaviour.onDeleted;
   }
 
   /** basic.cancel; false if no such consumer (AMQP: cancel of an unknown tag is not an error). */

@@ -88,8 +88,9 @@ export class Queue {
   readonly durable: boolean;
   readonly exclusiveOwner: string | undefined;
   readonly autoDelete: boolean;
-  readonly args: HeaderTable;
-  readonly arguments: QueueArguments;
+  /** Fixed at declare, except x-expires, which an engine may change in place (setExpires). */
+  args: HeaderTable;
+  arguments: QueueArguments;
   readonly inbound = new Set<Binding>();
   /** Consumers in registration order. */
   readonly consumers: Consumer[] = [];
@@ -107,6 +108,11 @@ export class Queue {
    * quorum queue takes precedence. Not persisted, like `admit`.
    */
   internalDeliveryLimit: number | undefined = undefined;
+  /**
+   * Set by a protocol engine: called once when the queue is deleted, whatever deleted it (x-expires,
+   * auto-delete, queue.delete), so that the engine can forget it. Not persisted, like `admit`.
+   */
+  onDeleted: (() => void) | undefined = undefined;
 
   readonly #host: QueueHost;
   /** One deque per priority level, highest last; one when the queue has no x-max-priority. */
@@ -618,6 +624,19 @@ export class Queue {
     }, due - this.#host.clock.now());
   }
 
+  /**
+   * Changes x-expires in place, messages and consumers untouched (RabbitMQ's MQTT plugin does so
+   * when a session's expiry changes); the countdown starts again with the new value. The vhost
+   * validates the arguments and stores the definition (Vhost.setQueueExpires).
+   */
+  setExpires(args: HeaderTable, parsed: QueueArguments): void {
+    this.args = args;
+    this.arguments = parsed;
+    if (this.#unusedTimer !== undefined) this.#host.clock.clearTimeout(this.#unusedTimer);
+    this.#unusedTimer = undefined;
+    this.touch();
+  }
+
   /** Stops the TTL and x-expires timers (broker shutdown); the queue stays as it is. */
   stopTimers(): void {
     if (this.#expiryTimer !== undefined) this.#host.clock.clearTimeout(this.#expiryTimer);
@@ -639,6 +658,9 @@ export class Queue {
     this.#readyBytes = 0;
     const consumers = this.consumers.splice(0);
     for (const consumer of consumers) consumer.owner.consumerCancelled(consumer);
+    const onDeleted = this.onDeleted;
+    this.onDeleted = undefined;
+    onDeleted?.();
     return count;
   }
 }

@@ -338,6 +338,20 @@ export class Vhost implements QueueHost {
     return this.#context.writeDefinition((s) => s.putDefinition({ kind: DefinitionKind.QUEUE, name: definitionName(this.name, queue.name), record }));
   }
 
+  /**
+   * Sets (or with undefined removes) a queue's x-expires in place, keeping its messages, and stores
+   * the changed definition so that recovery brings it back (an engine following a client's session
+   * expiry). NOT_FOUND for a missing queue; PRECONDITION_FAILED for a value x-expires refuses.
+   */
+  async setQueueExpires(name: string, expiresMs: number | undefined, connectionId: string | undefined): Promise<void> {
+    const queue = this.queue(name, connectionId);
+    const args: Record<string, HeaderValue> = { ...queue.args };
+    if (expiresMs === undefined) delete args['x-expires'];
+    else args['x-expires'] = expiresMs;
+    queue.setExpires(args, parseQueueArguments(args, this.#describe('queue', name)));
+    if (queue.storesMessages) await this.#putQueueDefinition(queue);
+  }
+
   /** queue.delete; idempotent (0 for a missing queue). Returns the ready messages deleted. */
   async deleteQueue(name: string, options: { ifUnused?: boolean; ifEmpty?: boolean }, connectionId: string | undefined): Promise<number> {
     const queue = this.queues.get(name);

@@ -116,6 +116,17 @@ export interface SubscribeOptions {
   readonly durableName?: string | undefined;
   /** Topics only: skip messages this connection sent. */
   readonly noLocal?: boolean | undefined;
+  /**
+   * Durable subscriptions only: left this long without a consumer, the subscription is removed
+   * with what it collected (the core queue's x-expires, as RabbitMQ's MQTT plugin maps a session
+   * expiry). Stored with the subscription, so it holds across restarts: the countdown starts when
+   * the last consumer leaves, and again when the broker recovers the subscription (so it may end
+   * later than asked, never earlier). A whole number of ms from 1; values beyond 2^31-1 ms (about
+   * 24.8 days, the longest the core's timers honour) are kept like absent. Absent: never removed.
+   * Subscribing again with another value (or none) changes it in place, keeping the messages.
+   * STOMP and AMQP 1.0 durable subscriptions do not set it.
+   */
+  readonly expiresAfterMs?: number | undefined;
 }
 
 export interface Subscription {
@@ -139,6 +150,8 @@ export interface DurableSubscriptionInfo {
   readonly noLocal: boolean;
   /** A consumer is attached to it now. */
   readonly active: boolean;
+  /** SubscribeOptions.expiresAfterMs as stored (undefined: never removed). */
+  readonly expiresAfterMs: number | undefined;
 }
 
 export interface SendOptions {
@@ -198,6 +211,12 @@ export interface AmqConnection {
   browse(destination: Destination, options?: BrowseOptions): Promise<readonly AmqBrowsedMessage[]>;
   /** Removes a durable subscription (and its stored messages); refused while it has a consumer. */
   unsubscribeDurable(name: string): Promise<void>;
+  /**
+   * Changes a stored durable subscription's `expiresAfterMs` (SubscribeOptions) in place, keeping
+   * its messages, with or without a consumer attached (MQTT 5: a DISCONNECT changing the session
+   * expiry). Rejects with AmqError 'invalid-destination' when no such subscription exists.
+   */
+  setDurableExpiry(name: string, expiresAfterMs: number | undefined): Promise<void>;
   /**
    * The durable subscriptions of this connection's client id (none without one), as stored: they
    * outlive broker restarts, so a session can re-attach them without the client subscribing again

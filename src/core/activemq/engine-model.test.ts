@@ -132,8 +132,8 @@ describe('ActiveMQ engine: persistence', () => {
     await a.close();
     const byName = <T extends { name: string }>(l: readonly T[]) => [...l].sort((p, q) => p.name.localeCompare(q.name));
     assert.deepEqual(byName(c.durableSubscriptions()), [
-      { name: 'AT_LEAST_ONCE:news/#', destination: { kind: 'topic', name: 'news.>' }, selector: undefined, noLocal: false, active: false },
-      { name: 'b', destination: { kind: 'topic', name: 'prices' }, selector: 'p > 1', noLocal: true, active: true },
+      { name: 'AT_LEAST_ONCE:news/#', destination: { kind: 'topic', name: 'news.>' }, selector: undefined, noLocal: false, active: false, expiresAfterMs: undefined },
+      { name: 'b', destination: { kind: 'topic', name: 'prices' }, selector: 'p > 1', noLocal: true, active: true, expiresAfterMs: undefined },
     ]);
     const anonymous = await f.connect();
     assert.deepEqual(anonymous.durableSubscriptions(), []);

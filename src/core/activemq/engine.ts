@@ -9,7 +9,8 @@
 // - topic `t`: the topic exchange `amq.topic` with routing key `t`; each subscriber has its own queue
 //   bound with the pattern (`>` -> `#`): exclusive and auto-delete for a plain subscription, durable
 //   (`ActiveMQ.Subscription.Durable:<clientId>:<name>`) for a durable one, whose definition carries
-//   the subscription's topic, selector and noLocal (argument `x-activemq-subscription`);
+//   the subscription's topic, selector and noLocal (argument `x-activemq-subscription`) and, when
+//   asked (SubscribeOptions.expiresAfterMs, MQTT 5 session expiry), an x-expires the core enforces;
 // - temporary queue: an exclusive core queue of its connection; temporary topic: the non-durable
 //   topic exchange `ActiveMQ.TempTopic`;
 // - retained message (MQTT): a durable queue `ActiveMQ.Retained:<topic>` with x-max-length 1;
@@ -68,6 +69,11 @@ const DEFAULT_PREFETCH = 1000;
 const REFILL_PREFETCH_MIN = 16;
 /** Topics remembered as created (for the admin check on first use), at most. */
 const KNOWN_TOPICS_MAX = 100_000;
+/**
+ * The longest durable subscription expiry given to the core as x-expires: its timers fire after
+ * 2^31-1 ms at most, and an expiry must never come early, so a longer one is kept like none.
+ */
+const DURABLE_EXPIRES_MAX_MS = 2 ** 31 - 1;
 
 export interface ActiveMqEngineOptions {
   /** Core vhost the engine lives in (default `/`). */
@@ -126,6 +132,13 @@ export function createActiveMqEngine(broker: Broker, options: ActiveMqEngineOpti
 export function topicBindingKey(pattern: string): string {
   const segments = splitDestinationName(pattern);
   return segments.map((s, i) => (s === '>' ? (i === segments.length - 1 ? '#' : '*') : s === '#' ? '*' : s)).join('.');
+}
+
+/** The x-expires of a durable subscription queue for SubscribeOptions.expiresAfterMs (undefined: none). */
+function durableExpires(expiresAfterMs: number | undefined): number | undefined {
+  if (expiresAfterMs === undefined) return undefined;
+  if (!Number.isSafeInteger(expiresAfterMs) || expiresAfterMs < 1) throw new RangeError('expiresAfterMs must be a whole number of milliseconds from 1');
+  return expiresAfterMs > DURABLE_EXPIRES_MAX_MS ? undefined : expiresAfterMs;
 }
 
 function durableQueueName(clientId: string, name: string): string {
@@ -221,7 +234,12 @@ export class ActiveMqEngine implements AmqEngine {
       if (name.startsWith(DURABLE_PREFIX)) {
         const definition = parseDurableDefinition(queue.args[SUBSCRIPTION_ARG]);
         if (definition !== undefined) {
-          this.#system.configureQueue(name, { admit: this.#subscriptionAdmit(definition.topic, definition.selector, definition.noLocal, undefined, definition.clientId), deliveryLimit: this.maximumRedeliveries });
+          // An x-expires comes back with the queue, its countdown started again by the recovery.
+          this.#system.configureQueue(name, {
+            admit: this.#subscriptionAdmit(definition.topic, definition.selector, definition.noLocal, undefined, definition.clientId),
+            deliveryLimit: this.maximumRedeliveries,
+            onDeleted: this.durableDeleted(definition.clientId, name),
+          });
           this.#knownTopics.add(definition.topic);
           this.noteDurable(definition.clientId, name);
           continue;
@@ -533,9 +551,38 @@ export class ActiveMqEngine implements AmqEngine {
   }
 
   /**
+   * The core's onDeleted for a durable subscription queue: it leaves the index when the core deletes
+   * it (x-expires ran out, unsubscribed, removed by management), so that the index of clients that
+   * never come back does not grow.
+   */
+  durableDeleted(clientId: string, coreName: string): () => void {
+    return () => {
+      const names = this.#durableByClient.get(clientId);
+      if (names === undefined) return;
+      names.delete(coreName);
+      if (names.size === 0) this.#durableByClient.delete(clientId);
+    };
+  }
+
+  /** Clients with durable subscriptions in the index (tests). */
+  get durableClientCount(): number {
+    return this.#durableByClient.size;
+  }
+
+  /** Changes a durable subscription queue's x-expires in place (stored with its definition). */
+  async setDurableExpires(coreName: string, expiresMs: number | undefined): Promise<void> {
+    if (this.#vhost.queues.get(coreName)?.arguments.expiresMs === expiresMs) return;
+    try {
+      await this.#vhost.setQueueExpires(coreName, expiresMs, undefined);
+    } catch (error) {
+      throw toAmqError(error);
+    }
+  }
+
+  /**
    * The durable subscriptions stored under a client id. Read from the vhost's queues (recovered from
-   * the store), found through an index so that a CONNECT does not scan every queue; queues deleted
-   * since (unsubscribed, removed by management) leave the index here.
+   * the store), found through an index so that a CONNECT does not scan every queue; a queue deleted
+   * without its onDeleted having run (none is known) would leave the index here.
    */
   durableSubscriptionsOf(clientId: string): DurableSubscriptionInfo[] {
     const out: DurableSubscriptionInfo[] = [];
@@ -556,6 +603,7 @@ export class ActiveMqEngine implements AmqEngine {
         selector: definition.selector,
         noLocal: definition.noLocal,
         active: this.#activeDurable.has(name),
+        expiresAfterMs: queue.arguments.expiresMs,
       });
     }
     if (names.size === 0) this.#durableByClient.delete(clientId);
@@ -894,6 +942,7 @@ export class Connection implements AmqConnection {
           if (options.durableName !== undefined && !isTemp) {
             if (this.clientId === undefined) throw new AmqError('invalid-destination', 'a durable subscription needs a client id');
             durableName = durableQueueName(this.clientId, options.durableName);
+            const expires = durableExpires(options.expiresAfterMs);
             if (!engine.claimDurable(durableName)) throw new AmqError('subscription-in-use', 'the durable subscription has an active consumer');
             claimed = true;
             const definition: DurableDefinition = {
@@ -912,13 +961,19 @@ export class Connection implements AmqConnection {
             }
             if (!engine.hasQueue(durableName)) {
               engine.authorize(this, 'admin', 'topic', destination.name);
-              await engine.system.declareQueue({ queue: durableName, durable: true, args: { ...dlqArguments, [SUBSCRIPTION_ARG]: encoded } });
+              const args: HeaderTable = { ...dlqArguments, [SUBSCRIPTION_ARG]: encoded, ...(expires === undefined ? {} : { 'x-expires': expires }) };
+              await engine.system.declareQueue({ queue: durableName, durable: true, args });
               engine.noteDurable(this.clientId, durableName);
               await engine.system.bindQueue({ queue: durableName, exchange, routingKey: bindingKey });
+            } else {
+              // Only the expiry changed (an MQTT session resumed with another expiry): in place,
+              // keeping what the subscription collected.
+              await engine.setDurableExpires(durableName, expires);
             }
             engine.system.configureQueue(durableName, {
               admit: engine.subscriptionAdmit(destination.name, definition.selector, definition.noLocal, undefined, this.clientId),
               deliveryLimit: engine.maximumRedeliveries,
+              onDeleted: engine.durableDeleted(this.clientId, durableName),
             });
             coreQueue = durableName;
           } else {
@@ -1008,6 +1063,15 @@ export class Connection implements AmqConnection {
     } catch (error) {
       throw toAmqError(error);
     }
+  }
+
+  async setDurableExpiry(name: string, expiresAfterMs: number | undefined): Promise<void> {
+    this.#assertOpen();
+    if (this.clientId === undefined) throw new AmqError('invalid-destination', 'a durable subscription needs a client id');
+    const expires = durableExpires(expiresAfterMs);
+    const coreName = durableQueueName(this.clientId, name);
+    if (!this.engine.hasQueue(coreName)) throw new AmqError('invalid-destination', 'no durable subscription of this name exists for this client id');
+    await this.engine.setDurableExpires(coreName, expires);
   }
 
   durableSubscriptions(): readonly DurableSubscriptionInfo[] {

@@ -166,6 +166,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   #clientId: string | undefined;
   #state: MqttSessionState | undefined;
   #sessionExpirySec = 0;
+  /** The expiresAfterMs this connection gave its durable subscriptions (they follow a change). */
+  #durableExpiryApplied: number | undefined;
   #will: WillMessage | undefined;
   #willDelaySec = 0;
   #keepAliveSec = 0;
@@ -489,6 +491,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     this.#registry.states.set(clientId, state);
     this.#state = state;
     this.#sessionExpirySec = sessionExpirySec;
+    this.#durableExpiryApplied = this.#durableExpiresAfterMs();
     this.#outboundWindow = Math.min(clientReceiveMax, this.#limits.inflightMax);
     this.#clientPacketMaxBytes = v5 ? (props.maximumPacketSize ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
     this.#requestProblemInformation = !v5 || props.requestProblemInformation !== false;
@@ -560,7 +563,36 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     if (connection === undefined) return;
     for (const entry of state.subscriptions.values()) {
       if (entry.durableName === undefined) continue;
-      await connection.unsubscribeDurable(entry.durableName).catch((err) => this.#log?.warn({ code: (err as { code?: string }).code }, 'durable subscription not removed'));
+      await connection.unsubscribeDurable(entry.durableName).catch((err) => {
+        // Already gone: the core removed it when its expiry ran out (#durableExpiresAfterMs).
+        const code = (err as { code?: string }).code;
+        if (code !== 'invalid-destination') this.#log?.warn({ code }, 'durable subscription not removed');
+      });
+    }
+  }
+
+  /**
+   * How long the session's durable subscriptions survive without this connection: the session
+   * expiry, enforced by the engine's store (the subscription queue's x-expires) so that it holds
+   * across a broker restart, where the in-memory expiry timer (#expire) is lost [MQTT-4.1.0-2].
+   * Undefined (never) for a session that does not expire (MQTT 3.1.1 persistent sessions too);
+   * 1 ms for one that ends with the connection (a resumed session's subscriptions are removed
+   * at its end; after a broker crash the store removes them). The engine keeps an expiry longer
+   * than its timers can honour like none (later, never earlier).
+   */
+  #durableExpiresAfterMs(): number | undefined {
+    const sec = this.#sessionExpirySec;
+    return sec === SESSION_NEVER_EXPIRES ? undefined : Math.max(1, sec * 1000);
+  }
+
+  /** A DISCONNECT changed the session expiry: the durable subscriptions follow, messages kept. */
+  async #followExpiryChange(state: MqttSessionState, connection: AmqConnection): Promise<void> {
+    const expiresAfterMs = this.#durableExpiresAfterMs();
+    if (expiresAfterMs === this.#durableExpiryApplied) return;
+    this.#durableExpiryApplied = expiresAfterMs;
+    for (const entry of state.subscriptions.values()) {
+      if (entry.durableName === undefined) continue;
+      await connection.setDurableExpiry(entry.durableName, expiresAfterMs).catch((err) => this.#log?.warn({ code: (err as { code?: string }).code }, 'durable subscription expiry not changed'));
     }
   }
 
@@ -875,6 +907,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
           prefetch: entry.qos === 0 ? this.#limits.qos0PrefetchMax : this.#outboundWindow,
           durableName: entry.durableName,
           noLocal: entry.noLocal,
+          ...(entry.durableName === undefined ? {} : { expiresAfterMs: this.#durableExpiryApplied }),
         },
         (delivery) => this.#onDelivery(active, delivery),
       );
@@ -1059,6 +1092,9 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       if (connection !== undefined && kind !== 'forced') await connection.close().catch(() => undefined);
       return;
     }
+    // A session expiry changed by DISCONNECT reaches the durable subscriptions while their
+    // consumers are attached, so that their countdown starts with the new value.
+    if ((kind === 'disconnect' || kind === 'abnormal') && this.#sessionExpirySec > 0) await this.#followExpiryChange(state, connection);
     // The packet ids of unacknowledged deliveries stay in the session state for the redelivery.
     await Promise.all([...this.#subscriptions.values()].map((active) => this.#closeSubscription(active, false)));
     this.#outbound.clear();
