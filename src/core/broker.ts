@@ -100,6 +100,7 @@ export class Broker {
   #definitionWrites: Promise<unknown> = Promise.resolve();
   #alarmTimer: TimerHandle | undefined;
   #closed = false;
+  readonly #closingListeners = new Set<() => Promise<void>>();
 
   private constructor(options: BrokerOptions) {
     this.#options = options;
@@ -333,11 +334,22 @@ export class Broker {
     await this.#definitionWrites;
   }
 
+  /**
+   * Runs `listener` when close() begins: no new connection is accepted, but none is closed yet, so
+   * an engine can still send through its open ones (MQTT wills on shutdown). close() waits for it:
+   * it must bound its own work. Returns a function that removes it.
+   */
+  onClosing(listener: () => Promise<void>): () => void {
+    this.#closingListeners.add(listener);
+    return () => this.#closingListeners.delete(listener);
+  }
+
   /** Closes every connection (unacked messages requeued) and flushes pending store writes; the store stays open. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#alarmTimer !== undefined) this.clock.clearTimeout(this.#alarmTimer);
+    await Promise.all([...this.#closingListeners].map((listener) => listener().catch(() => undefined)));
     for (const connection of [...this.connections]) await connection.forceClose('broker shutdown');
     for (const vhost of this.vhosts.values()) for (const queue of vhost.queues.values()) queue.stopTimers();
     await this.settle();

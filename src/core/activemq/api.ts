@@ -252,6 +252,13 @@ export interface AmqEngine {
   retain(topic: string, message: AmqMessage | null): Promise<void>;
   /** The retained messages whose topics match an ActiveMQ topic pattern (`*`, `>`). */
   retained(pattern: string): Promise<ReadonlyArray<{ readonly topic: string; readonly message: AmqMessage }>>;
+  /**
+   * Runs `listener` when the broker begins to shut down, before any connection is closed: the last
+   * moment a session can still send through its open connections (MQTT: the wills of sessions
+   * whose network connection is gone). The shutdown waits for it, so it must bound its own work.
+   * Returns a function that removes it.
+   */
+  onShutdown(listener: () => Promise<void>): () => void;
 }
 
 /** An engine error; `message` is safe to show the client (no secrets, no message content). */

@@ -206,6 +206,10 @@ export class ActiveMqEngine implements AmqEngine {
     this.#ready.catch((error: unknown) => this.#options.onError?.(error));
   }
 
+  onShutdown(listener: () => Promise<void>): () => void {
+    return this.broker.onClosing(listener);
+  }
+
   /** Resolves once the engine's queues and exchanges are set up on the core (recovered state included). */
   ready(): Promise<void> {
     return this.#ready;

@@ -37,6 +37,11 @@ export interface MqttSessionOwner {
    * (MQTT 5: DISCONNECT 0x8E) and hand over a will that is still due, if any.
    */
   surrender(): Promise<PendingWill | undefined>;
+  /**
+   * The broker is shutting down: end the connection, or the lingering, publishing a will that is
+   * still due (a delayed one too), within a short bound.
+   */
+  shutdown(): Promise<void>;
 }
 
 /** A will message not yet published, handed to the connection that takes a session over. */
@@ -64,6 +69,20 @@ export class MqttSessionRegistry {
   readonly owners = new Map<string, MqttSessionOwner>();
   /** Client ids a CONNECT is taking over right now (the owner's forced close is expected). */
   readonly #takeovers = new Map<string, number>();
+  readonly #watched = new WeakSet<AmqEngine>();
+
+  /**
+   * Has every owner shut down when the engine's broker begins to close, before the engine's
+   * connections go: a lingering owner (no network connection, so no listener closes it) still
+   * publishes its will then. Once per engine.
+   */
+  watchShutdown(engine: AmqEngine): void {
+    if (this.#watched.has(engine)) return;
+    this.#watched.add(engine);
+    engine.onShutdown(async () => {
+      await Promise.all([...this.owners.values()].map((owner) => owner.shutdown().catch(() => undefined)));
+    });
+  }
 
   beginTakeover(clientId: string): void {
     this.#takeovers.set(clientId, (this.#takeovers.get(clientId) ?? 0) + 1);

@@ -103,6 +103,11 @@ const DEFAULTS = {
 const SESSION_NEVER_EXPIRES = 0xffffffff;
 /** Timers longer than this overflow setTimeout; such sessions are kept like ones that never expire. */
 const TIMER_MAX_MS = 2 ** 31 - 1;
+/**
+ * A will published on broker shutdown waits for the store this long at most: shutdown goes on
+ * without it (the listener cuts a session after 5 s, the broker then closes).
+ */
+const WILL_ON_SHUTDOWN_MAX_MS = 2000;
 /** Decoded packets waiting for the session before reading pauses. */
 const QUEUE_HIGH_WATER = 64;
 const QUEUE_LOW_WATER = 16;
@@ -208,6 +213,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     this.#engine = options.engine;
     this.#log = options.logger?.child({ session: 'mqtt', remoteAddress: options.remoteAddress });
     this.#registry = options.registry ?? sessionRegistryFor(options.engine);
+    this.#registry.watchShutdown(options.engine);
     this.#limits = {
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
       packetSizeMaxBytes: options.packetSizeMaxBytes ?? DEFAULTS.packetSizeMaxBytes,
@@ -254,7 +260,14 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   // ---- shutdown and takeover ----
 
   async close(): Promise<void> {
-    if (this.#phase === 'lingering') await this.#endLinger();
+    if (this.#phase === 'lingering') {
+      // A delayed will is published now: the session state is in memory only, so after the
+      // restart nothing would remember to publish it when its delay is over.
+      const will = this.#will;
+      this.#will = undefined;
+      if (will !== undefined) await this.#publishWillOnShutdown(will);
+      await this.#endLinger();
+    }
     // Only MQTT 5 has a server DISCONNECT; a 3.1.1 connection is simply closed.
     if (this.#phase === 'connected' && this.#v5) {
       this.#write({ cmd: 'disconnect', reasonCode: REASON_CODE.SERVER_SHUTTING_DOWN } as IDisconnectPacket, true);
@@ -262,6 +275,11 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     if (this.#phase !== 'closed') await this.#finish('shutdown');
     this.#endStream();
     await this.#closed;
+  }
+
+  /** The broker is shutting down (after the listeners, or without them): as close(). */
+  shutdown(): Promise<void> {
+    return this.close();
   }
 
   async surrender(): Promise<PendingWill | undefined> {
@@ -1103,7 +1121,15 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       return; // the engine closed the connection
     }
     if (kind === 'shutdown') {
-      // The broker is going away: no will (it could not be delivered) and nothing to wait for.
+      // The network connection closes without a DISCONNECT from the client: the will is due
+      // (3.1.1 and 5.0 §3.1.2.5), and it can be delivered: to durable subscriptions and as a
+      // retained message, both stored. A delayed will goes now too: this session state is in
+      // memory only, so after the restart nothing would publish it when the delay is over. Sent
+      // before the engine connection closes, and before the broker closes (listeners first; the
+      // engine's onShutdown for lingering sessions), so it cannot race the store closing.
+      const will = this.#will;
+      this.#will = undefined;
+      if (will !== undefined) await this.#publishWillOnShutdown(will);
       this.#registry.release(clientId, this);
       await connection.close().catch(() => undefined);
       return;
@@ -1140,6 +1166,26 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     if (expires) {
       this.#expiryTimer = setTimeout(() => void this.#expire(), expiryMs);
       this.#expiryTimer.unref();
+    }
+  }
+
+  /** Publishes a will while the broker shuts down, waiting WILL_ON_SHUTDOWN_MAX_MS at most. */
+  async #publishWillOnShutdown(will: WillMessage): Promise<void> {
+    const publishing = this.#publishWill(will);
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), WILL_ON_SHUTDOWN_MAX_MS);
+      timer.unref();
+    });
+    try {
+      if ((await Promise.race([publishing, stalled])) === 'stalled') {
+        publishing.catch(() => undefined);
+        this.#log?.warn({ code: 'timeout' }, 'will message not published before shutdown');
+      }
+    } catch (err) {
+      this.#log?.warn({ code: (err as { code?: string }).code }, 'will message not published before shutdown');
+    } finally {
+      clearTimeout(timer);
     }
   }
 
