@@ -19,6 +19,7 @@ import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { MqttDecodeError } from './errors.ts';
 import { decodePlainAck } from './plain-acks.ts';
+import { decodePlainPublish } from './plain-publish.ts';
 
 export type MqttProtocolVersion = 3 | 4 | 5;
 
@@ -260,10 +261,10 @@ export class MqttPacketDecoder {
     const bytes = this.take(total);
     const body = bytes.subarray(1 + length.bytes);
     if (type === 1) checkConnectVersion(body);
-    const ack = total === 4 ? decodePlainAck(bytes, this.protocolVersion) : undefined;
-    if (ack !== undefined) {
-      this.check(ack);
-      return ack;
+    const plain = type === 3 ? decodePlainPublish(bytes, 1 + length.bytes, this.protocolVersion) : total === 4 ? decodePlainAck(bytes, this.protocolVersion) : undefined;
+    if (plain !== undefined) {
+      this.check(plain);
+      return plain;
     }
     return this.parseOne(bytes, type, body.length);
   }

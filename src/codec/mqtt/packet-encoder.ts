@@ -4,12 +4,13 @@
 //
 // mqtt-packet's own `generate` makes an EventEmitter per packet to collect the pieces; this file
 // hands its `writeToStream` one reusable collector instead (encoding is synchronous); the 4-byte
-// acknowledgements are written by plain-acks.ts.
+// acknowledgements and PUBLISH without properties are written by plain-acks.ts and plain-publish.ts.
 
 import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import type { MqttProtocolVersion } from './packet-decoder.ts';
 import { encodePlainAck } from './plain-acks.ts';
+import { encodePlainPublish } from './plain-publish.ts';
 
 /** What writeToStream needs of a stream: `write` of each piece, `destroy` with a refusal. */
 class PieceCollector {
@@ -47,8 +48,8 @@ const collector = new PieceCollector();
 
 /** The bytes of one packet for a connection of the given protocol level. */
 export function encodeMqttPacket(packet: Packet, protocolVersion: MqttProtocolVersion): Buffer {
-  const ack = encodePlainAck(packet, protocolVersion);
-  if (ack !== undefined) return ack;
+  const plain = encodePlainPublish(packet, protocolVersion) ?? encodePlainAck(packet, protocolVersion);
+  if (plain !== undefined) return plain;
   try {
     collector.reset();
     mqttPacket.writeToStream(packet, collector as unknown as NodeJS.WritableStream, { protocolVersion });
