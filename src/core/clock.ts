@@ -11,20 +11,31 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** Node's longest single timer; a longer delay (x-expires and TTL go to 2^32-1 ms) is a chain of them. */
+export const TIMER_STEP_MAX_MS = 2 ** 31 - 1;
+
 /** The real clock. */
 export function systemClock(): Clock {
   let nextId = 1;
   const timers = new Map<number, NodeJS.Timeout>();
+  const arm = (id: number, callback: () => void, restMs: number): void => {
+    const step = Math.min(restMs, TIMER_STEP_MAX_MS);
+    const timer = setTimeout(() => {
+      if (restMs > step) {
+        arm(id, callback, restMs - step);
+        return;
+      }
+      timers.delete(id);
+      callback();
+    }, step);
+    timer.unref();
+    timers.set(id, timer);
+  };
   return {
     now: () => Date.now(),
     setTimeout(callback, delayMs) {
       const id = nextId++;
-      const timer = setTimeout(() => {
-        timers.delete(id);
-        callback();
-      }, Math.max(0, Math.min(delayMs, 2 ** 31 - 1)));
-      timer.unref();
-      timers.set(id, timer);
+      arm(id, callback, Math.max(0, delayMs));
       return { id };
     },
     clearTimeout(handle) {
