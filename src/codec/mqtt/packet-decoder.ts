@@ -19,7 +19,7 @@ import mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 import { MqttDecodeError } from './errors.ts';
 import { decodePlainAck } from './plain-acks.ts';
-import { decodePlainPublish } from './plain-publish.ts';
+import { decodePlainPublish, newTopicMemo } from './plain-publish.ts';
 
 export type MqttProtocolVersion = 3 | 4 | 5;
 
@@ -128,6 +128,7 @@ export class MqttPacketDecoder {
   private emitted: Packet | undefined;
   private parseError: Error | undefined;
   private endPos = 0;
+  private readonly topicMemo = newTopicMemo();
 
   constructor(options: MqttDecoderOptions = {}) {
     this.limits = { packetSizeMaxBytes: options.packetSizeMaxBytes ?? MQTT_DEFAULT_LIMITS.packetSizeMaxBytes };
@@ -261,7 +262,7 @@ export class MqttPacketDecoder {
     const bytes = this.take(total);
     const body = bytes.subarray(1 + length.bytes);
     if (type === 1) checkConnectVersion(body);
-    const plain = type === 3 ? decodePlainPublish(bytes, 1 + length.bytes, this.protocolVersion) : total === 4 ? decodePlainAck(bytes, this.protocolVersion) : undefined;
+    const plain = type === 3 ? decodePlainPublish(bytes, 1 + length.bytes, this.protocolVersion, this.topicMemo) : total === 4 ? decodePlainAck(bytes, this.protocolVersion) : undefined;
     if (plain !== undefined) {
       this.check(plain);
       return plain;

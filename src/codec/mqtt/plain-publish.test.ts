@@ -102,6 +102,26 @@ describe('MQTT PUBLISH fast path', () => {
     }
   });
 
+  it('the topics of one connection, repeated and changed, decode as mqtt-packet decodes each; a bad topic is refused after a good one', () => {
+    const rand = prng(0x9b6);
+    const topics = ['a/b', 'a/b', 'a/c', 'b/c', 'sensors/日本/temp', 'a/b', 'x'.repeat(100), 'x'.repeat(99) + 'y', 'a/b'];
+    const decoder = new MqttPacketDecoder({ protocolVersion: 4 });
+    for (let i = 0; i < 300; i++) {
+      const packet = { ...randomPublish(rand, 4, false), topic: topics[i % topics.length]! };
+      const bytes = mqttPacket.generate(packet, { protocolVersion: 4 });
+      decoder.push(bytes);
+      assert.deepEqual({ ...decoder.next() }, viaMqttPacket(bytes, 4), packet.topic);
+    }
+    // "a/b" then the same length with U+0000, then with invalid UTF-8: both refused.
+    for (const bad of ['30 06 0003 61 00 62 78', '30 06 0003 61 c3 28 78']) {
+      const fresh = new MqttPacketDecoder({ protocolVersion: 4 });
+      fresh.push(mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 0, dup: false, retain: false }));
+      assert.equal(fresh.next()?.cmd, 'publish');
+      fresh.push(Buffer.from(bad.replace(/\s+/g, ''), 'hex'));
+      assert.throws(() => fresh.next(), (e: unknown) => e instanceof MqttDecodeError && e.code === 'malformed-packet', bad);
+    }
+  });
+
   it('refuses packet identifier 0 on the fast path too [MQTT-2.3.1-1]', () => {
     const decoder = new MqttPacketDecoder();
     decoder.push(Buffer.from('3206000161000078', 'hex'));

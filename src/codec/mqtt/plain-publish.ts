@@ -15,10 +15,30 @@ import type { MqttProtocolVersion } from './packet-decoder.ts';
 const REMAINING_LENGTH_MAX = 268_435_455;
 
 /**
+ * The last topic a connection published to, its bytes and its text: a client mostly publishes to
+ * the same few topics, and bytes equal to checked ones need no second check or decoding.
+ */
+export interface TopicMemo {
+  bytes: Buffer | undefined;
+  topic: string;
+}
+
+export function newTopicMemo(): TopicMemo {
+  return { bytes: undefined, topic: '' };
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  if (a.length > 64) return a.equals(b);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * The PUBLISH in a whole packet `bytes` whose body starts at `bodyStart`, or undefined when it is
  * not a plain one (mqtt-packet then decides, and refuses what is malformed).
  */
-export function decodePlainPublish(bytes: Buffer, bodyStart: number, protocolVersion: MqttProtocolVersion): Packet | undefined {
+export function decodePlainPublish(bytes: Buffer, bodyStart: number, protocolVersion: MqttProtocolVersion, memo: TopicMemo = newTopicMemo()): Packet | undefined {
   const first = bytes[0]!;
   const qos = (first >> 1) & 3;
   if (qos === 3) return undefined;
@@ -27,8 +47,15 @@ export function decodePlainPublish(bytes: Buffer, bodyStart: number, protocolVer
   const topicEnd = at + 2 + bytes.readUInt16BE(at);
   if (topicEnd > bytes.length) return undefined;
   const topicBytes = bytes.subarray(at + 2, topicEnd);
-  // [MQTT-1.5.3-1] and [MQTT-1.5.3-2]: the decoder's string check refuses these on the slow path.
-  if (!isUtf8(topicBytes) || topicBytes.includes(0)) return undefined;
+  let topic: string;
+  if (memo.bytes !== undefined && sameBytes(topicBytes, memo.bytes)) topic = memo.topic;
+  else {
+    // [MQTT-1.5.3-1] and [MQTT-1.5.3-2]: the decoder's string check refuses these on the slow path.
+    if (!isUtf8(topicBytes) || topicBytes.includes(0)) return undefined;
+    topic = topicBytes.toString('utf8');
+    memo.bytes = Buffer.from(topicBytes);
+    memo.topic = topic;
+  }
   at = topicEnd;
   let messageId = 0;
   if (qos > 0) {
@@ -46,7 +73,7 @@ export function decodePlainPublish(bytes: Buffer, bodyStart: number, protocolVer
     qos,
     dup: (first & 0x08) !== 0,
     length: bytes.length - bodyStart,
-    topic: topicBytes.toString('utf8'),
+    topic,
     payload: bytes.subarray(at),
   };
   if (qos > 0) packet.messageId = messageId;
