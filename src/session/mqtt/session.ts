@@ -178,6 +178,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   #keepAliveSec = 0;
   #connectTimer: NodeJS.Timeout | undefined;
   #keepAliveTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last bytes read, for the keep-alive. */
+  #lastReadMs = 0;
   #closeTimer: NodeJS.Timeout | undefined;
   #willTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
@@ -334,7 +336,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   // ---- reading ----
 
   #onData(chunk: Buffer): void {
-    this.#keepAliveTimer?.refresh();
+    // The keep-alive timer checks this when it fires, rather than being re-armed for every read.
+    this.#lastReadMs = performance.now();
     // After a failure or the end of the session nothing more is read (the close is under way).
     if (this.#readFailed || this.#phase === 'closed' || this.#phase === 'lingering') return;
     try {
@@ -554,12 +557,25 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     }
     this.#connackSent = true;
     this.#phase = 'connected';
-    if (keepAliveSec > 0) {
-      // [MQTT-3.1.2-24] one and a half keep-alive periods without a packet close the connection.
-      this.#keepAliveTimer = setTimeout(() => this.#fail(new MqttSessionError(REASON_CODE.KEEP_ALIVE_TIMEOUT, 'keep alive timeout')), keepAliveSec * 1500);
-    }
+    if (keepAliveSec > 0) this.#armKeepAlive(keepAliveSec * 1500);
 
     if (resumed) await this.#resume(state);
+  }
+
+  /**
+   * [MQTT-3.1.2-24] one and a half keep-alive periods without a packet close the connection. The
+   * timer fires `delayMs` from now and, if bytes came meanwhile, waits again for what is left of
+   * the period since the last of them.
+   */
+  #armKeepAlive(delayMs: number): void {
+    this.#keepAliveTimer = setTimeout(() => {
+      this.#keepAliveTimer = undefined;
+      if (this.#phase !== 'connected') return;
+      const limitMs = this.#keepAliveSec * 1500;
+      const quietMs = performance.now() - this.#lastReadMs;
+      if (quietMs < limitMs) this.#armKeepAlive(limitMs - quietMs);
+      else this.#fail(new MqttSessionError(REASON_CODE.KEEP_ALIVE_TIMEOUT, 'keep alive timeout'));
+    }, delayMs);
   }
 
   /** Re-attaches a resumed session: its subscriptions, then PUBRELs still owed [MQTT-4.4.0-1]. */

@@ -188,6 +188,27 @@ describe('MQTT 5 limits on a raw TLS socket', () => {
     assert.deepEqual(sent.map((p) => p.cmd), ['connack', 'disconnect']);
     assert.equal((sent[1] as { reasonCode?: number }).reasonCode, 0x8d);
   });
+
+  it('keeps a connection that sends a packet within each keep-alive period, past several periods', async () => {
+    const client = await RawClient.open(5);
+    client.send(
+      mqttPacket.generate(
+        { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: `keepalive-live-${process.pid}`, clean: true, keepalive: 1, username: server.username, password: Buffer.from(server.password) },
+        { protocolVersion: 5 },
+      ),
+    );
+    assert.equal((await client.nextPacket()).cmd, 'connack');
+    // Six PINGREQs 0.5 s apart: 3 s, twice the 1.5 s the broker allows between packets.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      client.send(mqttPacket.generate({ cmd: 'pingreq' }, { protocolVersion: 5 }));
+      assert.equal((await client.nextPacket()).cmd, 'pingresp', `PINGREQ ${i + 1}`);
+    }
+    // Then silence: closed with 0x8D.
+    const sent = await client.packetsUntilClose();
+    assert.deepEqual(sent.map((p) => p.cmd), ['disconnect']);
+    assert.equal((sent[0] as { reasonCode?: number }).reasonCode, 0x8d);
+  });
 });
 
 describe('MQTT protocol levels', () => {
