@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decodeHeaderText, encodeHeaderText, type StompDecoded, type StompFrame } from './frame.ts';
 import { StompFrameDecoder } from './frame-decoder.ts';
-import { encodeStompFrame, encodeStompHeartbeat, isStompHeaderEncodable } from './frame-encoder.ts';
+import { encodeStompFrame, encodeStompHeartbeat, isStompHeaderEncodable, StompFrameWriter } from './frame-encoder.ts';
 import { expectedHeaders, type FrameCase, frameCaseArb } from './test-arbitraries.ts';
 
 function text(b: Buffer): string {
@@ -149,5 +149,49 @@ describe('STOMP codec: randomised round trips (encode -> decode)', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+});
+
+describe('STOMP frame writer', () => {
+  it('writes what encodeStompFrame writes, back to back, and a buffer once taken never changes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(frameCaseArb, fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(1, 64, 4096),
+        (steps, chunkBytes) => {
+          const writer = new StompFrameWriter(chunkBytes);
+          const taken: Array<{ view: Buffer; copy: Buffer }> = [];
+          const expected: Buffer[] = [];
+          for (const [c, heartbeat, take] of steps) {
+            writer.frame({ command: c.command, headers: c.headers, body: c.body }, c.version, { contentLength: c.contentLength });
+            expected.push(encodeStompFrame({ command: c.command, headers: c.headers, body: c.body }, c.version, { contentLength: c.contentLength }));
+            if (heartbeat) {
+              writer.bytes(encodeStompHeartbeat());
+              expected.push(encodeStompHeartbeat());
+            }
+            if (take) {
+              const pending = writer.pendingBytes;
+              const views = writer.take();
+              assert.equal(views.reduce((n, v) => n + v.length, 0), pending);
+              for (const view of views) taken.push({ view, copy: Buffer.from(view) });
+              assert.equal(writer.pendingBytes, 0);
+            }
+          }
+          for (const view of writer.take()) taken.push({ view, copy: Buffer.from(view) });
+          assert.deepEqual(writer.take(), [], 'nothing pending after a take');
+          for (const t of taken) assert.deepEqual(t.view, t.copy, 'a taken buffer was written over');
+          assert.deepEqual(Buffer.concat(taken.map((t) => t.view)), Buffer.concat(expected));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('appends nothing for a frame it refuses', () => {
+    const writer = new StompFrameWriter();
+    writer.frame({ command: 'RECEIPT', headers: { 'receipt-id': '1' } }, '1.2');
+    assert.throws(() => writer.frame({ command: 'SEND', headers: [['k', 'a\0b']] }, '1.2'), RangeError);
+    assert.throws(() => writer.frame({ command: 'SEND', body: 'a\0b' }, '1.2', { contentLength: false }), RangeError);
+    assert.equal(text(Buffer.concat(writer.take())), 'RECEIPT\nreceipt-id:1\n\n^@');
   });
 });

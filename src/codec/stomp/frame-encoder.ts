@@ -1,7 +1,8 @@
 // STOMP frame encoder: server frames (CONNECTED, MESSAGE, RECEIPT, ERROR) for the broker, client
 // frames for tests and cross-protocol use. It escapes headers per version and writes content-length
 // for every non-empty body, so that bodies holding NULs survive; what headers a frame needs and in
-// which version is the session's choice. Each call returns one fresh, exactly sized Buffer.
+// which version is the session's choice. Each call returns one fresh, exactly sized Buffer;
+// StompFrameWriter writes frames back to back into shared chunks instead.
 // Layout in frame-decoder.ts; LF is the only EOL written.
 
 import {
@@ -48,6 +49,85 @@ export function encodeStompHeartbeat(): Buffer {
  * {@link isStompHeaderEncodable} to filter headers relayed from another protocol.
  */
 export function encodeStompFrame(frame: StompFrameInput, version: StompVersion, options: StompEncodeOptions = {}): Buffer {
+  const { head, body, bodyBytes } = frameParts(frame, version, options);
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headBytes + bodyBytes + 1);
+  out.write(head, 0, 'utf8');
+  if (body !== undefined) out.set(body, headBytes);
+  out[headBytes + bodyBytes] = NUL_BYTE[0]!;
+  return out;
+}
+
+/**
+ * Frames written back to back into shared chunks, for a session that sends what one turn of the
+ * event loop produced in one go: no buffer per frame, one write (or writev) per turn. `frame`
+ * encodes as {@link encodeStompFrame} does (and throws as it does, appending nothing); `take`
+ * returns what was appended since the last `take`, as views of chunks the writer never writes to
+ * again (one view, unless a chunk filled up).
+ */
+export class StompFrameWriter {
+  readonly #chunkBytes: number;
+  #chunk = Buffer.alloc(0);
+  #start = 0;
+  #end = 0;
+  /** Filled chunks' pending parts, before the current chunk's. */
+  readonly #full: Buffer[] = [];
+  #fullBytes = 0;
+
+  constructor(chunkBytes = 64 * 1024) {
+    this.#chunkBytes = chunkBytes;
+  }
+
+  /** Bytes appended and not yet taken. */
+  get pendingBytes(): number {
+    return this.#fullBytes + this.#end - this.#start;
+  }
+
+  frame(frame: StompFrameInput, version: StompVersion, options: StompEncodeOptions = {}): void {
+    const { head, body, bodyBytes } = frameParts(frame, version, options);
+    // At most 3 UTF-8 bytes per UTF-16 code unit.
+    const chunk = this.#reserve(head.length * 3 + bodyBytes + 1);
+    let at = this.#end;
+    at += chunk.write(head, at, 'utf8');
+    if (body !== undefined) {
+      chunk.set(body, at);
+      at += bodyBytes;
+    }
+    chunk[at++] = NUL_BYTE[0]!;
+    this.#end = at;
+  }
+
+  /** Appends bytes as they are (a heart-beat). */
+  bytes(bytes: Uint8Array): void {
+    const chunk = this.#reserve(bytes.length);
+    chunk.set(bytes, this.#end);
+    this.#end += bytes.length;
+  }
+
+  take(): Buffer[] {
+    const out = this.#full.splice(0);
+    this.#fullBytes = 0;
+    if (this.#end > this.#start) out.push(this.#chunk.subarray(this.#start, this.#end));
+    this.#start = this.#end;
+    return out;
+  }
+
+  /** A chunk with `n` bytes free at the end; a new one (and what was pending set aside) if need be. */
+  #reserve(n: number): Buffer {
+    if (this.#chunk.length - this.#end >= n) return this.#chunk;
+    if (this.#end > this.#start) {
+      this.#full.push(this.#chunk.subarray(this.#start, this.#end));
+      this.#fullBytes += this.#end - this.#start;
+    }
+    this.#chunk = Buffer.allocUnsafe(Math.max(this.#chunkBytes, n));
+    this.#start = 0;
+    this.#end = 0;
+    return this.#chunk;
+  }
+}
+
+/** A frame's text up to its body (command, headers, blank line) and its body, checked. */
+function frameParts(frame: StompFrameInput, version: StompVersion, options: StompEncodeOptions): { head: string; body: Uint8Array | undefined; bodyBytes: number } {
   const body = frame.body === undefined ? undefined : typeof frame.body === 'string' ? Buffer.from(frame.body, 'utf8') : frame.body;
   const bodyBytes = body?.length ?? 0;
   const writeLength = bodyBytes > 0 && (options.contentLength ?? true);
@@ -70,12 +150,7 @@ export function encodeStompFrame(frame: StompFrameInput, version: StompVersion, 
     }
   }
   head += '\n';
-  const headBytes = Buffer.byteLength(head, 'utf8');
-  const out = Buffer.allocUnsafe(headBytes + bodyBytes + 1);
-  out.write(head, 0, 'utf8');
-  if (body !== undefined) out.set(body, headBytes);
-  out[headBytes + bodyBytes] = NUL_BYTE[0]!;
-  return out;
+  return { head, body, bodyBytes };
 }
 
 /** Whether encodeStompFrame can write this header in `command` in `version`, rather than throw. */

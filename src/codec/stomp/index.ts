@@ -27,6 +27,7 @@ export {
 export {
   encodeStompFrame,
   encodeStompHeartbeat,
+  StompFrameWriter,
   isStompHeaderEncodable,
   type StompEncodeOptions,
   type StompFrameInput,

@@ -9,8 +9,9 @@
 
 import type { Duplex } from 'node:stream';
 import {
-  encodeStompFrame,
   encodeStompHeartbeat,
+  type StompFrameInput,
+  StompFrameWriter,
   isStompHeaderEncodable,
   type StompFrame,
   StompFrameDecoder,
@@ -66,6 +67,12 @@ export interface StompSessionOptions {
   readonly heartbeatMinMs?: number;
   /** A peer silent for its heart-beat interval times this is closed (default 1.5). */
   readonly heartbeatGraceFactor?: number;
+  /**
+   * Bytes written and not yet taken by the peer, past which every subscription of the connection
+   * stops until the stream drains (default 256 KiB): a client reading slower than deliveries come
+   * leaves them in their queue rather than in memory here.
+   */
+  readonly writeBufferMaxBytes?: number;
   /** How long close() waits for the peer to close its side before cutting it (default 3 s). */
   readonly closeTimeoutMs?: number;
   /** The CONNECTED frame's `server` header (default `SealMQ/0.1.0`). */
@@ -97,6 +104,7 @@ const DEFAULTS = {
   heartbeatMinMs: 1000,
   heartbeatGraceFactor: 1.5,
   closeTimeoutMs: 3000,
+  writeBufferMaxBytes: 256 * 1024,
   server: 'SealMQ/0.1.0',
 } as const;
 const DURABLE_PREFETCH = 100;
@@ -170,8 +178,11 @@ class StompSessionImpl implements StompSession {
   /** A frame handler is running: further frames wait in the decoder (and the stream is paused). */
   #waiting = false;
   #pumping = false;
-  #corked = false;
-  /** The stream's buffer is full: subscriptions are stopped (credit 0) until it drains. */
+  /** Frames written in this turn of the event loop, sent as one buffer at its end (#flush). */
+  readonly #out = new StompFrameWriter();
+  readonly #writeBufferMaxBytes: number;
+  #flushQueued = false;
+  /** Written bytes passed writeBufferMaxBytes: subscriptions are stopped (credit 0) until the stream drains. */
   #writeBlocked = false;
   #lastReadMs = Date.now();
   #lastWriteMs = Date.now();
@@ -187,6 +198,8 @@ class StompSessionImpl implements StompSession {
     this.#stream = stream;
     this.#options = options;
     this.#engine = options.engine;
+    // Never below the stream's high-water mark: a write that blocks is then one that waits for 'drain'.
+    this.#writeBufferMaxBytes = Math.max(options.writeBufferMaxBytes ?? DEFAULTS.writeBufferMaxBytes, stream.writableHighWaterMark);
     this.#log = options.logger?.child({ protocol: 'stomp', remoteAddress: options.remoteAddress });
     // Until the peer has logged in its frames are kept small: an unauthenticated connection holds
     // at most connectFrameSizeMaxBytes here (the full limits apply from CONNECTED on).
@@ -395,7 +408,7 @@ class StompSessionImpl implements StompSession {
     if (sendEveryMs > 0) {
       const half = Math.max(1, Math.floor(sendEveryMs / 2));
       this.#sendTimer = setInterval(() => {
-        if (Date.now() - this.#lastWriteMs >= half) this.#write(encodeStompHeartbeat());
+        if (Date.now() - this.#lastWriteMs >= half) this.#writeBytes(encodeStompHeartbeat());
       }, half);
     }
     if (expectEveryMs > 0) {
@@ -560,7 +573,7 @@ class StompSessionImpl implements StompSession {
       formatDestination: this.#formatDestinationFn,
     });
     const contentLength = message.bodyType === 'bytes' || message.body.includes(0);
-    this.#write(encodeStompFrame({ command: 'MESSAGE', headers, body: message.body }, this.#version, { contentLength }));
+    this.#write({ command: 'MESSAGE', headers, body: message.body }, contentLength);
   }
 
   async #onUnsubscribe(frame: StompFrame): Promise<void> {
@@ -615,7 +628,7 @@ class StompSessionImpl implements StompSession {
     // ActiveMQ writes content-length for a BytesMessage and none for a TextMessage; a text body
     // holding NUL needs one all the same.
     const contentLength = message.bodyType === 'bytes' || message.body.includes(0);
-    this.#write(encodeStompFrame({ command: 'MESSAGE', headers, body: message.body }, this.#version, { contentLength }));
+    this.#write({ command: 'MESSAGE', headers, body: message.body }, contentLength);
   }
 
   // ---- ACK / NACK ----------------------------------------------------------------------------
@@ -734,7 +747,7 @@ class StompSessionImpl implements StompSession {
     this.#phase = 'closing';
     this.#stopTimers();
     this.#closeEngineConnection();
-    this.#uncork();
+    this.#flush();
     this.#stream.end();
     // A peer that never closes its side is cut off.
     this.#closeTimer = setTimeout(() => this.#stream.destroy(), this.#options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs);
@@ -785,39 +798,61 @@ class StompSessionImpl implements StompSession {
 
   #writeFrame(command: StompServerCommand, headers: Array<[string, string]>, body?: string, contentLength = true): void {
     const encodable = headers.filter(([name, value]) => isStompHeaderEncodable(this.#version, command, name, value));
-    this.#write(encodeStompFrame({ command, headers: encodable, body }, this.#version, { contentLength }));
+    this.#write({ command, headers: encodable, body }, contentLength);
   }
 
-  #write(bytes: Buffer): void {
+  #write(frame: StompFrameInput, contentLength: boolean): void {
     if (this.#phase === 'closed' || this.#stream.destroyed || this.#stream.writableEnded) return;
-    this.#lastWriteMs = Date.now();
-    // Frames written in one turn of the event loop go out in one TLS record where they fit.
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#stream.cork();
-      process.nextTick(() => this.#uncork());
-    }
-    if (!this.#stream.write(bytes) && !this.#writeBlocked) {
-      // The peer reads slower than deliveries come: stop every subscription until the stream
-      // drains, so that an auto-acknowledged flood waits in the queue rather than in memory here.
-      this.#writeBlocked = true;
-      for (const state of this.#subscriptions.values()) state.engine?.setCredit(0);
-      this.#stream.once('drain', () => {
-        this.#writeBlocked = false;
-        if (this.#phase !== 'connected') return;
-        for (const state of this.#subscriptions.values()) {
-          if (state.browse !== undefined) this.#pumpBrowse(state);
-          // Back to the subscription's prefetch (activemq.prefetchSize): not unlimited.
-          else state.engine?.setCredit(undefined);
-        }
-      });
-    }
+    this.#out.frame(frame, this.#version, { contentLength });
+    this.#written();
   }
 
-  #uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#stream.uncork();
+  #writeBytes(bytes: Buffer): void {
+    if (this.#phase === 'closed' || this.#stream.destroyed || this.#stream.writableEnded) return;
+    this.#out.bytes(bytes);
+    this.#written();
+  }
+
+  /** After an append: the frames of this turn go out together at its end, one TLS record where they fit. */
+  #written(): void {
+    this.#lastWriteMs = Date.now();
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      process.nextTick(() => this.#flush());
+    }
+    if (!this.#writeBlocked && this.#out.pendingBytes + this.#stream.writableLength >= this.#writeBufferMaxBytes) this.#blockWrites();
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    const pieces = this.#out.take();
+    if (pieces.length === 0 || this.#stream.destroyed || this.#stream.writableEnded) return;
+    if (pieces.length === 1) this.#stream.write(pieces[0]);
+    else {
+      this.#stream.cork();
+      for (const piece of pieces) this.#stream.write(piece);
+      this.#stream.uncork();
+    }
+    if (!this.#writeBlocked && this.#stream.writableLength >= this.#writeBufferMaxBytes) this.#blockWrites();
+  }
+
+  /**
+   * The peer reads slower than deliveries come: every subscription stops until the stream drains,
+   * so that an auto-acknowledged flood waits in its queue rather than in memory here. What is
+   * pending is past the stream's high-water mark, so the write that takes it is followed by 'drain'.
+   */
+  #blockWrites(): void {
+    this.#writeBlocked = true;
+    for (const state of this.#subscriptions.values()) state.engine?.setCredit(0);
+    this.#stream.once('drain', () => {
+      this.#writeBlocked = false;
+      if (this.#phase !== 'connected') return;
+      for (const state of this.#subscriptions.values()) {
+        if (state.browse !== undefined) this.#pumpBrowse(state);
+        // Back to the subscription's prefetch (activemq.prefetchSize): not unlimited.
+        else state.engine?.setCredit(undefined);
+      }
+    });
   }
 
   // ---- helpers -------------------------------------------------------------------------------
