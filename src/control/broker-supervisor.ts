@@ -414,6 +414,8 @@ export class BrokerSupervisor implements BrokerRuntime {
       broker = await Broker.open({
         store,
         codec: spec.engineType === 'ACTIVEMQ' ? activeMqPropertiesCodec : amqp091PropertiesCodec,
+        // ActiveMQ keeps no redelivery state across a restart by default; RabbitMQ does.
+        recordDeliveries: spec.engineType !== 'ACTIVEMQ',
         brokerId: spec.brokerId,
         ...(this.#options.passwordHashing !== undefined ? { passwordHashing: this.#options.passwordHashing } : {}),
         ...(flowControl !== undefined ? { flowControl } : {}),

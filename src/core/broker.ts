@@ -38,6 +38,13 @@ export interface BrokerOptions {
    */
   readonly awaitDeliveryRecord?: boolean;
   /**
+   * Whether deliveries of durable messages are recorded in the store at all (default true), so
+   * that `redelivered` and the delivery count survive a restart, as RabbitMQ keeps them. False
+   * writes no record per delivery: after a restart every message is undelivered again and its
+   * redelivery count starts over, as ActiveMQ does by default (persistJMSRedelivered=false).
+   */
+  readonly recordDeliveries?: boolean;
+  /**
    * Where broker-user events go (AuthenticationFailed, ConnectionOpened, ConnectionRefused,
    * ConnectionClosed, PermissionRefused). They name the user, vhost, permission and resource
    * kind, never a queue, exchange or routing key (those are confidential like message content).
@@ -107,7 +114,7 @@ export class Broker {
     this.store = options.store;
     this.clock = options.clock ?? systemClock();
     this.limits = { ...defaultBrokerLimits, ...options.limits };
-    this.#persister = new Persister(options.store, options.onStoreError ?? (() => undefined));
+    this.#persister = new Persister(options.store, options.onStoreError ?? (() => undefined), options.recordDeliveries ?? true);
     const writeDefinition = (write: (store: MessageStore) => Promise<unknown>): Promise<void> => {
       const next = this.#definitionWrites.then(() => write(this.store));
       this.#definitionWrites = next.catch(() => undefined);

@@ -306,6 +306,30 @@ describe('delivery records before sending (awaitDeliveryRecord, the default)', (
     const d = r.channel.get({ queue: 'dq', noAck: true })!;
     assert.deepEqual([text(d), d.redelivered], ['seen', true]);
   });
+
+  it('with recordDeliveries false (an ACTIVEMQ broker) nothing records a delivery: the message comes back undelivered', async () => {
+    const state = createMemoryStoreState();
+    const store = new MemoryMessageStore(state);
+    let records = 0;
+    const recordDelivery = store.recordDelivery.bind(store);
+    store.recordDelivery = (queueId, offsets) => {
+      records++;
+      return recordDelivery(queueId, offsets);
+    };
+    const broker = await Broker.open({ store, codec: jsonPropertiesCodec, clock: new FakeClock(), recordDeliveries: false });
+    const handler = recordingHandler();
+    const channel = broker.connect({ vhost: '/', user: null }).openChannel(handler);
+    await channel.declareQueue({ queue: 'dq', durable: true });
+    for (const body of ['seen', 'next']) await channel.publish(message('', 'dq', body, { persistent: true })).confirmation;
+    channel.consume({ queue: 'dq' });
+    await flush();
+    assert.deepEqual(handler.bodies(), ['seen', 'next'], 'delivered at once, waiting for no record');
+    await broker.settle();
+    assert.equal(records, 0);
+    const r = await reopen(state);
+    const d = r.channel.get({ queue: 'dq', noAck: true })!;
+    assert.deepEqual([text(d), d.redelivered], ['seen', false]);
+  });
 });
 
 describe('recovery', () => {

@@ -50,6 +50,8 @@ export class Persister {
     readonly store: MessageStore,
     /** Store errors outside a publish (removals, delivery records): the broker logs them. */
     readonly onError: (error: unknown) => void,
+    /** False: no delivery records at all (BrokerOptions.recordDeliveries). */
+    readonly recordsDeliveries = true,
   ) {}
 
   /** Appends one queued message; resolves true once durable, false if the store failed. */
@@ -122,7 +124,7 @@ export class Persister {
    * message has not been confirmed to its publisher yet.
    */
   recordDelivery(queued: QueuedMessage): Promise<unknown> | undefined {
-    if (!queued.stored || queued.removed) return undefined;
+    if (!this.recordsDeliveries || !queued.stored || queued.removed) return undefined;
     const recorded = queued.recordedInStore;
     if (recorded === true) return undefined;
     if (recorded !== undefined) return recorded;
@@ -138,7 +140,7 @@ export class Persister {
    * the reverse is what must not happen.
    */
   recordAhead(queued: QueuedMessage): void {
-    if (!queued.stored || queued.removed || queued.recordedInStore !== undefined || queued.offset === undefined) return;
+    if (!this.recordsDeliveries || !queued.stored || queued.removed || queued.recordedInStore !== undefined || queued.offset === undefined) return;
     queued.recordedInStore = this.#queueDelivery(queued);
   }
 

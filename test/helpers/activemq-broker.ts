@@ -40,7 +40,8 @@ export interface ActiveMqTestBrokerOptions {
 
 export async function startActiveMqTestBroker(options: ActiveMqTestBrokerOptions): Promise<ActiveMqTestBroker> {
   const tls = await testCertificates();
-  const broker = await openTestBroker(activeMqPropertiesCodec, options);
+  // As the supervisor opens an ACTIVEMQ broker: no delivery records (ActiveMQ's persistJMSRedelivered=false).
+  const broker = await openTestBroker(activeMqPropertiesCodec, { ...options, broker: { recordDeliveries: false, ...options.broker } });
   const engine = createActiveMqEngine(broker, options.engine);
   await engine.ready();
   const addUser = async (name: string, groups: readonly string[] = []): Promise<string> => {

@@ -26,7 +26,8 @@ export async function openEngine(
 ): Promise<EngineFixture> {
   const state = options.state ?? createMemoryStoreState();
   const store = options.store ?? new MemoryMessageStore(state);
-  const broker = await Broker.open({ passwordHashing: { logN: 4 }, ...options.broker, store, codec: activeMqPropertiesCodec });
+  // As the supervisor opens an ACTIVEMQ broker: no delivery records (ActiveMQ's persistJMSRedelivered=false).
+  const broker = await Broker.open({ passwordHashing: { logN: 4 }, recordDeliveries: false, ...options.broker, store, codec: activeMqPropertiesCodec });
   const engine = createActiveMqEngine(broker, options.engine);
   await engine.ready();
   const passwords = new Map<string, string>();

@@ -578,9 +578,11 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     }, delayMs);
   }
 
-  /** Re-attaches a resumed session: its subscriptions, then PUBRELs still owed [MQTT-4.4.0-1]. */
+  /** Re-attaches a resumed session: the PUBRELs still owed, then its subscriptions [MQTT-4.4.0-1]. */
   async #resume(state: MqttSessionState): Promise<void> {
     for (const id of state.outboundIds.values()) this.#reservedIds.add(id);
+    // PUBRELs owed first: their messages were delivered before anything the subscriptions resend.
+    for (const id of state.outboundReleased) this.#write({ cmd: 'pubrel', messageId: id });
     for (const [filter, entry] of state.subscriptions) {
       try {
         await this.#openSubscription(filter, mqttFilterToPattern(filter), entry);
@@ -589,7 +591,6 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
         state.subscriptions.delete(filter);
       }
     }
-    for (const id of state.outboundReleased) this.#write({ cmd: 'pubrel', messageId: id });
   }
 
   async #dropDurableSubscriptions(state: MqttSessionState): Promise<void> {
