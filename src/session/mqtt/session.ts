@@ -362,7 +362,10 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
           this.#fail(item);
           break;
         }
-        await this.#handle(item);
+        // PUBLISH and the acknowledgements are handled synchronously: the packets of one read are
+        // handled in one go, so their deliveries leave in one write, before the PUBACKs.
+        const handling = this.#handle(item);
+        if (handling !== undefined) await handling;
         if (this.#sendsInFlight >= SENDS_IN_FLIGHT_MAX) await new Promise<void>((resolve) => (this.#sendSlotWaiter = resolve));
       }
     } catch (err) {
@@ -374,7 +377,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     }
   }
 
-  async #handle(packet: Packet): Promise<void> {
+  #handle(packet: Packet): Promise<void> | void {
     if (this.#phase === 'awaiting-connect') {
       if (packet.cmd !== 'connect') {
         // [MQTT-3.1.0-1] the first packet must be CONNECT; there is nobody to tell.
