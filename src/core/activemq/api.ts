@@ -121,8 +121,8 @@ export interface SubscribeOptions {
    * with what it collected (the core queue's x-expires, as RabbitMQ's MQTT plugin maps a session
    * expiry). Stored with the subscription, so it holds across restarts: the countdown starts when
    * the last consumer leaves, and again when the broker recovers the subscription (so it may end
-   * later than asked, never earlier). A whole number of ms from 1; values beyond 2^31-1 ms (about
-   * 24.8 days, the longest the core's timers honour) are kept like absent. Absent: never removed.
+   * later than asked, never earlier). A whole number of ms from 1; values beyond 2^32-1 ms (about
+   * 49.7 days, the largest x-expires the core takes) are kept like absent. Absent: never removed.
    * Subscribing again with another value (or none) changes it in place, keeping the messages.
    * STOMP and AMQP 1.0 durable subscriptions do not set it.
    */

@@ -140,13 +140,20 @@ describe('ActiveMQ engine: durable subscriptions that expire', () => {
     await assert.rejects(back.setDurableExpiry('no-such', 1000), (e: unknown) => e instanceof AmqError && e.code === 'invalid-destination');
   });
 
-  it('gives none to a subscription that does not ask, or asks for longer than the core can time', async () => {
+  it('gives none to a subscription that does not ask, or asks for more than the largest x-expires; a long one is kept until due', async () => {
     const clock = new FakeClock();
     const f = await open(clock);
     const c = await f.connect({ clientId: 'stomp-client' });
     await (await c.subscribe({ id: 's', destination: topic, ackMode: 'client', durableName: 'plain' }, () => undefined)).close();
-    await (await c.subscribe({ ...durable(2 ** 31), id: 'l', durableName: 'long' }, () => undefined)).close();
-    clock.advance(2 ** 32);
+    await (await c.subscribe({ ...durable(2 ** 32), id: 'l', durableName: 'long' }, () => undefined)).close();
+    await (await c.subscribe({ ...durable(2 ** 31), id: 'm', durableName: 'month' }, () => undefined)).close();
+    clock.advance(2 ** 31 - 1);
+    await settle();
+    assert.ok(c.durableSubscriptions().some((d) => d.name === 'month'), 'not removed early');
+    clock.advance(1);
+    await settle();
+    assert.ok(!c.durableSubscriptions().some((d) => d.name === 'month'), 'removed when due, past 2^31-1 ms');
+    clock.advance(2 ** 33);
     await settle();
     assert.deepEqual(
       c.durableSubscriptions().map((d) => [d.name, d.expiresAfterMs]).sort(),

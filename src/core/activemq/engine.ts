@@ -70,10 +70,10 @@ const REFILL_PREFETCH_MIN = 16;
 /** Topics remembered as created (for the admin check on first use), at most. */
 const KNOWN_TOPICS_MAX = 100_000;
 /**
- * The longest durable subscription expiry given to the core as x-expires: its timers fire after
- * 2^31-1 ms at most, and an expiry must never come early, so a longer one is kept like none.
+ * The longest durable subscription expiry given to the core as x-expires (the largest x-expires it
+ * takes, 2^32-1 ms); an expiry must never come early, so a longer one is kept like none.
  */
-const DURABLE_EXPIRES_MAX_MS = 2 ** 31 - 1;
+const DURABLE_EXPIRES_MAX_MS = 2 ** 32 - 1;
 
 export interface ActiveMqEngineOptions {
   /** Core vhost the engine lives in (default `/`). */
