@@ -194,7 +194,8 @@ export interface AmqConnection {
   /**
    * Sends to a queue or topic. Resolves once the message is safe: persistent messages when the
    * store has synced them, others at once. Rejects with AmqError (not-authorized, resource-limit,
-   * store-unavailable, invalid-destination).
+   * store-unavailable, invalid-destination). A message accepted at once (nothing to wait for) gets
+   * {@link SENT} back, so a session may acknowledge it without waiting a turn.
    */
   send(destination: Destination, message: AmqOutgoing, options?: SendOptions): Promise<void>;
   subscribe(options: SubscribeOptions, deliver: (delivery: AmqDelivery) => void): Promise<Subscription>;
@@ -262,6 +263,9 @@ export interface AmqEngine {
 }
 
 /** An engine error; `message` is safe to show the client (no secrets, no message content). */
+/** What AmqConnection.send returns for a message accepted at once: an already resolved promise. */
+export const SENT: Promise<void> = Promise.resolve();
+
 export class AmqError extends Error {
   readonly code: AmqErrorCode;
   constructor(code: AmqErrorCode, message: string) {

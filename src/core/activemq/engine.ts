@@ -30,6 +30,7 @@ import type { CoreMessage, MessageFilter } from '../queued-message.ts';
 import type { Delivery, HeaderTable, PublishedMessage } from '../types.ts';
 import {
   AmqError,
+  SENT,
   type AckMode,
   type AmqConnectOptions,
   type AmqConnection,
@@ -666,7 +667,6 @@ interface Transaction {
   readonly settlements: PendingSettlement[];
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY_PROPERTIES: Readonly<Record<string, never>> = Object.freeze({});
 /** Destinations per kind a connection remembers as checked for sending, at most. */
 const SENDABLE_CACHE_MAX = 1024;
@@ -870,12 +870,12 @@ export class Connection implements AmqConnection {
       const message = this.#prepare(destination, outgoing);
       if (options.transaction !== undefined) {
         this.#transaction(options.transaction).sends.push({ destination, message });
-        return RESOLVED;
+        return SENT;
       }
       if (this.engine.broker.flow.blocked) return this.#sendWhenUnblocked(destination, message);
       const confirmation = this.#publishNow(destination, message);
       if (confirmation === undefined) return this.#sendSlowly(destination, message);
-      if (confirmation === true) return RESOLVED;
+      if (confirmation === true) return SENT;
       if (confirmation === false) return Promise.reject(notStored());
       return confirmation.then(checkStored);
     } catch (error) {

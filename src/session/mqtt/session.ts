@@ -25,7 +25,7 @@ import {
   type Packet,
   type QoS,
 } from '../../codec/mqtt/index.ts';
-import type { AmqConnection, AmqDelivery, AmqEngine, AmqMessage, Destination, Subscription } from '../../core/activemq/api.ts';
+import { SENT, type AmqConnection, type AmqDelivery, type AmqEngine, type AmqMessage, type Destination, type Subscription } from '../../core/activemq/api.ts';
 import { destinationToMqttTopic, mqttFilterToPattern, mqttTopicToDestination } from '../../core/activemq/destinations.ts';
 import type { Logger } from '../../util/logger.ts';
 import {
@@ -209,6 +209,8 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
   #lastPublishDestination: Destination | undefined;
   /** PUBACK/PUBREC/PUBCOMP are written in the order their packets came [MQTT-4.6.0-2..4]. */
   #ackChain: Promise<void> = Promise.resolve();
+  /** Acknowledgements waiting in #ackChain: while there are any, a new one queues behind them. */
+  #acksChained = 0;
 
   constructor(stream: Duplex, options: MqttSessionOptions) {
     this.#stream = stream;
@@ -738,7 +740,13 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
    * reason code; 3.1.1 has none to give, so the connection is closed instead.
    */
   #chainAck(sent: Promise<void>, write: (reasonCode: number) => void): void {
+    if (sent === SENT && this.#acksChained === 0) {
+      // Accepted at once, nothing owed before it: answered now, before the next packet is handled.
+      if (this.#phase === 'connected') write(REASON_CODE.SUCCESS);
+      return;
+    }
     sent.catch(() => undefined); // observed below, in order
+    this.#acksChained++;
     this.#ackChain = this.#ackChain.then(async () => {
       let reasonCode: number = REASON_CODE.SUCCESS;
       try {
@@ -746,12 +754,15 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       } catch (err) {
         const internal = closeReasonFor(err).internal;
         if (!this.#v5 || internal) {
+          this.#acksChained--;
           this.#fail(err);
           return;
         }
         reasonCode = publishReasonFor(err);
         this.#log?.debug({ reasonCode }, 'MQTT PUBLISH refused');
       }
+      // Counted out only once written: an acknowledgement answered at once must not pass this one.
+      this.#acksChained--;
       if (this.#phase === 'connected') write(reasonCode);
     });
   }
@@ -764,7 +775,9 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     const state = this.#state!;
     const known = state.inboundQos2.delete(id);
     // PUBCOMP after the PUBREC of the same id, which may still wait for the engine.
+    this.#acksChained++;
     this.#ackChain = this.#ackChain.then(() => {
+      this.#acksChained--;
       if (this.#phase === 'connected') this.#write(this.#ack('pubcomp', id, known ? 0 : REASON_CODE.PACKET_IDENTIFIER_NOT_FOUND));
     });
   }
