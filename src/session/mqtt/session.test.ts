@@ -96,6 +96,28 @@ describe('MQTT session on a byte stream', () => {
     await c.ended;
   });
 
+  it('acknowledges PUBLISHes in packet order when some are answered at once and others wait (a retained one)', async () => {
+    const c = pair();
+    c.send(gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'ack-order', clean: true, keepalive: 0, username: server.username, password: Buffer.from(server.password) }));
+    assert.equal((await c.next()).cmd, 'connack');
+    // One read: a plain one, a retained one (its PUBACK waits for the retained store), plain ones.
+    const ids = [1, 2, 3, 4, 5];
+    c.send(
+      Buffer.concat(
+        ids.map((id) => gen({ cmd: 'publish', topic: `unit/order/${id}`, payload: Buffer.from('x'), qos: 1, messageId: id, dup: false, retain: id === 2 })),
+      ),
+    );
+    const acks: number[] = [];
+    while (acks.length < ids.length) {
+      const p = await c.next();
+      if (p.cmd === 'puback') acks.push(p.messageId!);
+    }
+    assert.deepEqual(acks, ids);
+    c.send(gen({ cmd: 'publish', topic: 'unit/order/2', payload: Buffer.alloc(0), qos: 0, dup: false, retain: true }));
+    c.send(gen({ cmd: 'disconnect', reasonCode: 0 }));
+    await c.ended;
+  });
+
   it('closes for a broker shutdown with DISCONNECT 0x8B', async () => {
     const c = pair();
     c.send(gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'shutdown', clean: true, keepalive: 0, username: server.username, password: Buffer.from(server.password) }));
