@@ -195,3 +195,20 @@ describe('STOMP frame writer', () => {
     assert.equal(text(Buffer.concat(writer.take())), 'RECEIPT\nreceipt-id:1\n\n^@');
   });
 });
+
+describe('STOMP frame writer: chunk sizes', () => {
+  it('a quiet connection holds a small chunk; a busy turn grows to chunkBytes in a few steps', () => {
+    const writer = new StompFrameWriter(64 * 1024);
+    writer.frame({ command: 'RECEIPT', headers: { 'receipt-id': '1' } }, '1.2');
+    const small = writer.take();
+    assert.equal(small.length, 1);
+    // (A 1 KiB chunk comes from Node's shared Buffer pool.)
+    assert.ok(small[0]!.buffer.byteLength <= Math.max(1024, Buffer.poolSize), `first chunk in ${small[0]!.buffer.byteLength} bytes`);
+    const body = Buffer.alloc(1024, 0x61);
+    for (let i = 0; i < 200; i++) writer.frame({ command: 'MESSAGE', headers: { 'message-id': String(i) }, body }, '1.2');
+    const burst = writer.take();
+    assert.ok(burst.length <= 12, `${burst.length} pieces for 200 KiB`);
+    assert.ok(Math.max(...burst.map((b) => b.buffer.byteLength)) <= 64 * 1024 + 2048);
+    assert.equal(Buffer.concat(burst).toString('latin1').split('\0').length - 1, 200);
+  });
+});

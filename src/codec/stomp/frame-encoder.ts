@@ -34,6 +34,8 @@ export interface StompEncodeOptions {
 }
 
 const NUL_BYTE = Buffer.from([0]);
+/** StompFrameWriter's smallest chunk. */
+const CHUNK_MIN_BYTES = 1024;
 const HEARTBEAT = Buffer.from('\n');
 
 /** One EOL: a heart-beat, in every version. */
@@ -63,7 +65,9 @@ export function encodeStompFrame(frame: StompFrameInput, version: StompVersion, 
  * event loop produced in one go: no buffer per frame, one write (or writev) per turn. `frame`
  * encodes as {@link encodeStompFrame} does (and throws as it does, appending nothing); `take`
  * returns what was appended since the last `take`, as views of chunks the writer never writes to
- * again (one view, unless a chunk filled up).
+ * again (one view, unless a chunk filled up). A new chunk is twice the busier of this turn and the
+ * last one, from 1 KiB up to `chunkBytes`: a quiet connection holds little, a busy one grows in a
+ * few steps.
  */
 export class StompFrameWriter {
   readonly #chunkBytes: number;
@@ -73,6 +77,8 @@ export class StompFrameWriter {
   /** Filled chunks' pending parts, before the current chunk's. */
   readonly #full: Buffer[] = [];
   #fullBytes = 0;
+  /** Bytes appended in the turn before the last `take`. */
+  #lastTurnBytes = 0;
 
   constructor(chunkBytes = 64 * 1024) {
     this.#chunkBytes = chunkBytes;
@@ -105,6 +111,7 @@ export class StompFrameWriter {
   }
 
   take(): Buffer[] {
+    this.#lastTurnBytes = this.pendingBytes;
     const out = this.#full.splice(0);
     this.#fullBytes = 0;
     if (this.#end > this.#start) out.push(this.#chunk.subarray(this.#start, this.#end));
@@ -115,11 +122,12 @@ export class StompFrameWriter {
   /** A chunk with `n` bytes free at the end; a new one (and what was pending set aside) if need be. */
   #reserve(n: number): Buffer {
     if (this.#chunk.length - this.#end >= n) return this.#chunk;
+    const busiest = Math.max(this.#lastTurnBytes, this.pendingBytes);
     if (this.#end > this.#start) {
       this.#full.push(this.#chunk.subarray(this.#start, this.#end));
       this.#fullBytes += this.#end - this.#start;
     }
-    this.#chunk = Buffer.allocUnsafe(Math.max(this.#chunkBytes, n));
+    this.#chunk = Buffer.allocUnsafe(Math.max(n, Math.min(this.#chunkBytes, Math.max(CHUNK_MIN_BYTES, 2 * busiest))));
     this.#start = 0;
     this.#end = 0;
     return this.#chunk;

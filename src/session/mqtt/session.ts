@@ -618,7 +618,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
    * Undefined (never) for a session that does not expire (MQTT 3.1.1 persistent sessions too);
    * 1 ms for one that ends with the connection (a resumed session's subscriptions are removed
    * at its end; after a broker crash the store removes them). The engine keeps an expiry longer
-   * than its timers can honour like none (later, never earlier).
+   * than the core's largest x-expires (2^32-1 ms) like none (later, never earlier).
    */
   #durableExpiresAfterMs(): number | undefined {
     const sec = this.#sessionExpirySec;
