@@ -6,72 +6,20 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
-import { createStoreFixture, type StoreFixture } from '../../store/store-fixture.ts';
-import type { SegmentMessageStore } from '../../../src/store/segment-message-store.ts';
-import { createMqttSession } from '../../../src/session/mqtt/index.ts';
-import { PacketInbox, packetText as text } from './mqtt-clients.ts';
+import mqtt from 'mqtt';
+import { packetText as text } from './mqtt-clients.ts';
+import { MqttStoreBroker } from './mqtt-store-broker.ts';
 
-let fixture: StoreFixture;
-let store: SegmentMessageStore | undefined;
-let server: ActiveMqTestBroker | undefined;
-
-async function start(): Promise<ActiveMqTestBroker> {
-  store = await fixture.open();
-  server = await startActiveMqTestBroker({
-    store,
-    session: (socket, engine) => createMqttSession(socket, { engine, remoteAddress: socket.remoteAddress, closeTimeoutMs: 1000 }),
-  });
-  return server;
-}
-
-async function stop(): Promise<void> {
-  await server?.broker.settle();
-  await server?.close();
-  await store?.close();
-  server = undefined;
-  store = undefined;
-}
-
-/** Closes the broker and opens it again on the same store (a new port). */
-async function restart(): Promise<ActiveMqTestBroker> {
-  await stop();
-  return start();
-}
-
-before(async () => {
-  fixture = await createStoreFixture();
-  await start();
-});
-after(async () => {
-  await stop();
-  await fixture.dispose();
-});
+const mqttBroker = new MqttStoreBroker();
+before(() => mqttBroker.setUp());
+after(() => mqttBroker.dispose());
 
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 const label = (v: 4 | 5) => (v === 5 ? 'MQTT 5' : 'MQTT 3.1.1');
 
-function options(version: 4 | 5, extra: IClientOptions = {}): IClientOptions {
-  return { ca: server!.caPem, protocolVersion: version, username: server!.username, password: server!.password, reconnectPeriod: 0, connectTimeout: 10_000, ...extra };
-}
-
-
-/** Connects with an inbox listening before CONNACK (stored messages follow it at once). */
-async function connectWithInbox(version: 4 | 5, extra: IClientOptions): Promise<{ client: MqttClient; inbox: PacketInbox; sessionPresent: boolean }> {
-  const client = mqtt.connect(`mqtts://127.0.0.1:${server!.port}`, options(version, extra));
-  client.on('error', () => undefined);
-  const inbox = new PacketInbox(client);
-  const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('close', () => reject(new Error('connection closed before CONNACK')));
-  });
-  return { client, inbox, sessionPresent: connack.sessionPresent };
-}
-
 async function publishAll(version: 4 | 5, messages: ReadonlyArray<readonly [topic: string, body: string, qos: 0 | 1 | 2]>): Promise<void> {
-  const pub = await mqtt.connectAsync(`mqtts://127.0.0.1:${server!.port}`, options(version));
+  const pub = await mqtt.connectAsync(`mqtts://127.0.0.1:${mqttBroker.server.port}`, mqttBroker.options(version));
   pub.on('error', () => undefined);
   try {
     for (const [topic, body, qos] of messages) await pub.publishAsync(topic, body, { qos });
@@ -86,7 +34,7 @@ for (const version of [4, 5] as const) {
       const base = unique('restart');
       const clientId = unique('persistent');
       const session = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 3600 } } : { clean: false };
-      const first = await connectWithInbox(version, { clientId, ...session });
+      const first = await mqttBroker.connectWithInbox(version, { clientId, ...session });
       assert.equal(first.sessionPresent, false);
       await first.client.subscribeAsync(`${base}/one`, { qos: 1 });
       await first.client.subscribeAsync(`${base}/+/two`, { qos: 2 });
@@ -99,8 +47,8 @@ for (const version of [4, 5] as const) {
         [`${base}/one`, 'away 3', 1],
       ]);
 
-      await restart();
-      const back = await connectWithInbox(version, { clientId, ...session });
+      await mqttBroker.restart();
+      const back = await mqttBroker.connectWithInbox(version, { clientId, ...session });
       try {
         assert.equal(back.sessionPresent, true, '[MQTT-3.2.2-2] the stored session is resumed');
         const got: Array<[string, string, number]> = [];
@@ -133,11 +81,11 @@ for (const version of [4, 5] as const) {
 
       // Once more away and restarted: a clean session then discards the stored one and its messages.
       await publishAll(version, [[`${base}/one`, 'discarded', 1]]);
-      await restart();
-      const clean = await connectWithInbox(version, { clientId, clean: true });
+      await mqttBroker.restart();
+      const clean = await mqttBroker.connectWithInbox(version, { clientId, clean: true });
       assert.equal(clean.sessionPresent, false);
       await clean.client.endAsync();
-      const fresh = await connectWithInbox(version, { clientId, ...session });
+      const fresh = await mqttBroker.connectWithInbox(version, { clientId, ...session });
       try {
         assert.equal(fresh.sessionPresent, false, 'the clean session removed the stored subscriptions');
         await fresh.client.subscribeAsync(`${base}/one`, { qos: 1 });
@@ -145,7 +93,7 @@ for (const version of [4, 5] as const) {
         assert.equal(text(await fresh.inbox.next()), 'marker', 'nothing of the discarded session is delivered');
       } finally {
         await fresh.client.endAsync();
-        const cleanup = await connectWithInbox(version, { clientId, clean: true });
+        const cleanup = await mqttBroker.connectWithInbox(version, { clientId, clean: true });
         await cleanup.client.endAsync();
       }
     });
@@ -154,12 +102,12 @@ for (const version of [4, 5] as const) {
       const topic = `${unique('again')}/t`;
       const clientId = unique('resubscribe');
       const session = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 3600 } } : { clean: false };
-      const first = await connectWithInbox(version, { clientId, ...session });
+      const first = await mqttBroker.connectWithInbox(version, { clientId, ...session });
       await first.client.subscribeAsync(topic, { qos: 1 });
       await first.client.endAsync();
       await publishAll(version, [[topic, 'away', 1]]);
-      await restart();
-      const back = await connectWithInbox(version, { clientId, ...session });
+      await mqttBroker.restart();
+      const back = await mqttBroker.connectWithInbox(version, { clientId, ...session });
       try {
         assert.equal(back.sessionPresent, true);
         // As a client unaware of the restore would do: the same subscription again.
@@ -174,7 +122,7 @@ for (const version of [4, 5] as const) {
         assert.equal(text(await back.inbox.next()), 'marker', 'one subscription: no second copy');
       } finally {
         await back.client.endAsync();
-        const cleanup = await connectWithInbox(version, { clientId, clean: true });
+        const cleanup = await mqttBroker.connectWithInbox(version, { clientId, clean: true });
         await cleanup.client.endAsync();
       }
     });

@@ -7,69 +7,19 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { startActiveMqTestBroker, type ActiveMqTestBroker } from '../../helpers/activemq-broker.ts';
-import { createStoreFixture, type StoreFixture } from '../../store/store-fixture.ts';
-import type { SegmentMessageStore } from '../../../src/store/segment-message-store.ts';
-import { createMqttSession } from '../../../src/session/mqtt/index.ts';
-import { PacketInbox, packetText as text } from './mqtt-clients.ts';
+import mqtt from 'mqtt';
+import { packetText as text } from './mqtt-clients.ts';
+import { MqttStoreBroker, nextPublish, waitFor } from './mqtt-store-broker.ts';
 
-let fixture: StoreFixture;
-let store: SegmentMessageStore | undefined;
-let server: ActiveMqTestBroker | undefined;
-
-async function start(): Promise<void> {
-  store = await fixture.open();
-  server = await startActiveMqTestBroker({
-    store,
-    session: (socket, engine) => createMqttSession(socket, { engine, remoteAddress: socket.remoteAddress, closeTimeoutMs: 1000 }),
-  });
-}
-
-async function stop(): Promise<void> {
-  await server?.broker.settle();
-  await server?.close();
-  await store?.close();
-  server = undefined;
-  store = undefined;
-}
-
-/** Closes the broker and opens it again on the same data directory (a new port). */
-async function restart(): Promise<void> {
-  await stop();
-  await start();
-}
-
-before(async () => {
-  fixture = await createStoreFixture();
-  await start();
-});
-after(async () => {
-  await stop();
-  await fixture.dispose();
-});
+const mqttBroker = new MqttStoreBroker();
+before(() => mqttBroker.setUp());
+after(() => mqttBroker.dispose());
 
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 
-function options(extra: IClientOptions = {}): IClientOptions {
-  return { ca: server!.caPem, protocolVersion: 5, username: server!.username, password: server!.password, reconnectPeriod: 0, connectTimeout: 10_000, ...extra };
-}
-
-/** Connects with an inbox listening before CONNACK (stored messages follow it at once). */
-async function connectWithInbox(extra: IClientOptions): Promise<{ client: MqttClient; inbox: PacketInbox; sessionPresent: boolean }> {
-  const client = mqtt.connect(`mqtts://127.0.0.1:${server!.port}`, options(extra));
-  client.on('error', () => undefined);
-  const inbox = new PacketInbox(client);
-  const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('close', () => reject(new Error('connection closed before CONNACK')));
-  });
-  return { client, inbox, sessionPresent: connack.sessionPresent };
-}
-
 async function publish(topic: string, ...bodies: string[]): Promise<void> {
-  const pub = await mqtt.connectAsync(`mqtts://127.0.0.1:${server!.port}`, options());
+  const pub = await mqtt.connectAsync(`mqtts://127.0.0.1:${mqttBroker.server.port}`, mqttBroker.options(5));
   pub.on('error', () => undefined);
   try {
     for (const body of bodies) await pub.publishAsync(topic, body, { qos: 1 });
@@ -80,33 +30,11 @@ async function publish(topic: string, ...bodies: string[]): Promise<void> {
 
 /** The core queue of the session's QoS 1 durable subscription (ActiveMQ's name for it). */
 function subscriptionQueue(clientId: string, filter: string) {
-  return server!.engine.coreQueue(`ActiveMQ.Subscription.Durable:${encodeURIComponent(clientId)}:${encodeURIComponent(`AT_LEAST_ONCE:${filter}`)}`);
-}
-
-/** The next PUBLISH a client receives; fails after `boundMs` rather than hanging. */
-async function nextPublish(inbox: PacketInbox, boundMs = 20_000) {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no PUBLISH arrived')), boundMs);
-  });
-  try {
-    return await Promise.race([inbox.next(), bound]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls until `condition` holds; fails after `boundMs`. */
-async function waitFor(what: string, condition: () => boolean, boundMs = 20_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return mqttBroker.server.engine.coreQueue(`ActiveMQ.Subscription.Durable:${encodeURIComponent(clientId)}:${encodeURIComponent(`AT_LEAST_ONCE:${filter}`)}`);
 }
 
 async function forget(clientId: string): Promise<void> {
-  const { client } = await connectWithInbox({ clientId, clean: true });
+  const { client } = await mqttBroker.connectWithInbox(5, { clientId, clean: true });
   await client.endAsync();
 }
 
@@ -115,21 +43,21 @@ describe('MQTT 5: session expiry across a broker restart', () => {
     const topic = `${unique('expiry')}/t`;
     const clientId = unique('gone');
     const session = { clean: false, properties: { sessionExpiryInterval: 2 } };
-    const first = await connectWithInbox({ clientId, ...session });
+    const first = await mqttBroker.connectWithInbox(5, { clientId, ...session });
     await first.client.subscribeAsync(topic, { qos: 1 });
     await publish(topic, 'collected');
     assert.equal(text(await nextPublish(first.inbox)), 'collected');
     await publish(topic, 'queued');
     // The broker goes down while the client is connected: from then on the client is away.
     first.client.on('close', () => undefined);
-    await restart();
+    await mqttBroker.restart();
     first.client.end(true);
     const recovered = subscriptionQueue(clientId, topic);
     assert.ok(recovered !== undefined, 'the durable subscription is recovered with the broker');
     assert.equal(recovered.arguments.expiresMs, 2000, 'with the session expiry as its x-expires');
     await waitFor('the expired subscription is removed', () => subscriptionQueue(clientId, topic) === undefined);
 
-    const back = await connectWithInbox({ clientId, ...session });
+    const back = await mqttBroker.connectWithInbox(5, { clientId, ...session });
     try {
       assert.equal(back.sessionPresent, false, 'the session expired: nothing to resume [MQTT-4.1.0-2]');
       await back.client.subscribeAsync(topic, { qos: 1 });
@@ -145,13 +73,13 @@ describe('MQTT 5: session expiry across a broker restart', () => {
     const topic = `${unique('in-time')}/t`;
     const clientId = unique('back');
     const session = { clean: false, properties: { sessionExpiryInterval: 120 } };
-    const first = await connectWithInbox({ clientId, ...session });
+    const first = await mqttBroker.connectWithInbox(5, { clientId, ...session });
     await first.client.subscribeAsync(topic, { qos: 1 });
     await first.client.endAsync();
     await publish(topic, 'away 1', 'away 2');
-    await restart();
+    await mqttBroker.restart();
     assert.equal(subscriptionQueue(clientId, topic)?.arguments.expiresMs, 120_000);
-    const back = await connectWithInbox({ clientId, ...session });
+    const back = await mqttBroker.connectWithInbox(5, { clientId, ...session });
     try {
       assert.equal(back.sessionPresent, true);
       const got = [await nextPublish(back.inbox), await nextPublish(back.inbox)];
@@ -171,15 +99,15 @@ describe('MQTT 5: session expiry across a broker restart', () => {
   it('stores the expiry a DISCONNECT or a later CONNECT sets, keeping what was queued', async () => {
     const topic = `${unique('changed')}/t`;
     const clientId = unique('changer');
-    const first = await connectWithInbox({ clientId, clean: false, properties: { sessionExpiryInterval: 2 } });
+    const first = await mqttBroker.connectWithInbox(5, { clientId, clean: false, properties: { sessionExpiryInterval: 2 } });
     await first.client.subscribeAsync(topic, { qos: 1 });
     // MQTT 5 §3.14.2.2.2: the DISCONNECT sets a new session expiry.
     await first.client.endAsync(false, { properties: { sessionExpiryInterval: 3600 } });
     await waitFor('the stored expiry follows the DISCONNECT', () => subscriptionQueue(clientId, topic)?.arguments.expiresMs === 3_600_000);
     await publish(topic, 'kept');
-    await restart();
+    await mqttBroker.restart();
     assert.equal(subscriptionQueue(clientId, topic)?.arguments.expiresMs, 3_600_000, 'the longer expiry survives the restart');
-    const back = await connectWithInbox({ clientId, clean: false, properties: { sessionExpiryInterval: 60 } });
+    const back = await mqttBroker.connectWithInbox(5, { clientId, clean: false, properties: { sessionExpiryInterval: 60 } });
     try {
       assert.equal(back.sessionPresent, true);
       assert.equal(text(await nextPublish(back.inbox)), 'kept');
@@ -188,7 +116,7 @@ describe('MQTT 5: session expiry across a broker restart', () => {
       await back.client.endAsync();
     }
     // A session that never expires (0xFFFFFFFF) leaves its subscriptions without an expiry.
-    const forever = await connectWithInbox({ clientId, clean: false, properties: { sessionExpiryInterval: 0xffffffff } });
+    const forever = await mqttBroker.connectWithInbox(5, { clientId, clean: false, properties: { sessionExpiryInterval: 0xffffffff } });
     try {
       assert.equal(forever.sessionPresent, true);
       assert.equal(subscriptionQueue(clientId, topic)?.arguments.expiresMs, undefined);
