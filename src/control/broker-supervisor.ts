@@ -26,7 +26,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { AuditEventSource, AuditEventType, type AuditSink } from '../core/audit-sink.ts';
-import { activeMqPropertiesCodec, createActiveMqEngine, groupTags } from '../core/activemq/index.ts';
+import { ACTIVEMQ_BROKER_OPTIONS, createActiveMqEngine, groupTags } from '../core/activemq/index.ts';
 import { Broker } from '../core/broker.ts';
 import type { FlowControlOptions } from '../core/flow-control.ts';
 import { KeyUnavailableError, type KeyProvider } from '../crypto/key-provider.ts';
@@ -413,9 +413,7 @@ export class BrokerSupervisor implements BrokerRuntime {
       const flowControl = this.#options.flowControl === false ? undefined : (this.#options.flowControl ?? defaultFlowControl)(dir);
       broker = await Broker.open({
         store,
-        codec: spec.engineType === 'ACTIVEMQ' ? activeMqPropertiesCodec : amqp091PropertiesCodec,
-        // ActiveMQ keeps no redelivery state across a restart by default; RabbitMQ does.
-        recordDeliveries: spec.engineType !== 'ACTIVEMQ',
+        ...(spec.engineType === 'ACTIVEMQ' ? ACTIVEMQ_BROKER_OPTIONS : { codec: amqp091PropertiesCodec }),
         brokerId: spec.brokerId,
         ...(this.#options.passwordHashing !== undefined ? { passwordHashing: this.#options.passwordHashing } : {}),
         ...(flowControl !== undefined ? { flowControl } : {}),

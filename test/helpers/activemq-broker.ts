@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Broker, BrokerOptions } from '../../src/core/broker.ts';
-import { activeMqPropertiesCodec } from '../../src/core/activemq/properties-codec.ts';
-import { createActiveMqEngine, type ActiveMqEngine, type ActiveMqEngineOptions } from '../../src/core/activemq/engine.ts';
+import { ACTIVEMQ_BROKER_OPTIONS, createActiveMqEngine, type ActiveMqEngine, type ActiveMqEngineOptions } from '../../src/core/activemq/engine.ts';
 import { groupTags } from '../../src/core/activemq/authorization.ts';
 import type { MessageStore } from '../../src/core/message-store.ts';
 import { startBrokerListener, type BrokerListener, type BrokerListenerOptions, type ListenerSession } from '../../src/transport/broker-listener.ts';
@@ -40,8 +39,9 @@ export interface ActiveMqTestBrokerOptions {
 
 export async function startActiveMqTestBroker(options: ActiveMqTestBrokerOptions): Promise<ActiveMqTestBroker> {
   const tls = await testCertificates();
-  // As the supervisor opens an ACTIVEMQ broker: no delivery records (ActiveMQ's persistJMSRedelivered=false).
-  const broker = await openTestBroker(activeMqPropertiesCodec, { ...options, broker: { recordDeliveries: false, ...options.broker } });
+  // As the supervisor opens an ACTIVEMQ broker.
+  const { codec, recordDeliveries } = ACTIVEMQ_BROKER_OPTIONS;
+  const broker = await openTestBroker(codec, { ...options, broker: { recordDeliveries, ...options.broker } });
   const engine = createActiveMqEngine(broker, options.engine);
   await engine.ready();
   const addUser = async (name: string, groups: readonly string[] = []): Promise<string> => {

@@ -9,8 +9,7 @@ import { MemoryMessageStore, createMemoryStoreState, type MemoryStoreState } fro
 import type { MessageStore } from '../message-store.ts';
 import type { AmqConnection, AmqDelivery, AmqOutgoing, SubscribeOptions, Subscription } from './api.ts';
 import { groupTags } from './authorization.ts';
-import { createActiveMqEngine, type ActiveMqEngine, type ActiveMqEngineOptions } from './engine.ts';
-import { activeMqPropertiesCodec } from './properties-codec.ts';
+import { ACTIVEMQ_BROKER_OPTIONS, createActiveMqEngine, type ActiveMqEngine, type ActiveMqEngineOptions } from './engine.ts';
 
 export interface EngineFixture {
   readonly broker: Broker;
@@ -26,8 +25,8 @@ export async function openEngine(
 ): Promise<EngineFixture> {
   const state = options.state ?? createMemoryStoreState();
   const store = options.store ?? new MemoryMessageStore(state);
-  // As the supervisor opens an ACTIVEMQ broker: no delivery records (ActiveMQ's persistJMSRedelivered=false).
-  const broker = await Broker.open({ passwordHashing: { logN: 4 }, recordDeliveries: false, ...options.broker, store, codec: activeMqPropertiesCodec });
+  // As the supervisor opens an ACTIVEMQ broker.
+  const broker = await Broker.open({ passwordHashing: { logN: 4 }, recordDeliveries: ACTIVEMQ_BROKER_OPTIONS.recordDeliveries, ...options.broker, store, codec: ACTIVEMQ_BROKER_OPTIONS.codec });
   const engine = createActiveMqEngine(broker, options.engine);
   await engine.ready();
   const passwords = new Map<string, string>();

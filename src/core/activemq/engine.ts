@@ -22,7 +22,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { AuditEventSource, AuditEventType, type AuditSink } from '../audit-sink.ts';
-import { DEFAULT_VHOST, type Broker, type ClientInfo } from '../broker.ts';
+import { DEFAULT_VHOST, type Broker, type BrokerOptions, type ClientInfo } from '../broker.ts';
 import type { BrokerConnection, ConsumerChannel } from '../channel.ts';
 import { BrokerError } from '../errors.ts';
 import type { Queue } from '../queue.ts';
@@ -49,7 +49,7 @@ import {
 import { browseReady, BROWSE_MESSAGES_MAX_DEFAULT } from './browse.ts';
 import { Authorizer, groupsOfTags, type AuthorizationEntry, type AuthorizationOperation } from './authorization.ts';
 import { checkDestination, checkSendDestination, DestinationPattern, isWildcardName, splitDestinationName } from './destinations.ts';
-import { DLQ_DELIVERY_FAILURE_CAUSE, decodeAmqProperties, encodeAmqProperties, ttlOf, type AmqMessageHeaders } from './properties-codec.ts';
+import { activeMqPropertiesCodec, DLQ_DELIVERY_FAILURE_CAUSE, decodeAmqProperties, encodeAmqProperties, ttlOf, type AmqMessageHeaders } from './properties-codec.ts';
 import { parseSelector, type Selector } from './selector.ts';
 
 /** ActiveMQ's dead-letter queue. */
@@ -123,6 +123,13 @@ interface TempEntry {
   readonly coreName: string;
   created: boolean;
 }
+
+/**
+ * How a broker core that runs this engine is opened (by the supervisor and the tests alike): with
+ * ActiveMQ's message properties, and without delivery records, since ActiveMQ keeps no redelivery
+ * state across a restart by default (persistJMSRedelivered=false).
+ */
+export const ACTIVEMQ_BROKER_OPTIONS = { codec: activeMqPropertiesCodec, recordDeliveries: false } as const satisfies Partial<BrokerOptions>;
 
 /** Builds the engine; it is usable at once (operations wait for its setup on the core). */
 export function createActiveMqEngine(broker: Broker, options: ActiveMqEngineOptions = {}): ActiveMqEngine {
