@@ -267,9 +267,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     if (this.#phase === 'lingering') {
       // A delayed will is published now: the session state is in memory only, so after the
       // restart nothing would remember to publish it when its delay is over.
-      const will = this.#will;
-      this.#will = undefined;
-      if (will !== undefined) await this.#publishWillOnShutdown(will);
+      await this.#publishWillOnShutdown();
       await this.#endLinger();
     }
     // Only MQTT 5 has a server DISCONNECT; a 3.1.1 connection is simply closed.
@@ -1160,9 +1158,7 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
       // memory only, so after the restart nothing would publish it when the delay is over. Sent
       // before the engine connection closes, and before the broker closes (listeners first; the
       // engine's onShutdown for lingering sessions), so it cannot race the store closing.
-      const will = this.#will;
-      this.#will = undefined;
-      if (will !== undefined) await this.#publishWillOnShutdown(will);
+      await this.#publishWillOnShutdown();
       this.#registry.release(clientId, this);
       await connection.close().catch(() => undefined);
       return;
@@ -1202,8 +1198,11 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     }
   }
 
-  /** Publishes a will while the broker shuts down, waiting WILL_ON_SHUTDOWN_MAX_MS at most. */
-  async #publishWillOnShutdown(will: WillMessage): Promise<void> {
+  /** Publishes the will still due, if any, while the broker shuts down, waiting WILL_ON_SHUTDOWN_MAX_MS at most. */
+  async #publishWillOnShutdown(): Promise<void> {
+    const will = this.#will;
+    this.#will = undefined;
+    if (will === undefined) return;
     const publishing = this.#publishWill(will);
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<'stalled'>((resolve) => {
