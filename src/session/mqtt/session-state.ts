@@ -38,10 +38,10 @@ export interface MqttSessionOwner {
    */
   surrender(): Promise<PendingWill | undefined>;
   /**
-   * The broker is shutting down: end the connection, or the lingering, publishing a will that is
-   * still due (a delayed one too), within a short bound.
+   * The broker is shutting down (MqttSession.close): end the connection, or the lingering,
+   * publishing a will that is still due (a delayed one too), within a short bound.
    */
-  shutdown(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** A will message not yet published, handed to the connection that takes a session over. */
@@ -80,7 +80,7 @@ export class MqttSessionRegistry {
     if (this.#watched.has(engine)) return;
     this.#watched.add(engine);
     engine.onShutdown(async () => {
-      await Promise.all([...this.owners.values()].map((owner) => owner.shutdown().catch(() => undefined)));
+      await Promise.all([...this.owners.values()].map((owner) => owner.close().catch(() => undefined)));
     });
   }
 

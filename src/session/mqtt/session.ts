@@ -279,11 +279,6 @@ class MqttConnectionSession implements MqttSession, MqttSessionOwner {
     await this.#closed;
   }
 
-  /** The broker is shutting down (after the listeners, or without them): as close(). */
-  shutdown(): Promise<void> {
-    return this.close();
-  }
-
   async surrender(): Promise<PendingWill | undefined> {
     const will = this.#will;
     const delayed = this.#willDelaySec > 0 && this.#sessionExpirySec > 0;
